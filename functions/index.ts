@@ -1,0 +1,5 @@
+/**
+ * The Signoff function app: the deployable unit. Each module registers its functions with
+ * `@azure/functions` / `durable-functions` when imported.
+ */
+import './health';

@@ -1,0 +1,123 @@
+/**
+ * Finding and loading a function app directory: its package.json `main` (a file or a `*` glob,
+ * as built JS; during development the TypeScript source beside it), its host.json, and the
+ * `Values` of local.settings.json, which `func start` also puts into the environment.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+export class AppLoadError extends Error {
+  readonly code = 'APP_LOAD';
+}
+
+export interface HostJson {
+  routePrefix: string;
+  hubName: string;
+  maxConcurrentActivityFunctions?: number;
+  maxConcurrentOrchestratorFunctions?: number;
+}
+
+function readJson(file: string): Record<string, unknown> | undefined {
+  if (!fs.existsSync(file)) return undefined;
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch (error) {
+    throw new AppLoadError(`${file} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+export function readHostJson(appDir: string): HostJson {
+  const json = readJson(path.join(appDir, 'host.json')) ?? {};
+  const ext = (json.extensions ?? {}) as Record<string, Record<string, unknown> | undefined>;
+  const http = ext.http ?? {};
+  const durable = ext.durableTask ?? {};
+  const routePrefix = http.routePrefix ?? 'api';
+  if (typeof routePrefix !== 'string')
+    throw new AppLoadError('host.json: extensions.http.routePrefix must be a string');
+  const hubName = durable.hubName ?? 'TestHubName';
+  if (typeof hubName !== 'string')
+    throw new AppLoadError('host.json: extensions.durableTask.hubName must be a string');
+  const num = (v: unknown, name: string) => {
+    if (v === undefined) return undefined;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) {
+      throw new AppLoadError(`host.json: extensions.durableTask.${name} must be a positive integer`);
+    }
+    return v;
+  };
+  return {
+    routePrefix: routePrefix.replace(/^\/+|\/+$/g, ''),
+    hubName,
+    maxConcurrentActivityFunctions: num(
+      durable.maxConcurrentActivityFunctions,
+      'maxConcurrentActivityFunctions',
+    ),
+    maxConcurrentOrchestratorFunctions: num(
+      durable.maxConcurrentOrchestratorFunctions,
+      'maxConcurrentOrchestratorFunctions',
+    ),
+  };
+}
+
+/** Puts local.settings.json `Values` into the environment, without overriding what is set. */
+export function applyLocalSettings(appDir: string): void {
+  const json = readJson(path.join(appDir, 'local.settings.json'));
+  const values = json?.Values;
+  if (!values || typeof values !== 'object') return;
+  for (const [k, v] of Object.entries(values as Record<string, unknown>)) {
+    if (process.env[k] === undefined && typeof v === 'string') process.env[k] = v;
+  }
+}
+
+/** The files to load for an app: its `main`, globbed, or the TypeScript sources of a built `main`. */
+export function resolveEntries(appDir: string): string[] {
+  const pkg = readJson(path.join(appDir, 'package.json'));
+  if (!pkg)
+    throw new AppLoadError(
+      `${appDir} has no package.json; an Azure Functions Node app needs one with "main"`,
+    );
+  const main = typeof pkg.main === 'string' ? pkg.main : 'index.js';
+  const found = glob(appDir, main);
+  if (found.length > 0) return found;
+  const source = main.replace(/^(\.\/)?(dist|out|build)\//, '').replace(/\.js$/, '.ts');
+  const fromSource = glob(appDir, source);
+  if (fromSource.length > 0) return fromSource;
+  throw new AppLoadError(`The app's main "${main}" matches no file in ${appDir} (run the build first)`);
+}
+
+function glob(dir: string, pattern: string): string[] {
+  const full = path.resolve(dir, pattern);
+  if (!pattern.includes('*')) return fs.existsSync(full) ? [full] : [];
+  const folder = path.dirname(full);
+  if (pattern.slice(0, pattern.lastIndexOf('/') + 1).includes('*')) {
+    throw new AppLoadError(`main "${pattern}": only the file name may contain "*"`);
+  }
+  if (!fs.existsSync(folder)) return [];
+  const re = new RegExp(
+    `^${path
+      .basename(full)
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')}$`,
+  );
+  return fs
+    .readdirSync(folder)
+    .filter((f) => re.test(f) && !f.endsWith('.d.ts') && !f.endsWith('.test.ts') && !f.endsWith('.map'))
+    .sort()
+    .map((f) => path.join(folder, f));
+}
+
+export async function loadApp(appDir: string): Promise<string[]> {
+  const entries = resolveEntries(appDir);
+  for (const entry of entries) {
+    if (entry.endsWith('.ts') || entry.endsWith('.cjs') || isCommonJs(appDir)) {
+      require(entry);
+    } else {
+      await import(pathToFileURL(entry).href);
+    }
+  }
+  return entries;
+}
+
+function isCommonJs(appDir: string): boolean {
+  return readJson(path.join(appDir, 'package.json'))?.type !== 'module';
+}

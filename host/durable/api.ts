@@ -1,0 +1,430 @@
+/**
+ * The documented Durable Functions HTTP API, served under `/runtime/webhooks/durabletask/` and
+ * under the client's `rpcBaseUrl` (`/durabletask/`), with the extension's status codes. The
+ * `durable-functions` client and the dashboard use nothing else.
+ */
+import { DurableError, type Engine } from './engine';
+import { EventType, EventTypeNames, type HistoryEvent } from './history';
+import { type InstanceQuery, type InstanceRow, type RuntimeStatus, TERMINAL_STATUSES } from './store';
+
+export interface ApiRequest {
+  method: string;
+  /** Path below the API base, without leading or trailing slashes. */
+  path: string;
+  query: URLSearchParams;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+  /** Origin the client used, e.g. http://127.0.0.1:7071 (links in responses point there). */
+  origin: string;
+}
+
+export interface ApiResponse {
+  status: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+}
+
+export interface ApiContext {
+  engine: Engine;
+  taskHub: string;
+  connection: string;
+  /** `code=...` when keys are on, else empty. */
+  keyQuery: string;
+}
+
+const STATUSES: RuntimeStatus[] = [
+  'Pending',
+  'Running',
+  'Completed',
+  'ContinuedAsNew',
+  'Failed',
+  'Terminated',
+  'Suspended',
+  'Canceled',
+];
+const INVALID_ID_CHARS = ['/', '\\', '?', '#'];
+const hasInvalidChar = (id: string) =>
+  INVALID_ID_CHARS.some((c) => id.includes(c)) || [...id].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f);
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export const WEBHOOK_PATH = '/runtime/webhooks/durabletask';
+export const RPC_PATH = '/durabletask/';
+
+/** The management links for one instance, as the extension and the JS client build them. */
+export function managementUrls(ctx: ApiContext, origin: string, instanceId: string): Record<string, string> {
+  const prefix = `${origin}${WEBHOOK_PATH}/instances/${encodeURIComponent(instanceId)}`;
+  const q = `taskHub=${encodeURIComponent(ctx.taskHub)}&connection=${encodeURIComponent(ctx.connection)}${
+    ctx.keyQuery ? `&${ctx.keyQuery}` : ''
+  }`;
+  return {
+    id: instanceId,
+    statusQueryGetUri: `${prefix}?${q}`,
+    sendEventPostUri: `${prefix}/raiseEvent/{eventName}?${q}`,
+    terminatePostUri: `${prefix}/terminate?reason={text}&${q}`,
+    rewindPostUri: `${prefix}/rewind?reason={text}&${q}`,
+    purgeHistoryDeleteUri: `${prefix}?${q}`,
+    restartPostUri: `${prefix}/restart?${q}`,
+    suspendPostUri: `${prefix}/suspend?reason={text}&${q}`,
+    resumePostUri: `${prefix}/resume?reason={text}&${q}`,
+  };
+}
+
+/** The `durableClient` input binding payload handed to functions. */
+export function clientBindingPayload(ctx: ApiContext, origin: string): Record<string, unknown> {
+  const base = `${origin}${WEBHOOK_PATH}`;
+  const keyQ = ctx.keyQuery;
+  return {
+    taskHubName: ctx.taskHub,
+    creationUrls: {
+      createNewInstancePostUri: `${base}/orchestrators/{functionName}[/{instanceId}]?${keyQ}`,
+      createAndWaitOnNewInstancePostUri: `${base}/orchestrators/{functionName}[/{instanceId}]?timeout={timeoutInSeconds}&pollingInterval={intervalInSeconds}&${keyQ}`,
+    },
+    managementUrls: managementUrls(ctx, origin, 'INSTANCEID'),
+    baseUrl: base,
+    requiredQueryStringParameters: keyQ,
+    rpcBaseUrl: `${origin}${RPC_PATH}`,
+  };
+}
+
+export async function handleApi(ctx: ApiContext, req: ApiRequest): Promise<ApiResponse> {
+  try {
+    return await route(ctx, req);
+  } catch (error) {
+    if (error instanceof ApiError) return { status: error.status, body: { error: error.message } };
+    if (error instanceof DurableError) {
+      const status = { NOT_FOUND: 404, GONE: 410, CONFLICT: 409, BAD_REQUEST: 400, PRECONDITION_FAILED: 412 }[
+        error.code
+      ];
+      return { status, body: { error: error.message } };
+    }
+    throw error;
+  }
+}
+
+async function route(ctx: ApiContext, req: ApiRequest): Promise<ApiResponse> {
+  const parts = req.path.split('/').filter(Boolean).map(decodeURIComponent);
+  const [head, a, b, c] = parts;
+  const method = req.method.toUpperCase();
+  if (head === 'orchestrators' && a && parts.length <= 3) {
+    if (method !== 'POST') return { status: 404 };
+    return start(ctx, req, a, b);
+  }
+  if (head !== 'instances') return { status: 404 };
+  if (!a) {
+    if (method === 'GET') return query(ctx, req);
+    if (method === 'DELETE') return purgeBy(ctx, req);
+    return { status: 404 };
+  }
+  if (!b) {
+    if (method === 'GET') return status(ctx, req, a);
+    if (method === 'DELETE') return purgeOne(ctx, a);
+    return { status: 404 };
+  }
+  if (method !== 'POST') return { status: 404 };
+  const reason = req.query.get('reason') ?? '';
+  const engine = ctx.engine;
+  switch (b.toLowerCase()) {
+    case 'raiseevent':
+      if (!c || parts.length !== 4) return { status: 404 };
+      return raiseEvent(ctx, req, a, c);
+    case 'terminate':
+      await engine.terminate(a, reason);
+      return { status: 202 };
+    case 'suspend':
+      await engine.suspend(a, reason);
+      return { status: 202 };
+    case 'resume':
+      await engine.resume(a, reason);
+      return { status: 202 };
+    case 'rewind':
+      await engine.rewind(a, reason);
+      return { status: 202 };
+    case 'restart':
+      return restart(ctx, req, a);
+    default:
+      return { status: 404 };
+  }
+}
+
+function parseJsonBody(req: ApiRequest): string | undefined {
+  if (req.body.length === 0) return undefined;
+  const text = req.body.toString('utf8');
+  try {
+    JSON.parse(text);
+  } catch (error) {
+    throw new ApiError(400, `Invalid JSON content: ${(error as Error).message}`);
+  }
+  return text;
+}
+
+function checkInstanceId(id: string): void {
+  if (id.startsWith('@') || hasInvalidChar(id) || id.length > 256 || id.trim() === '') {
+    throw new ApiError(
+      400,
+      `Instance ID '${id}' is invalid: it must be 1-256 characters, not start with '@', and contain no '/', '\\', '?', '#' or control characters`,
+    );
+  }
+}
+
+async function start(
+  ctx: ApiContext,
+  req: ApiRequest,
+  name: string,
+  instanceId: string | undefined,
+): Promise<ApiResponse> {
+  if (instanceId !== undefined) checkInstanceId(instanceId);
+  const input = parseJsonBody(req);
+  try {
+    const row = await ctx.engine.start(name, instanceId, input);
+    return checkStatusResponse(ctx, req.origin, row.instanceId);
+  } catch (error) {
+    // The documented API answers 400 when the orchestrator function does not exist.
+    if (error instanceof DurableError && error.code === 'NOT_FOUND') throw new ApiError(400, error.message);
+    throw error;
+  }
+}
+
+function checkStatusResponse(ctx: ApiContext, origin: string, instanceId: string): ApiResponse {
+  const links = managementUrls(ctx, origin, instanceId);
+  const { rewindPostUri: _omitted, ...body } = links;
+  return {
+    status: 202,
+    headers: { Location: links.statusQueryGetUri as string, 'Retry-After': '10' },
+    body,
+  };
+}
+
+async function restart(ctx: ApiContext, req: ApiRequest, instanceId: string): Promise<ApiResponse> {
+  const row = ctx.engine.getInstance(instanceId);
+  if (!row) throw new DurableError('NOT_FOUND', `No instance with ID '${instanceId}' was found`);
+  const newId = parseBool(req.query.get('restartWithNewInstanceId')) === false ? instanceId : undefined;
+  const started = await ctx.engine.start(row.name, newId, row.input ?? undefined);
+  return checkStatusResponse(ctx, req.origin, started.instanceId);
+}
+
+async function raiseEvent(
+  ctx: ApiContext,
+  req: ApiRequest,
+  instanceId: string,
+  name: string,
+): Promise<ApiResponse> {
+  const row = ctx.engine.getInstance(instanceId);
+  if (!row) throw new DurableError('NOT_FOUND', `No instance with ID '${instanceId}' was found`);
+  if (TERMINAL_STATUSES.has(row.status)) {
+    throw new DurableError('GONE', `Instance '${instanceId}' has already ended (${row.status})`);
+  }
+  const type = String(req.headers['content-type'] ?? '')
+    .split(';')[0]
+    ?.trim()
+    .toLowerCase();
+  if (req.body.length > 0 && type !== 'application/json') {
+    throw new ApiError(400, 'Only application/json request content is supported');
+  }
+  await ctx.engine.raiseEvent(instanceId, name, parseJsonBody(req));
+  return { status: 202 };
+}
+
+function parseBool(value: string | null): boolean | undefined {
+  if (value === null) return undefined;
+  if (value.toLowerCase() === 'true') return true;
+  if (value.toLowerCase() === 'false') return false;
+  return undefined;
+}
+
+function parseJsonText(text: string | null): unknown {
+  if (text === null) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** Times as the extension formats them: whole seconds, UTC. */
+function statusTime(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 19)}Z`;
+}
+
+export function statusPayload(row: InstanceRow, showInput: boolean): Record<string, unknown> {
+  return {
+    name: row.name,
+    instanceId: row.instanceId,
+    runtimeStatus: row.status,
+    input: showInput ? parseJsonText(row.input) : null,
+    customStatus: parseJsonText(row.customStatus),
+    output: parseJsonText(row.output),
+    createdTime: statusTime(row.createdAt),
+    lastUpdatedTime: statusTime(row.updatedAt),
+  };
+}
+
+function status(ctx: ApiContext, req: ApiRequest, instanceId: string): ApiResponse {
+  const row = ctx.engine.getInstance(instanceId);
+  if (!row) return { status: 404 };
+  const showInput = parseBool(req.query.get('showInput')) ?? true;
+  const body = statusPayload(row, showInput);
+  if (parseBool(req.query.get('showHistory')) && row.status !== 'Pending') {
+    body.historyEvents = historyView(
+      ctx.engine.history(instanceId),
+      showInput,
+      parseBool(req.query.get('showHistoryOutput')) ?? false,
+    );
+  }
+  if (row.status === 'Failed') {
+    const fail = parseBool(req.query.get('returnInternalServerErrorOnFailure')) === true;
+    return { status: fail ? 500 : 200, body };
+  }
+  if (TERMINAL_STATUSES.has(row.status)) return { status: 200, body };
+  return {
+    status: 202,
+    headers: {
+      Location: `${req.origin}${WEBHOOK_PATH}/instances/${encodeURIComponent(instanceId)}`,
+      'Retry-After': '5',
+    },
+    body,
+  };
+}
+
+/** The history as the status API shows it: names, not numbers, and completions merged with what they complete. */
+export function historyView(
+  history: HistoryEvent[],
+  showInput: boolean,
+  showOutput: boolean,
+): Record<string, unknown>[] {
+  const scheduled = new Map<number, { index: number; event: HistoryEvent }>();
+  const view: Array<Record<string, unknown> | undefined> = [];
+  for (const ev of history) {
+    if (ev.EventType === EventType.OrchestratorStarted || ev.EventType === EventType.OrchestratorCompleted)
+      continue;
+    const { EventId, IsPlayed: _p, EventType: type, ...rest } = ev;
+    const item: Record<string, unknown> = { EventType: EventTypeNames[type] ?? String(type), ...rest };
+    if (!showInput) delete item.Input;
+    switch (type) {
+      case EventType.ExecutionStarted:
+        item.FunctionName = item.Name;
+        delete item.Name;
+        delete item.OrchestrationInstance;
+        delete item.ParentInstance;
+        delete item.Version;
+        break;
+      case EventType.TaskScheduled:
+      case EventType.SubOrchestrationInstanceCreated:
+        delete item.Version;
+        scheduled.set(EventId, { index: view.length, event: ev });
+        break;
+      case EventType.TaskCompleted:
+      case EventType.TaskFailed:
+      case EventType.SubOrchestrationInstanceCompleted:
+      case EventType.SubOrchestrationInstanceFailed: {
+        const s = scheduled.get(ev.TaskScheduledId ?? -1);
+        if (s) {
+          view[s.index] = undefined;
+          item.ScheduledTime = s.event.Timestamp;
+          item.FunctionName = s.event.Name;
+          if (showInput && s.event.Input !== undefined) item.Input = s.event.Input;
+        }
+        delete item.TaskScheduledId;
+        if (showOutput && typeof item.Result === 'string') item.Result = parseJsonText(item.Result);
+        else delete item.Result;
+        break;
+      }
+      case EventType.ExecutionCompleted:
+        if (showOutput && typeof item.Result === 'string') item.Result = parseJsonText(item.Result);
+        else delete item.Result;
+        break;
+      case EventType.TimerFired:
+        delete item.TimerId;
+        break;
+      default:
+        break;
+    }
+    view.push(item);
+  }
+  return view.filter((v): v is Record<string, unknown> => v !== undefined);
+}
+
+function parseTime(value: string | null, name: string): number | undefined {
+  if (value === null || value === '') return undefined;
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) throw new ApiError(400, `${name} must be an ISO 8601 date-time, got '${value}'`);
+  return ms;
+}
+
+function statusFilter(req: ApiRequest): RuntimeStatus[] | undefined {
+  const raw = req.query.getAll('runtimeStatus').flatMap((v) => v.split(','));
+  const wanted = raw.map((v) => v.trim()).filter(Boolean);
+  if (wanted.length === 0) return undefined;
+  const result: RuntimeStatus[] = [];
+  for (const w of wanted) {
+    const match = STATUSES.find((s) => s.toLowerCase() === w.toLowerCase());
+    if (!match) throw new ApiError(400, `runtimeStatus '${w}' is not one of ${STATUSES.join(', ')}`);
+    result.push(match);
+  }
+  return result;
+}
+
+function query(ctx: ApiContext, req: ApiRequest): ApiResponse {
+  const topText = req.query.get('top');
+  const top = topText === null ? 100 : Number(topText);
+  if (!Number.isInteger(top) || top <= 0)
+    throw new ApiError(400, `top must be a positive integer, got '${topText}'`);
+  const q: InstanceQuery = {
+    runtimeStatus: statusFilter(req),
+    createdTimeFrom: parseTime(req.query.get('createdTimeFrom'), 'createdTimeFrom'),
+    createdTimeTo: parseTime(req.query.get('createdTimeTo'), 'createdTimeTo'),
+    instanceIdPrefix: req.query.get('instanceIdPrefix') ?? undefined,
+    top: top + 1,
+  };
+  const token = req.headers['x-ms-continuation-token'];
+  if (typeof token === 'string' && token !== '' && token !== 'null') {
+    try {
+      const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { c: number; i: string };
+      if (typeof parsed.c !== 'number' || typeof parsed.i !== 'string') throw new Error('shape');
+      q.after = { createdAt: parsed.c, instanceId: parsed.i };
+    } catch {
+      throw new ApiError(400, 'x-ms-continuation-token is not a token this API issued');
+    }
+  }
+  const rows = ctx.engine.query(q);
+  const page = rows.slice(0, top);
+  const showInput = parseBool(req.query.get('showInput')) ?? true;
+  const headers: Record<string, string> = {};
+  const last = page[page.length - 1];
+  if (rows.length > top && last) {
+    headers['x-ms-continuation-token'] = Buffer.from(
+      JSON.stringify({ c: last.createdAt, i: last.instanceId }),
+    ).toString('base64url');
+  }
+  return { status: 200, headers, body: page.map((r) => statusPayload(r, showInput)) };
+}
+
+async function purgeOne(ctx: ApiContext, instanceId: string): Promise<ApiResponse> {
+  const removed = await ctx.engine.purge(instanceId);
+  if (!removed) return { status: 404 };
+  return { status: 200, body: { instancesDeleted: 1 } };
+}
+
+async function purgeBy(ctx: ApiContext, req: ApiRequest): Promise<ApiResponse> {
+  const from = parseTime(req.query.get('createdTimeFrom'), 'createdTimeFrom');
+  if (from === undefined) throw new ApiError(400, "Please provide value for 'createdTimeFrom' parameter.");
+  const rows = ctx.engine.query({
+    createdTimeFrom: from,
+    createdTimeTo: parseTime(req.query.get('createdTimeTo'), 'createdTimeTo') ?? ctx.engine.clock.now(),
+    runtimeStatus: statusFilter(req),
+  });
+  let deleted = 0;
+  for (const row of rows) {
+    if (!TERMINAL_STATUSES.has(row.status)) continue;
+    if (await ctx.engine.purge(row.instanceId)) deleted++;
+  }
+  if (deleted === 0) return { status: 404 };
+  return { status: 200, body: { instancesDeleted: deleted } };
+}

@@ -1,0 +1,756 @@
+/**
+ * The durable engine: it owns the pending messages of every instance, runs orchestration
+ * episodes (all of an instance's messages in one episode, never two episodes of one instance at
+ * once), runs activities up to a concurrency limit, fires timers from the clock, and commits
+ * through the group-commit queue. See host/README.md for how an episode flows.
+ */
+import { randomUUID } from 'node:crypto';
+import type { FunctionRegistry, RegisteredFunction } from '../functions/core';
+import { InvocationError, type Invoker } from '../functions/invoke';
+import type { Logger } from '../log';
+import type { Clock } from './clock';
+import { CommitQueue } from './commitQueue';
+import {
+  type EpisodeOutcome,
+  type EpisodeSettings,
+  executionStarted,
+  type OrchestratorResult,
+  type PendingMessage,
+  runEpisode,
+} from './episode';
+import { EventType, event, type FailureDetails, type HistoryEvent, toFailureDetails } from './history';
+import { InstanceState } from './instance';
+import {
+  type HistoryRow,
+  type InstanceQuery,
+  type InstanceRow,
+  type Store,
+  TERMINAL_STATUSES,
+  type WorkRow,
+} from './store';
+
+export interface EngineOptions {
+  maxConcurrentActivities: number;
+  maxConcurrentOrchestrations: number;
+  /** How many instances' histories stay in memory between episodes. */
+  cacheSize: number;
+  timers: EpisodeSettings;
+  /** Replay every instance from a cold load at every episode (hunts non-determinism). */
+  alwaysReplay: boolean;
+}
+
+export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
+  maxConcurrentActivities: 64,
+  maxConcurrentOrchestrations: 256,
+  cacheSize: 2000,
+  timers: { maximumShortTimerMs: 6 * 86_400_000, longRunningTimerIntervalMs: 3 * 86_400_000 },
+  alwaysReplay: false,
+};
+
+export class DurableError extends Error {
+  constructor(
+    readonly code: 'NOT_FOUND' | 'GONE' | 'CONFLICT' | 'BAD_REQUEST' | 'PRECONDITION_FAILED',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const OUT_OF_PROC_MARKER = '\n\n$OutOfProcData$:';
+
+export class Engine {
+  private readonly cache = new Map<string, InstanceState>();
+  private readonly pending = new Map<string, PendingMessage[]>();
+  private readonly ready = new Set<string>();
+  private readonly running = new Set<string>();
+  private readonly activityQueue: WorkRow[] = [];
+  private activitiesInFlight = 0;
+  private pumpScheduled = false;
+  private timerWatermark = 0;
+  private nextTimerAt: number | undefined;
+  private idleWaiters: Array<() => void> = [];
+  private closed = false;
+  readonly commits: CommitQueue;
+
+  constructor(
+    private readonly store: Store,
+    private readonly registry: FunctionRegistry,
+    private readonly invoker: Invoker,
+    readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly options: EngineOptions,
+  ) {
+    this.commits = new CommitQueue(store, () => this.settled());
+  }
+
+  /** Loads what was pending when the host last stopped and starts working on it. */
+  recover(): void {
+    for (const m of this.store.allMessages()) {
+      this.push(m.instanceId, {
+        source: 'message',
+        rowId: m.id,
+        executionId: m.executionId,
+        event: JSON.parse(m.event) as HistoryEvent,
+      });
+    }
+    this.timerWatermark = Number.NEGATIVE_INFINITY;
+    this.loadDueTimers();
+    this.activityQueue.push(...this.store.allWork());
+    this.schedulePump();
+  }
+
+  close(): void {
+    this.closed = true;
+    this.clock.close();
+  }
+
+  // ---- client operations -------------------------------------------------------------
+
+  getInstance(instanceId: string): InstanceRow | undefined {
+    return this.cache.get(instanceId)?.row ?? this.store.getInstance(instanceId);
+  }
+
+  async start(name: string, instanceId: string | undefined, input: string | undefined): Promise<InstanceRow> {
+    const fn = this.registry.get(name);
+    if (!fn || fn.trigger.type !== 'orchestrationTrigger') {
+      throw new DurableError('NOT_FOUND', `No orchestrator function named '${name}' is registered`);
+    }
+    const id = instanceId ?? randomUUID().replace(/-/g, '');
+    const now = this.clock.now();
+    const row: InstanceRow = {
+      instanceId: id,
+      executionId: randomUUID().replace(/-/g, ''),
+      name: fn.name,
+      version: null,
+      status: 'Pending',
+      input: input ?? null,
+      output: null,
+      customStatus: null,
+      createdAt: now,
+      updatedAt: now,
+      parent: null,
+    };
+    if (this.running.has(id)) throw conflict(id);
+    let messageId = 0;
+    await this.commits.enqueue(
+      () => {
+        const existing = this.store.getInstance(id);
+        if (existing && !TERMINAL_STATUSES.has(existing.status)) throw conflict(id);
+        if (existing) this.store.purge(id);
+        this.store.putInstance(row);
+        messageId = this.store.addMessage(id, row.executionId, JSON.stringify(executionStarted(row, now)));
+      },
+      () => {
+        this.cache.delete(id);
+        this.pending.delete(id);
+        this.push(id, {
+          source: 'message',
+          rowId: messageId,
+          executionId: row.executionId,
+          event: executionStarted(row, now),
+        });
+      },
+    );
+    return row;
+  }
+
+  /** Raises an event; 404 for an unknown instance, 410 for one that has ended. */
+  async raiseEvent(instanceId: string, name: string, dataJson: string | undefined): Promise<void> {
+    this.requireLive(instanceId);
+    await this.send(
+      instanceId,
+      event(EventType.EventRaised, this.clock.now(), { Name: name, Input: dataJson }),
+    );
+  }
+
+  async terminate(instanceId: string, reason: string): Promise<void> {
+    this.requireLive(instanceId);
+    await this.send(
+      instanceId,
+      event(EventType.ExecutionTerminated, this.clock.now(), { Input: JSON.stringify(reason) }),
+    );
+  }
+
+  async suspend(instanceId: string, reason: string): Promise<void> {
+    this.requireLive(instanceId);
+    await this.send(instanceId, event(EventType.ExecutionSuspended, this.clock.now(), { Reason: reason }));
+  }
+
+  async resume(instanceId: string, reason: string): Promise<void> {
+    this.requireLive(instanceId);
+    await this.send(instanceId, event(EventType.ExecutionResumed, this.clock.now(), { Reason: reason }));
+  }
+
+  async purge(instanceId: string): Promise<boolean> {
+    const row = this.getInstance(instanceId);
+    if (!row) return false;
+    if (!TERMINAL_STATUSES.has(row.status)) {
+      throw new DurableError(
+        'PRECONDITION_FAILED',
+        `Instance '${instanceId}' is ${row.status}; only ended instances can be purged`,
+      );
+    }
+    let removed = false;
+    await this.commits.enqueue(
+      () => {
+        removed = this.store.purge(instanceId);
+      },
+      () => {
+        this.cache.delete(instanceId);
+        this.pending.delete(instanceId);
+      },
+    );
+    return removed;
+  }
+
+  query(q: InstanceQuery): InstanceRow[] {
+    return this.store.query(q);
+  }
+
+  /**
+   * Rewinds a Failed instance: its failed activities and sub-orchestrations are marked rewound
+   * (they stay open in the replayed history) and run again, and the instance resumes from there.
+   */
+  async rewind(instanceId: string, reason: string): Promise<void> {
+    const row = this.getInstance(instanceId);
+    if (!row) throw new DurableError('NOT_FOUND', `No instance with ID '${instanceId}' was found`);
+    if (row.status !== 'Failed') {
+      if (TERMINAL_STATUSES.has(row.status)) {
+        throw new DurableError(
+          'GONE',
+          `Instance '${instanceId}' is ${row.status}; only Failed instances can be rewound`,
+        );
+      }
+      throw new DurableError(
+        'PRECONDITION_FAILED',
+        `Instance '${instanceId}' is ${row.status}; only Failed instances can be rewound`,
+      );
+    }
+    const now = this.clock.now();
+    const rows = this.store.history(instanceId);
+    const events = rows.map((r) => JSON.parse(r.event) as HistoryEvent);
+    const metaOf = new Map<number, string | null>();
+    rows.forEach((r) => {
+      const ev = events[rows.indexOf(r)] as HistoryEvent;
+      if (r.meta) metaOf.set(ev.EventId, r.meta);
+    });
+    const scheduledById = new Map<number, HistoryEvent>();
+    const rerun: Array<{ taskId: number; name: string; input: string | null }> = [];
+    const children: string[] = [];
+    const rewritten = events.map((ev) => {
+      if (
+        ev.EventType === EventType.TaskScheduled ||
+        ev.EventType === EventType.SubOrchestrationInstanceCreated
+      ) {
+        scheduledById.set(ev.EventId, ev);
+      }
+      const failedTask =
+        ev.EventType === EventType.TaskFailed || ev.EventType === EventType.SubOrchestrationInstanceFailed;
+      const scheduled = failedTask ? scheduledById.get(ev.TaskScheduledId ?? -1) : undefined;
+      const retried = scheduled && metaOf.get(scheduled.EventId)?.includes('"retry"');
+      if (failedTask && scheduled && !retried) {
+        if (scheduled.EventType === EventType.TaskScheduled) {
+          rerun.push({
+            taskId: scheduled.EventId,
+            name: scheduled.Name ?? '',
+            input: scheduled.Input ?? null,
+          });
+        } else if (scheduled.InstanceId) {
+          children.push(scheduled.InstanceId);
+        }
+        return event(EventType.GenericEvent, Date.parse(ev.Timestamp), {
+          Data: `Rewound: ${ev.Reason ?? ''}`,
+        });
+      }
+      if (ev.EventType === EventType.ExecutionCompleted) {
+        return event(EventType.GenericEvent, Date.parse(ev.Timestamp), { Data: `Rewound: ${reason}` });
+      }
+      return ev;
+    });
+    for (const child of children) {
+      const childRow = this.getInstance(child);
+      if (childRow?.status === 'Failed') await this.rewind(child, reason);
+    }
+    const workRows: WorkRow[] = [];
+    let messageId = 0;
+    const trigger = event(EventType.GenericEvent, now, { Data: `Rewind: ${reason}` });
+    await this.commits.enqueue(
+      () => {
+        this.store.clearHistory(instanceId);
+        rewritten.forEach((ev, i) => {
+          const r = rows[i] as HistoryRow;
+          this.store.appendHistory(instanceId, { ...r, event: JSON.stringify({ ...ev, IsPlayed: true }) });
+        });
+        this.store.putInstance({ ...row, status: 'Running', output: null, updatedAt: now });
+        for (const w of rerun) {
+          const id = this.store.addWork(instanceId, row.executionId, w.taskId, w.name, w.input);
+          workRows.push({ id, instanceId, executionId: row.executionId, ...w });
+        }
+        if (rerun.length === 0 && children.length === 0) {
+          messageId = this.store.addMessage(instanceId, null, JSON.stringify(trigger));
+        }
+      },
+      () => {
+        this.cache.delete(instanceId);
+        this.activityQueue.push(...workRows);
+        if (messageId)
+          this.push(instanceId, { source: 'message', rowId: messageId, executionId: null, event: trigger });
+        this.schedulePump();
+      },
+    );
+  }
+
+  /** The history as replayed, for the status API. */
+  history(instanceId: string): HistoryEvent[] {
+    const cached = this.cache.get(instanceId);
+    const rows = cached ? cached.history : this.store.history(instanceId).map((r) => r.event);
+    return rows.map((h) => JSON.parse(h) as HistoryEvent);
+  }
+
+  /** Resolves when no work is pending or running and no timer is due. */
+  whenIdle(): Promise<void> {
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Tells the engine the clock moved (virtual clock), so due timers are loaded. */
+  clockMoved(): void {
+    this.loadDueTimers();
+    this.settled();
+  }
+
+  private requireLive(instanceId: string): InstanceRow {
+    const row = this.getInstance(instanceId);
+    if (!row) throw new DurableError('NOT_FOUND', `No instance with ID '${instanceId}' was found`);
+    if (TERMINAL_STATUSES.has(row.status)) {
+      throw new DurableError('GONE', `Instance '${instanceId}' has already ended (${row.status})`);
+    }
+    return row;
+  }
+
+  private async send(instanceId: string, ev: HistoryEvent): Promise<void> {
+    let id = 0;
+    await this.commits.enqueue(
+      () => {
+        id = this.store.addMessage(instanceId, null, JSON.stringify(ev));
+      },
+      () => this.push(instanceId, { source: 'message', rowId: id, executionId: null, event: ev }),
+    );
+  }
+
+  // ---- scheduling ---------------------------------------------------------------------
+
+  private push(instanceId: string, message: PendingMessage): void {
+    let list = this.pending.get(instanceId);
+    if (!list) {
+      list = [];
+      this.pending.set(instanceId, list);
+    }
+    list.push(message);
+    if (!this.running.has(instanceId)) this.ready.add(instanceId);
+    this.schedulePump();
+  }
+
+  private schedulePump(): void {
+    if (this.pumpScheduled || this.closed) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    if (this.closed) return;
+    for (const id of this.ready) {
+      if (this.running.size >= this.options.maxConcurrentOrchestrations) break;
+      this.ready.delete(id);
+      if (this.running.has(id)) continue;
+      const messages = this.pending.get(id);
+      if (!messages || messages.length === 0) continue;
+      this.pending.delete(id);
+      this.running.add(id);
+      void this.episode(id, messages);
+    }
+    this.pumpActivities();
+  }
+
+  private loadState(instanceId: string): InstanceState | undefined {
+    const cached = this.cache.get(instanceId);
+    if (cached && !this.options.alwaysReplay) {
+      this.cache.delete(instanceId);
+      this.cache.set(instanceId, cached);
+      return cached;
+    }
+    const row = this.store.getInstance(instanceId);
+    if (!row) return undefined;
+    const state = InstanceState.load(row, this.store.history(instanceId), this.store.timersOf(instanceId));
+    this.cache.set(instanceId, state);
+    if (this.cache.size > this.options.cacheSize) {
+      for (const key of this.cache.keys()) {
+        if (this.cache.size <= this.options.cacheSize) break;
+        if (!this.running.has(key) && key !== instanceId) this.cache.delete(key);
+      }
+    }
+    return state;
+  }
+
+  private async episode(instanceId: string, messages: PendingMessage[]): Promise<void> {
+    let outcome: EpisodeOutcome | undefined;
+    const state = this.loadState(instanceId);
+    try {
+      if (!state) {
+        // Messages for an instance that was purged: drop them.
+        await this.commits.enqueue(() => {
+          for (const m of messages) this.deleteSource(m);
+        });
+        return;
+      }
+      outcome = await runEpisode(state, messages, this.clock.now(), this.options.timers, (payload) =>
+        this.runOrchestrator(state.row, payload),
+      );
+      await this.commit(state, outcome);
+    } catch (error) {
+      this.logger.error(
+        { instanceId, err: error },
+        'orchestration episode failed in the host; instance marked Failed',
+      );
+      this.cache.delete(instanceId);
+      await this.failInstance(instanceId, messages, error).catch((err: unknown) =>
+        this.logger.fatal({ instanceId, err }, 'could not record the failure of an instance'),
+      );
+    } finally {
+      this.running.delete(instanceId);
+      if (this.pending.get(instanceId)?.length) this.ready.add(instanceId);
+      this.schedulePump();
+    }
+  }
+
+  private async failInstance(instanceId: string, messages: PendingMessage[], error: unknown): Promise<void> {
+    const row = this.store.getInstance(instanceId);
+    await this.commits.enqueue(() => {
+      for (const m of messages) this.deleteSource(m);
+      if (row && !TERMINAL_STATUSES.has(row.status)) {
+        const message = error instanceof Error ? error.message : String(error);
+        this.store.putInstance({
+          ...row,
+          status: 'Failed',
+          output: JSON.stringify(`The host could not run orchestrator '${row.name}': ${message}`),
+          updatedAt: this.clock.now(),
+        });
+        this.store.dropPendingWork(instanceId);
+      }
+    });
+  }
+
+  private async runOrchestrator(row: InstanceRow, payload: string): Promise<OrchestratorResult> {
+    const fn = this.registry.get(row.name);
+    if (!fn || fn.trigger.type !== 'orchestrationTrigger') {
+      return { error: { message: `No orchestrator function named '${row.name}' is registered in the app` } };
+    }
+    try {
+      const { response } = await this.invoker.invoke({
+        fn,
+        inputData: [{ name: fn.triggerName, data: { json: payload } }],
+        logFields: { instanceId: row.instanceId, kind: 'orchestrator' },
+      });
+      const json = response.returnValue?.json ?? response.returnValue?.string;
+      if (!json) return { error: { message: 'The orchestrator returned no state' } };
+      return { state: JSON.parse(json) };
+    } catch (err) {
+      if (!(err instanceof InvocationError)) throw err;
+      const original = err.original instanceof Error ? err.original : new Error(String(err.original));
+      const at = original.message.indexOf(OUT_OF_PROC_MARKER);
+      if (at < 0) return { error: { message: original.message, stack: original.stack } };
+      const message = original.message.slice(0, at);
+      let state: OrchestratorResult['state'];
+      let details: FailureDetails | undefined;
+      try {
+        const parsed = JSON.parse(original.message.slice(at + OUT_OF_PROC_MARKER.length));
+        state = { ...parsed, actions: [] };
+        details = parsed.failureDetails;
+      } catch {
+        state = undefined;
+      }
+      return { state, error: { message, stack: original.stack, details } };
+    }
+  }
+
+  private deleteSource(m: PendingMessage): void {
+    if (m.source === 'message') this.store.deleteMessage(m.rowId);
+    else this.store.deleteTimer(m.rowId);
+  }
+
+  private commit(state: InstanceState, outcome: EpisodeOutcome): Promise<void> {
+    const instanceId = state.row.instanceId;
+    const baseSeq = outcome.resetHistory ? 0 : state.history.length;
+    const stored = outcome.history.map((h) => JSON.stringify({ ...h.event, IsPlayed: true }));
+    const timerIds: number[] = [];
+    const workRows: WorkRow[] = [];
+    const delivered: Array<{ instanceId: string; message: PendingMessage }> = [];
+    return this.commits.enqueue(
+      () => {
+        for (const m of outcome.consumed) this.deleteSource(m);
+        for (const t of outcome.cancelTimers) this.store.deleteTimer(t);
+        if (outcome.ended) this.store.dropPendingWork(instanceId);
+        if (outcome.resetHistory) this.store.clearHistory(instanceId);
+        outcome.history.forEach((h, i) => {
+          this.store.appendHistory(instanceId, {
+            seq: baseSeq + i,
+            actionIx: h.actionIx,
+            meta: h.meta ? JSON.stringify(h.meta) : null,
+            event: stored[i] as string,
+          });
+        });
+        this.store.putInstance(outcome.row);
+        for (const t of outcome.timers) {
+          timerIds.push(
+            this.store.addTimer(instanceId, outcome.row.executionId, t.fireAt, JSON.stringify(t.event)),
+          );
+        }
+        for (const w of outcome.work) {
+          const id = this.store.addWork(instanceId, outcome.row.executionId, w.taskId, w.name, w.input);
+          workRows.push({ id, instanceId, executionId: outcome.row.executionId, ...w });
+        }
+        for (const child of outcome.children) {
+          const existing = this.store.getInstance(child.instanceId);
+          let ev: HistoryEvent;
+          let target = child.instanceId;
+          let executionId: string | null = child.executionId;
+          if (existing && !TERMINAL_STATUSES.has(existing.status)) {
+            ev = event(EventType.SubOrchestrationInstanceFailed, child.createdAt, {
+              TaskScheduledId: child.parent?.taskId,
+              Reason: `An instance with ID '${child.instanceId}' is already running`,
+              FailureDetails: {
+                ErrorType: 'InvalidOperationException',
+                ErrorMessage: `An instance with ID '${child.instanceId}' is already running`,
+              },
+            });
+            target = instanceId;
+            executionId = outcome.row.executionId;
+          } else {
+            if (existing) this.store.purge(child.instanceId);
+            this.store.putInstance(child);
+            ev = executionStarted(child, child.createdAt);
+          }
+          const id = this.store.addMessage(target, executionId, JSON.stringify(ev));
+          delivered.push({
+            instanceId: target,
+            message: { source: 'message', rowId: id, executionId, event: ev },
+          });
+        }
+        for (const m of outcome.messages) {
+          const id = this.store.addMessage(m.instanceId, m.executionId, JSON.stringify(m.event));
+          delivered.push({
+            instanceId: m.instanceId,
+            message: { source: 'message', rowId: id, executionId: m.executionId, event: m.event },
+          });
+        }
+      },
+      () => {
+        if (outcome.resetHistory) {
+          const fresh = new InstanceState(outcome.row);
+          this.cache.set(instanceId, fresh);
+        } else {
+          state.row = outcome.row;
+          outcome.history.forEach((h, i) => {
+            state.apply(h.event, h.actionIx, h.meta);
+            state.history.push(stored[i] as string);
+          });
+          for (const t of outcome.cancelTimers) {
+            for (const [seq, rowId] of state.timerRows) {
+              if (rowId === t) {
+                state.timerRows.delete(seq);
+                const entry = state.entryFor(seq);
+                if (entry) entry.done = true;
+              }
+            }
+          }
+        }
+        if (outcome.ended) {
+          for (let i = this.activityQueue.length - 1; i >= 0; i--) {
+            if (this.activityQueue[i]?.instanceId === instanceId) this.activityQueue.splice(i, 1);
+          }
+        }
+        if (outcome.held.length > 0) {
+          const list = this.pending.get(instanceId) ?? [];
+          this.pending.set(instanceId, [...outcome.held, ...list]);
+        }
+        outcome.timers.forEach((t, i) => {
+          const rowId = timerIds[i] as number;
+          if (t.event.TimerId !== undefined && !outcome.resetHistory)
+            state.timerRows.set(t.event.TimerId, rowId);
+          this.timerAdded(instanceId, outcome.row.executionId, rowId, t.fireAt, t.event);
+        });
+        this.activityQueue.push(...workRows);
+        for (const d of delivered) this.push(d.instanceId, d.message);
+      },
+    );
+  }
+
+  // ---- timers -------------------------------------------------------------------------
+
+  private timerAdded(
+    instanceId: string,
+    executionId: string,
+    rowId: number,
+    fireAt: number,
+    ev: HistoryEvent,
+  ): void {
+    if (fireAt <= this.timerWatermark) {
+      this.push(instanceId, { source: 'timer', rowId, executionId, event: ev });
+      return;
+    }
+    if (this.nextTimerAt === undefined || fireAt < this.nextTimerAt) {
+      this.nextTimerAt = fireAt;
+      this.clock.wakeAt(fireAt, () => this.clockMoved());
+    }
+  }
+
+  private loadDueTimers(): void {
+    const now = this.clock.now();
+    for (const t of this.store.dueTimers(this.timerWatermark, now)) {
+      this.push(t.instanceId, {
+        source: 'timer',
+        rowId: t.id,
+        executionId: t.executionId,
+        event: JSON.parse(t.event) as HistoryEvent,
+      });
+    }
+    this.timerWatermark = now;
+    this.nextTimerAt = this.store.nextTimerAfter(now);
+    this.clock.wakeAt(this.nextTimerAt, () => this.clockMoved());
+  }
+
+  /** When the next durable timer is due, if any. */
+  get nextTimer(): number | undefined {
+    return this.nextTimerAt;
+  }
+
+  // ---- activities ---------------------------------------------------------------------
+
+  private pumpActivities(): void {
+    while (this.activitiesInFlight < this.options.maxConcurrentActivities && this.activityQueue.length > 0) {
+      const work = this.activityQueue.shift() as WorkRow;
+      this.activitiesInFlight++;
+      void this.runActivity(work).finally(() => {
+        this.activitiesInFlight--;
+        this.pumpActivities();
+        this.settled();
+      });
+    }
+  }
+
+  private async runActivity(work: WorkRow): Promise<void> {
+    const fn: RegisteredFunction | undefined = this.registry.get(work.name);
+    const now = () => this.clock.now();
+    let ev: HistoryEvent;
+    if (!fn || fn.trigger.type !== 'activityTrigger') {
+      const message = `No activity function named '${work.name}' is registered in the app`;
+      ev = event(EventType.TaskFailed, now(), {
+        TaskScheduledId: work.taskId,
+        Reason: message,
+        FailureDetails: { ErrorType: 'FunctionNotFound', ErrorMessage: message },
+      });
+    } else {
+      try {
+        const { response } = await this.invoker.invoke({
+          fn,
+          inputData: [{ name: fn.triggerName, data: work.input === null ? {} : { json: work.input } }],
+          logFields: { instanceId: work.instanceId, kind: 'activity', taskId: work.taskId },
+        });
+        ev = event(EventType.TaskCompleted, now(), {
+          TaskScheduledId: work.taskId,
+          Result: resultJson(response.returnValue),
+        });
+      } catch (err) {
+        const original = err instanceof InvocationError ? err.original : err;
+        const details = activityFailureDetails(original);
+        ev = event(EventType.TaskFailed, now(), {
+          TaskScheduledId: work.taskId,
+          Reason: `Activity function '${work.name}' failed: ${details.ErrorMessage}`,
+          Details: details.StackTrace,
+          FailureDetails: details,
+        });
+      }
+    }
+    let id = 0;
+    await this.commits.enqueue(
+      () => {
+        this.store.deleteWork(work.id);
+        id = this.store.addMessage(work.instanceId, work.executionId, JSON.stringify(ev));
+      },
+      () =>
+        this.push(work.instanceId, {
+          source: 'message',
+          rowId: id,
+          executionId: work.executionId,
+          event: ev,
+        }),
+    );
+  }
+
+  // ---- idleness -----------------------------------------------------------------------
+
+  private isIdle(): boolean {
+    return (
+      this.ready.size === 0 &&
+      this.running.size === 0 &&
+      this.activityQueue.length === 0 &&
+      this.activitiesInFlight === 0 &&
+      this.commits.idle &&
+      !this.pumpScheduled &&
+      (this.nextTimerAt === undefined || this.nextTimerAt > this.clock.now())
+    );
+  }
+
+  private settled(): void {
+    if (!this.isIdle()) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+    this.onIdle?.();
+  }
+
+  /** Called whenever the engine runs out of work (the virtual clock's auto-skip uses it). */
+  onIdle: (() => void) | undefined;
+}
+
+function conflict(id: string): DurableError {
+  return new DurableError('CONFLICT', `An instance with ID '${id}' already exists and is still running`);
+}
+
+function resultJson(
+  value:
+    | { json?: string | null; string?: string | null; int?: number | null; double?: number | null }
+    | null
+    | undefined,
+): string {
+  if (!value) return 'null';
+  if (typeof value.json === 'string') return value.json;
+  if (typeof value.string === 'string') return JSON.stringify(value.string);
+  if (typeof value.int === 'number') return String(value.int);
+  if (typeof value.double === 'number') return String(value.double);
+  return 'null';
+}
+
+/** An activity's error, or the failure details the SDK serialized into its message. */
+function activityFailureDetails(error: unknown): FailureDetails {
+  if (error instanceof Error && error.message.startsWith('{')) {
+    try {
+      const parsed = JSON.parse(error.message) as Record<string, unknown>;
+      if (typeof parsed.errorType === 'string' && typeof parsed.errorMessage === 'string') {
+        return {
+          ErrorType: parsed.errorType,
+          ErrorMessage: parsed.errorMessage,
+          StackTrace: typeof parsed.stackTrace === 'string' ? parsed.stackTrace : error.stack,
+          IsNonRetriable: parsed.isNonRetriable === true,
+          Properties: parsed.properties as Record<string, unknown> | undefined,
+        };
+      }
+    } catch {
+      // not the SDK's serialized form
+    }
+  }
+  return toFailureDetails(error);
+}

@@ -1,0 +1,691 @@
+/**
+ * One orchestration episode: the pending messages of an instance go into its history after a
+ * new OrchestratorStarted, the orchestrator replays through the SDK's own protocol, and its
+ * actions are matched against the ledger. The result is an {@link EpisodeOutcome}: everything
+ * to commit in one transaction. Nothing here touches the store.
+ */
+import { randomUUID } from 'node:crypto';
+import { toTimeSpan } from './duration';
+import { EventType, event, type HistoryEvent, iso, toFailureDetails } from './history';
+import type { ActionMeta, InstanceState, LedgerEntry, RetryPolicy } from './instance';
+import type { InstanceRow, RuntimeStatus } from './store';
+import { TERMINAL_STATUSES } from './store';
+
+export interface PendingMessage {
+  source: 'message' | 'timer';
+  rowId: number;
+  executionId: string | null;
+  event: HistoryEvent;
+}
+
+export interface NewHistoryEvent {
+  event: HistoryEvent;
+  actionIx: number | null;
+  meta?: ActionMeta;
+}
+
+export interface OutgoingMessage {
+  instanceId: string;
+  executionId: string | null;
+  event: HistoryEvent;
+}
+
+export interface EpisodeOutcome {
+  consumed: PendingMessage[];
+  held: PendingMessage[];
+  row: InstanceRow;
+  /** Replace the history (continue-as-new) instead of appending to it. */
+  resetHistory: boolean;
+  history: NewHistoryEvent[];
+  messages: OutgoingMessage[];
+  timers: Array<{ fireAt: number; event: HistoryEvent }>;
+  cancelTimers: number[];
+  work: Array<{ taskId: number; name: string; input: string | null }>;
+  /** Child instances to create (sub-orchestrations), each with its ExecutionStarted message. */
+  children: InstanceRow[];
+  /** The instance ended: drop its timers and queued activities. */
+  ended: boolean;
+}
+
+export interface OrchestratorResult {
+  state?: OrchestratorState;
+  error?: { message: string; stack?: string; details?: unknown };
+}
+
+interface OrchestratorState {
+  isDone: boolean;
+  actions: unknown[][];
+  output?: unknown;
+  error?: string;
+  customStatus?: unknown;
+}
+
+interface SdkAction {
+  actionType: number;
+  functionName?: string;
+  input?: unknown;
+  instanceId?: string;
+  version?: string;
+  retryOptions?: RetryPolicy;
+  fireAt?: string;
+  isCanceled?: boolean;
+  externalEventName?: string;
+  compoundActions?: SdkAction[];
+}
+
+const ActionType = {
+  CallActivity: 0,
+  CallActivityWithRetry: 1,
+  CallSubOrchestrator: 2,
+  CallSubOrchestratorWithRetry: 3,
+  ContinueAsNew: 4,
+  CreateTimer: 5,
+  WaitForExternalEvent: 6,
+  CallEntity: 7,
+  CallHttp: 8,
+  SignalEntity: 9,
+  WhenAny: 11,
+  WhenAll: 12,
+  LockEntities: 13,
+  ReleaseEntities: 14,
+} as const;
+
+const UNSUPPORTED: Record<number, string> = {
+  [ActionType.CallEntity]: 'callEntity',
+  [ActionType.SignalEntity]: 'signalEntity',
+  [ActionType.LockEntities]: 'lock',
+  [ActionType.ReleaseEntities]: 'lock',
+  [ActionType.CallHttp]: 'callHttp',
+};
+
+export class NonDeterminismError extends Error {
+  readonly code = 'NON_DETERMINISTIC';
+  override readonly name = 'NonDeterministicOrchestrationError';
+}
+
+export class UnsupportedActionError extends Error {
+  readonly code = 'UNSUPPORTED_ACTION';
+  override readonly name = 'UnsupportedActionError';
+}
+
+export interface EpisodeSettings {
+  maximumShortTimerMs: number;
+  longRunningTimerIntervalMs: number;
+}
+
+export type RunOrchestrator = (payload: string) => Promise<OrchestratorResult>;
+
+const COMPLETION_TYPES: ReadonlySet<number> = new Set([
+  EventType.TaskCompleted,
+  EventType.TaskFailed,
+  EventType.SubOrchestrationInstanceCompleted,
+  EventType.SubOrchestrationInstanceFailed,
+]);
+
+export async function runEpisode(
+  state: InstanceState,
+  messages: PendingMessage[],
+  now: number,
+  settings: EpisodeSettings,
+  run: RunOrchestrator,
+): Promise<EpisodeOutcome> {
+  const row: InstanceRow = { ...state.row, updatedAt: now };
+  const out: EpisodeOutcome = {
+    consumed: [],
+    held: [],
+    row,
+    resetHistory: false,
+    history: [],
+    messages: [],
+    timers: [],
+    cancelTimers: [],
+    work: [],
+    children: [],
+    ended: false,
+  };
+
+  if (TERMINAL_STATUSES.has(state.row.status)) {
+    out.consumed = messages;
+    out.row = state.row;
+    return out;
+  }
+
+  let suspended = row.status === 'Suspended';
+  let terminate: HistoryEvent | undefined;
+  const control: HistoryEvent[] = [];
+  const ordinary: PendingMessage[] = [];
+  for (const m of messages) {
+    const ev = m.event;
+    if (ev.EventType === EventType.ExecutionTerminated) {
+      terminate ??= ev;
+      out.consumed.push(m);
+    } else if (ev.EventType === EventType.ExecutionSuspended) {
+      if (!suspended) control.push(ev);
+      suspended = true;
+      out.consumed.push(m);
+    } else if (ev.EventType === EventType.ExecutionResumed) {
+      if (suspended) control.push(ev);
+      suspended = false;
+      out.consumed.push(m);
+    } else {
+      ordinary.push(m);
+    }
+  }
+
+  const started = event(EventType.OrchestratorStarted, now);
+  if (terminate) {
+    out.consumed.push(...ordinary);
+    row.status = 'Terminated';
+    row.output = terminate.Input ?? JSON.stringify('');
+    out.history.push(
+      { event: started, actionIx: null },
+      { event: { ...terminate, Timestamp: iso(now) }, actionIx: null },
+      { event: event(EventType.OrchestratorCompleted, now), actionIx: null },
+    );
+    out.ended = true;
+    return out;
+  }
+  if (suspended) {
+    out.held = ordinary;
+    row.status = 'Suspended';
+    if (control.length > 0) {
+      out.history.push(
+        { event: started, actionIx: null },
+        ...control.map((e) => ({ event: e, actionIx: null })),
+      );
+    }
+    return out;
+  }
+  if (row.status === 'Suspended') row.status = 'Running';
+
+  // Completions that no longer belong to an open action (a cancelled timer, an earlier
+  // execution, a duplicate delivery) are dropped, as DTFx drops them.
+  const fresh: PendingMessage[] = [];
+  for (const m of ordinary) {
+    const ev = m.event;
+    out.consumed.push(m);
+    if (ev.EventType === EventType.ExecutionStarted) {
+      if (state.history.length === 0) fresh.push(m);
+      continue;
+    }
+    if (m.executionId && m.executionId !== row.executionId && ev.EventType !== EventType.EventRaised)
+      continue;
+    if (COMPLETION_TYPES.has(ev.EventType) || ev.EventType === EventType.TimerFired) {
+      const id = ev.EventType === EventType.TimerFired ? ev.TimerId : ev.TaskScheduledId;
+      const entry = state.entryFor(id);
+      if (!entry || entry.done || entry.openId !== id) continue;
+    }
+    fresh.push(m);
+  }
+  if (state.history.length === 0 && !fresh.some((m) => m.event.EventType === EventType.ExecutionStarted)) {
+    // Nothing can run before the instance has started; keep what arrived early.
+    out.consumed = out.consumed.filter((m) => !ordinary.includes(m));
+    out.held = ordinary;
+    return out;
+  }
+  if (fresh.length === 0 && control.length === 0) {
+    out.row = { ...state.row, status: row.status };
+    return out;
+  }
+
+  // Events that make the SDK consume a sequence number before the orchestrator resumes go
+  // first, so that the host and the SDK number everything the same way.
+  const rank = (m: PendingMessage): number => {
+    const ev = m.event;
+    if (ev.EventType === EventType.ExecutionStarted) return 0;
+    if (generatesFollowUp(state, ev, now)) return 1;
+    return 2;
+  };
+  const ordered = fresh
+    .map((m, i) => ({ m, i, r: rank(m) }))
+    .sort((a, b) => a.r - b.r || a.i - b.i)
+    .map((x) => x.m.event);
+
+  let seq = state.nextSeq;
+  const scheduled: NewHistoryEvent[] = [];
+  const newEvents: HistoryEvent[] = [started, ...control, ...ordered];
+
+  for (const ev of ordered) {
+    if (ev.EventType === EventType.TaskFailed || ev.EventType === EventType.SubOrchestrationInstanceFailed) {
+      const entry = state.entryFor(ev.TaskScheduledId);
+      const policy = entry?.meta.retry;
+      if (!entry || !policy) continue;
+      const fireAt = now + retryDelay(policy, entry.attempts - 1);
+      scheduled.push(timerCreated(state, entry, seq, fireAt, now, out));
+      seq++;
+    } else if (ev.EventType === EventType.TimerFired) {
+      const entry = state.entryFor(ev.TimerId);
+      if (!entry) continue;
+      const ix = state.idToAction.get(ev.TimerId as number) as number;
+      if (entry.kind === 'timer') {
+        const finalAt = entry.meta.fireAt ?? 0;
+        if (finalAt > now) {
+          const next =
+            finalAt - now > settings.maximumShortTimerMs
+              ? now + settings.longRunningTimerIntervalMs
+              : finalAt;
+          scheduled.push(timerCreated(state, entry, seq, next, now, out));
+          seq++;
+        }
+      } else if (entry.meta.retry && entry.attempts < entry.meta.retry.maxNumberOfAttempts) {
+        scheduled.push(scheduleAttempt(state, entry, ix, seq, entry.input, now, out));
+        seq++;
+      }
+    }
+  }
+
+  const historyEvents = [...state.history, ...newEvents.map((e) => JSON.stringify(e))];
+  const payload = buildPayload(state, row, historyEvents, settings);
+  const result = await run(payload);
+
+  let failure: { message: string; stack?: string; details?: unknown } | undefined = result.error;
+  const sdkState = result.state;
+  const actions = flatten(sdkState?.actions);
+  let continueAsNew: SdkAction | undefined;
+  const waits = new Map<string, number>();
+  let actionIx = 0;
+  try {
+    for (const action of actions) {
+      if (action.actionType === ActionType.WaitForExternalEvent) {
+        const name = action.externalEventName ?? '';
+        waits.set(name, (waits.get(name) ?? 0) + 1);
+        continue;
+      }
+      if (action.actionType === ActionType.ContinueAsNew) {
+        continueAsNew = action;
+        continue;
+      }
+      const unsupported = UNSUPPORTED[action.actionType];
+      if (unsupported) {
+        throw new UnsupportedActionError(
+          `Orchestrator '${row.name}' used ${unsupported}, which the embedded host does not support (durable entities and durable HTTP are not available)`,
+        );
+      }
+      const existing = state.ledger[actionIx];
+      if (existing) {
+        checkDeterminism(row.name, actionIx, existing, action);
+        if (action.actionType === ActionType.CreateTimer && action.isCanceled && !existing.done) {
+          const timerRow = existing.openId === undefined ? undefined : state.timerRows.get(existing.openId);
+          if (timerRow !== undefined) out.cancelTimers.push(timerRow);
+        }
+      } else {
+        scheduled.push(scheduleAction(row, action, actionIx, seq, now, settings, out));
+        seq++;
+      }
+      actionIx++;
+    }
+    if (!failure && actionIx < state.ledger.length) {
+      const missing = state.ledger[actionIx] as LedgerEntry;
+      throw new NonDeterminismError(
+        `Non-deterministic orchestrator '${row.name}': step ${actionIx} of its history is ${describe(missing)}, but on replay the orchestrator ${sdkState?.isDone ? 'completed' : 'stopped'} without scheduling it. Orchestrator code must not change while instances are running, and must not depend on Date.now(), Math.random() or I/O.`,
+      );
+    }
+  } catch (err) {
+    if (!(err instanceof NonDeterminismError || err instanceof UnsupportedActionError)) throw err;
+    failure = { message: err.message, stack: err.stack, details: toFailureDetails(err) };
+    scheduled.length = 0;
+    out.timers = [];
+    out.work = [];
+    out.messages = [];
+    out.children = [];
+  }
+
+  if (sdkState?.customStatus !== undefined) row.customStatus = JSON.stringify(sdkState.customStatus);
+  out.history.push(...newEvents.map((e) => ({ event: e, actionIx: null })), ...scheduled);
+
+  if (failure) {
+    const details = (failure.details as Record<string, unknown> | undefined)?.ErrorType
+      ? (failure.details as ReturnType<typeof toFailureDetails>)
+      : { ErrorType: 'Error', ErrorMessage: failure.message, StackTrace: failure.stack };
+    const message = `Orchestrator function '${row.name}' failed: ${failure.message}`;
+    finish(
+      out,
+      row,
+      'Failed',
+      JSON.stringify(failure.stack ? `${message}\n${failure.stack}` : message),
+      now,
+      {
+        FailureDetails: details,
+      },
+    );
+    if (row.parent) {
+      out.messages.push({
+        instanceId: row.parent.instanceId,
+        executionId: row.parent.executionId,
+        event: event(EventType.SubOrchestrationInstanceFailed, now, {
+          TaskScheduledId: row.parent.taskId,
+          Reason: message,
+          Details: failure.stack,
+          FailureDetails: details,
+        }),
+      });
+    }
+  } else if (continueAsNew) {
+    startNewExecution(state, row, continueAsNew, ordered, waits, now, out);
+  } else if (sdkState?.isDone) {
+    const output = JSON.stringify(sdkState.output ?? null);
+    finish(out, row, 'Completed', output, now, {});
+    if (row.parent) {
+      out.messages.push({
+        instanceId: row.parent.instanceId,
+        executionId: row.parent.executionId,
+        event: event(EventType.SubOrchestrationInstanceCompleted, now, {
+          TaskScheduledId: row.parent.taskId,
+          Result: output,
+        }),
+      });
+    }
+  } else {
+    row.status = 'Running';
+    out.history.push({ event: event(EventType.OrchestratorCompleted, now), actionIx: null });
+  }
+  return out;
+}
+
+function finish(
+  out: EpisodeOutcome,
+  row: InstanceRow,
+  status: RuntimeStatus,
+  output: string,
+  now: number,
+  extra: Partial<HistoryEvent>,
+): void {
+  row.status = status;
+  row.output = output;
+  out.ended = true;
+  out.timers = [];
+  out.work = [];
+  out.children = [];
+  out.history.push(
+    {
+      event: event(EventType.ExecutionCompleted, now, {
+        OrchestrationStatus: status,
+        Result: output,
+        ...extra,
+      }),
+      actionIx: null,
+    },
+    { event: event(EventType.OrchestratorCompleted, now), actionIx: null },
+  );
+}
+
+/**
+ * continue-as-new: a fresh execution. EventRaised events of this episode that no wait consumed
+ * are carried over to it, as DTFx carries over events that arrive with the continue-as-new.
+ */
+function startNewExecution(
+  state: InstanceState,
+  row: InstanceRow,
+  action: SdkAction,
+  batch: HistoryEvent[],
+  waits: Map<string, number>,
+  now: number,
+  out: EpisodeOutcome,
+): void {
+  const carried: HistoryEvent[] = [];
+  const unconsumed = new Map<string, number>();
+  for (const [name, count] of state.raised) unconsumed.set(name, count - (waits.get(name) ?? 0));
+  for (const ev of batch) {
+    if (ev.EventType === EventType.EventRaised) {
+      const name = ev.Name ?? '';
+      unconsumed.set(name, (unconsumed.get(name) ?? -(waits.get(name) ?? 0)) + 1);
+    }
+  }
+  for (let i = batch.length - 1; i >= 0; i--) {
+    const ev = batch[i] as HistoryEvent;
+    if (ev.EventType !== EventType.EventRaised) continue;
+    const name = ev.Name ?? '';
+    const left = unconsumed.get(name) ?? 0;
+    if (left > 0) {
+      carried.unshift({ ...ev, IsPlayed: false });
+      unconsumed.set(name, left - 1);
+    }
+  }
+  const input = inputJson(action.input, true);
+  row.executionId = randomUUID().replace(/-/g, '');
+  row.input = input ?? null;
+  row.status = 'Running';
+  row.output = null;
+  out.resetHistory = true;
+  out.history = [];
+  out.timers = [];
+  out.work = [];
+  out.ended = true;
+  out.messages.push({
+    instanceId: row.instanceId,
+    executionId: row.executionId,
+    event: executionStarted(row, now),
+  });
+  for (const ev of carried) out.messages.push({ instanceId: row.instanceId, executionId: null, event: ev });
+  state.raised.clear();
+}
+
+export function executionStarted(row: InstanceRow, now: number): HistoryEvent {
+  return event(EventType.ExecutionStarted, now, {
+    Name: row.name,
+    Version: row.version ?? '',
+    Input: row.input ?? undefined,
+    OrchestrationInstance: { InstanceId: row.instanceId, ExecutionId: row.executionId },
+    ParentInstance: row.parent
+      ? {
+          Name: row.parent.name,
+          OrchestrationInstance: { InstanceId: row.parent.instanceId, ExecutionId: row.parent.executionId },
+          TaskScheduleId: row.parent.taskId,
+        }
+      : undefined,
+  });
+}
+
+function generatesFollowUp(state: InstanceState, ev: HistoryEvent, now: number): boolean {
+  if (ev.EventType === EventType.TaskFailed || ev.EventType === EventType.SubOrchestrationInstanceFailed) {
+    return Boolean(state.entryFor(ev.TaskScheduledId)?.meta.retry);
+  }
+  if (ev.EventType === EventType.TimerFired) {
+    const entry = state.entryFor(ev.TimerId);
+    if (!entry) return false;
+    if (entry.kind === 'timer') return (entry.meta.fireAt ?? 0) > now;
+    return Boolean(entry.meta.retry && entry.attempts < entry.meta.retry.maxNumberOfAttempts);
+  }
+  return false;
+}
+
+/** DTFx's RetryInterceptor: first interval × coefficient^(attempt), capped at the max interval. */
+export function retryDelay(policy: RetryPolicy, failedAttemptIndex: number): number {
+  const delay =
+    policy.firstRetryIntervalInMilliseconds * (policy.backoffCoefficient ?? 1) ** failedAttemptIndex;
+  const cap = policy.maxRetryIntervalInMilliseconds;
+  return Math.round(cap !== undefined && cap > 0 && delay > cap ? cap : delay);
+}
+
+function timerCreated(
+  state: InstanceState,
+  entry: LedgerEntry,
+  seq: number,
+  fireAt: number,
+  now: number,
+  out: EpisodeOutcome,
+): NewHistoryEvent {
+  const ix = state.ledger.indexOf(entry);
+  out.timers.push({
+    fireAt,
+    event: event(EventType.TimerFired, fireAt, { TimerId: seq, FireAt: iso(fireAt) }),
+  });
+  return { event: event(EventType.TimerCreated, now, { FireAt: iso(fireAt) }, seq), actionIx: ix };
+}
+
+function scheduleAttempt(
+  state: InstanceState,
+  entry: LedgerEntry,
+  ix: number,
+  seq: number,
+  input: string | undefined,
+  now: number,
+  out: EpisodeOutcome,
+): NewHistoryEvent {
+  if (entry.kind === 'subOrchestration') {
+    const childId = entry.childId ?? `${state.row.instanceId}:${seq}`;
+    return createChild(state.row, entry.name, childId, input, ix, seq, now, out);
+  }
+  out.work.push({ taskId: seq, name: entry.name, input: input ?? null });
+  return {
+    event: event(EventType.TaskScheduled, now, { Name: entry.name, Input: input }, seq),
+    actionIx: ix,
+  };
+}
+
+function scheduleAction(
+  row: InstanceRow,
+  action: SdkAction,
+  ix: number,
+  seq: number,
+  now: number,
+  settings: EpisodeSettings,
+  out: EpisodeOutcome,
+): NewHistoryEvent {
+  switch (action.actionType) {
+    case ActionType.CallActivity:
+    case ActionType.CallActivityWithRetry: {
+      const name = action.functionName ?? '';
+      const input = inputJson(action.input, true);
+      out.work.push({ taskId: seq, name, input: input ?? null });
+      return {
+        event: event(EventType.TaskScheduled, now, { Name: name, Input: input }, seq),
+        actionIx: ix,
+        meta: action.retryOptions ? { retry: action.retryOptions } : undefined,
+      };
+    }
+    case ActionType.CallSubOrchestrator:
+    case ActionType.CallSubOrchestratorWithRetry: {
+      const name = action.functionName ?? '';
+      const childId = action.instanceId || `${row.instanceId}:${seq}`;
+      const created = createChild(row, name, childId, inputJson(action.input, false), ix, seq, now, out);
+      return { ...created, meta: action.retryOptions ? { retry: action.retryOptions } : undefined };
+    }
+    case ActionType.CreateTimer: {
+      const finalAt = Date.parse(action.fireAt ?? '');
+      const first =
+        finalAt - now > settings.maximumShortTimerMs ? now + settings.longRunningTimerIntervalMs : finalAt;
+      if (!action.isCanceled) {
+        out.timers.push({
+          fireAt: first,
+          event: event(EventType.TimerFired, first, { TimerId: seq, FireAt: iso(first) }),
+        });
+      }
+      return {
+        event: event(EventType.TimerCreated, now, { FireAt: iso(first) }, seq),
+        actionIx: ix,
+        meta: { fireAt: finalAt },
+      };
+    }
+    default:
+      throw new UnsupportedActionError(
+        `Orchestrator '${row.name}' returned an unknown action type ${action.actionType}`,
+      );
+  }
+}
+
+function createChild(
+  parentRow: InstanceRow,
+  name: string,
+  childId: string,
+  input: string | undefined,
+  ix: number,
+  seq: number,
+  now: number,
+  out: EpisodeOutcome,
+): NewHistoryEvent {
+  const child: InstanceRow = {
+    instanceId: childId,
+    executionId: randomUUID().replace(/-/g, ''),
+    name,
+    version: null,
+    status: 'Pending',
+    input: input ?? null,
+    output: null,
+    customStatus: null,
+    createdAt: now,
+    updatedAt: now,
+    parent: {
+      instanceId: parentRow.instanceId,
+      executionId: parentRow.executionId,
+      taskId: seq,
+      name: parentRow.name,
+    },
+  };
+  out.children.push(child);
+  return {
+    event: event(
+      EventType.SubOrchestrationInstanceCreated,
+      now,
+      { Name: name, InstanceId: childId, Input: input },
+      seq,
+    ),
+    actionIx: ix,
+  };
+}
+
+/**
+ * The SDK serializes string inputs of activities and continue-as-new itself (they arrive as JSON
+ * text); other inputs arrive as values.
+ */
+function inputJson(input: unknown, stringIsJson: boolean): string | undefined {
+  if (input === undefined) return undefined;
+  if (typeof input === 'string' && stringIsJson) return input;
+  return JSON.stringify(input);
+}
+
+function kindOf(action: SdkAction): LedgerEntry['kind'] {
+  switch (action.actionType) {
+    case ActionType.CreateTimer:
+      return 'timer';
+    case ActionType.CallSubOrchestrator:
+    case ActionType.CallSubOrchestratorWithRetry:
+      return 'subOrchestration';
+    default:
+      return 'activity';
+  }
+}
+
+function describe(entry: { kind: string; name: string }): string {
+  if (entry.kind === 'timer') return 'a durable timer';
+  return `${entry.kind === 'activity' ? 'activity' : 'sub-orchestration'} '${entry.name}'`;
+}
+
+function checkDeterminism(orchestrator: string, step: number, entry: LedgerEntry, action: SdkAction): void {
+  const kind = kindOf(action);
+  const name = kind === 'timer' ? '' : (action.functionName ?? '');
+  if (entry.kind !== kind || entry.name.toLowerCase() !== name.toLowerCase()) {
+    throw new NonDeterminismError(
+      `Non-deterministic orchestrator '${orchestrator}': step ${step} of its history is ${describe(entry)}, but on replay the orchestrator scheduled ${describe({ kind, name })}. Orchestrator code must not change while instances are running, and must not depend on Date.now(), Math.random() or I/O.`,
+    );
+  }
+}
+
+function flatten(actions: unknown[][] | undefined): SdkAction[] {
+  const result: SdkAction[] = [];
+  const visit = (a: SdkAction) => {
+    if (a.actionType === ActionType.WhenAll || a.actionType === ActionType.WhenAny) {
+      for (const child of a.compoundActions ?? []) visit(child);
+    } else {
+      result.push(a);
+    }
+  };
+  for (const group of actions ?? []) for (const a of group ?? []) visit(a as SdkAction);
+  return result;
+}
+
+function buildPayload(
+  state: InstanceState,
+  row: InstanceRow,
+  history: string[],
+  settings: EpisodeSettings,
+): string {
+  const input = row.input ?? 'null';
+  return `{"history":[${history.join(',')}],"input":${input},"instanceId":${JSON.stringify(row.instanceId)},"isReplaying":${
+    state.history.length > 0
+  },"parentInstanceId":${JSON.stringify(row.parent?.instanceId ?? '')},"upperSchemaVersion":1,"upperSchemaVersionNew":2,"maximumShortTimerDuration":${JSON.stringify(
+    toTimeSpan(settings.maximumShortTimerMs),
+  )},"longRunningTimerIntervalDuration":${JSON.stringify(
+    toTimeSpan(settings.longRunningTimerIntervalMs),
+  )},"defaultHttpAsyncRequestSleepTimeMillseconds":30000}`;
+}

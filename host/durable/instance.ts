@@ -1,0 +1,159 @@
+/**
+ * What the host knows about one orchestration instance between episodes: its status row, its
+ * history (as the JSON it replays), and the ledger that maps the orchestrator's actions, in the
+ * order it issued them, to the DTFx sequence numbers they were given.
+ */
+import { EventType, type HistoryEvent } from './history';
+import type { HistoryRow, InstanceRow } from './store';
+
+/** The retry policy of `callActivityWithRetry` / `callSubOrchestratorWithRetry`, as the SDK sends it. */
+export interface RetryPolicy {
+  firstRetryIntervalInMilliseconds: number;
+  maxNumberOfAttempts: number;
+  backoffCoefficient?: number;
+  maxRetryIntervalInMilliseconds?: number;
+  retryTimeoutInMilliseconds?: number;
+}
+
+export type ActionKind = 'activity' | 'timer' | 'subOrchestration';
+
+export interface ActionMeta {
+  retry?: RetryPolicy;
+  /** For timers: the time the orchestrator asked for (long timers fire in several steps). */
+  fireAt?: number;
+}
+
+export interface LedgerEntry {
+  kind: ActionKind;
+  name: string;
+  meta: ActionMeta;
+  /** Sequence numbers this action consumed: attempts, retry timers, timer steps. */
+  ids: number[];
+  attempts: number;
+  firstAttemptAt: number;
+  /** The sequence number whose completion is awaited, if any. */
+  openId: number | undefined;
+  openIsRetryTimer: boolean;
+  done: boolean;
+  /** Input JSON, kept for actions with a retry policy, whose attempts the host schedules. */
+  input?: string;
+  /** Sub-orchestrations: the child instance id. */
+  childId?: string;
+}
+
+export interface StoredEvent {
+  /** JSON as stored and replayed (IsPlayed true). */
+  json: string;
+  event: HistoryEvent;
+}
+
+export class InstanceState {
+  history: string[] = [];
+  ledger: LedgerEntry[] = [];
+  readonly idToAction = new Map<number, number>();
+  nextSeq = 0;
+  /** EventRaised events in this execution, per name. */
+  readonly raised = new Map<string, number>();
+  /** Timers table rows for open timers, by sequence number. */
+  readonly timerRows = new Map<number, number>();
+
+  constructor(public row: InstanceRow) {}
+
+  static load(
+    row: InstanceRow,
+    rows: HistoryRow[],
+    timers: Array<{ id: number; event: string }>,
+  ): InstanceState {
+    const state = new InstanceState(row);
+    for (const r of rows) {
+      state.apply(
+        JSON.parse(r.event) as HistoryEvent,
+        r.actionIx,
+        r.meta ? (JSON.parse(r.meta) as ActionMeta) : undefined,
+      );
+      state.history.push(r.event);
+    }
+    for (const t of timers) {
+      const ev = JSON.parse(t.event) as HistoryEvent;
+      if (ev.EventType === EventType.TimerFired && ev.TimerId !== undefined)
+        state.timerRows.set(ev.TimerId, t.id);
+    }
+    return state;
+  }
+
+  entryFor(id: number | undefined): LedgerEntry | undefined {
+    if (id === undefined) return undefined;
+    const ix = this.idToAction.get(id);
+    return ix === undefined ? undefined : this.ledger[ix];
+  }
+
+  /** Updates the derived state for one event appended to the history. */
+  apply(ev: HistoryEvent, actionIx: number | null, meta: ActionMeta | undefined): void {
+    const at = Date.parse(ev.Timestamp);
+    switch (ev.EventType) {
+      case EventType.TaskScheduled:
+      case EventType.SubOrchestrationInstanceCreated:
+      case EventType.TimerCreated: {
+        if (actionIx === null) return;
+        const kind: ActionKind =
+          ev.EventType === EventType.TaskScheduled
+            ? 'activity'
+            : ev.EventType === EventType.TimerCreated
+              ? 'timer'
+              : 'subOrchestration';
+        let entry = this.ledger[actionIx];
+        if (!entry) {
+          entry = {
+            kind,
+            name: ev.Name ?? '',
+            meta: meta ?? {},
+            ids: [],
+            attempts: 0,
+            firstAttemptAt: at,
+            openId: undefined,
+            openIsRetryTimer: false,
+            done: false,
+          };
+          this.ledger[actionIx] = entry;
+        }
+        if (kind !== 'timer' && entry.meta.retry && ev.Input !== undefined) entry.input = ev.Input;
+        if (ev.InstanceId) entry.childId = ev.InstanceId;
+        entry.ids.push(ev.EventId);
+        entry.openId = ev.EventId;
+        entry.openIsRetryTimer = kind === 'timer' && entry.kind !== 'timer';
+        if (kind !== 'timer') entry.attempts++;
+        this.idToAction.set(ev.EventId, actionIx);
+        this.nextSeq = Math.max(this.nextSeq, ev.EventId + 1);
+        return;
+      }
+      case EventType.TaskCompleted:
+      case EventType.SubOrchestrationInstanceCompleted:
+      case EventType.TaskFailed:
+      case EventType.SubOrchestrationInstanceFailed: {
+        const entry = this.entryFor(ev.TaskScheduledId);
+        if (!entry) return;
+        entry.openId = undefined;
+        const failed =
+          ev.EventType === EventType.TaskFailed || ev.EventType === EventType.SubOrchestrationInstanceFailed;
+        if (!failed || !entry.meta.retry) entry.done = true;
+        return;
+      }
+      case EventType.TimerFired: {
+        const entry = this.entryFor(ev.TimerId);
+        if (ev.TimerId !== undefined) this.timerRows.delete(ev.TimerId);
+        if (!entry) return;
+        entry.openId = undefined;
+        if (entry.kind === 'timer' && Date.parse(ev.FireAt ?? ev.Timestamp) >= (entry.meta.fireAt ?? 0))
+          entry.done = true;
+        return;
+      }
+      case EventType.EventRaised: {
+        const name = ev.Name ?? '';
+        this.raised.set(name, (this.raised.get(name) ?? 0) + 1);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * Invokes a registered function the way the Node worker does: through the programming model's
+ * invocation model (`getArguments` / `invokeFunction` / `getResponse`), so that
+ * `@azure/functions` performs its own binding conversions, with the app's pre- and
+ * post-invocation hooks around the call.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '../log';
+import type {
+  CoreInvocationContext,
+  FunctionCallback,
+  FunctionRegistry,
+  RegisteredFunction,
+  RpcInvocationResponse,
+  RpcParameterBinding,
+  RpcTypedData,
+} from './core';
+import { toPinoLevel } from './core';
+
+export class InvocationError extends Error {
+  readonly code = 'INVOCATION_FAILED';
+  constructor(
+    message: string,
+    readonly invocationId: string,
+    readonly original: unknown,
+  ) {
+    super(message);
+  }
+}
+
+export interface InvocationRequest {
+  fn: RegisteredFunction;
+  inputData: RpcParameterBinding[];
+  triggerMetadata?: Record<string, RpcTypedData>;
+  traceParent?: string;
+  /** Extra fields for the invocation log line, e.g. the durable instance id. */
+  logFields?: Record<string, unknown>;
+}
+
+export interface InvocationResult {
+  invocationId: string;
+  response: RpcInvocationResponse;
+}
+
+export class Invoker {
+  private readonly appHookData: Record<string, unknown> = {};
+
+  constructor(
+    private readonly registry: FunctionRegistry,
+    private readonly logger: Logger,
+    private readonly appDirectory: string,
+  ) {}
+
+  async runAppHooks(name: 'appStart' | 'appTerminate'): Promise<void> {
+    for (const hook of this.registry.hooks[name]) {
+      await hook({ hookData: {}, appHookData: this.appHookData, functionAppDirectory: this.appDirectory });
+    }
+  }
+
+  /** Runs the function; a throwing handler rejects with an {@link InvocationError}. */
+  async invoke(request: InvocationRequest): Promise<InvocationResult> {
+    const model = this.registry.programmingModel;
+    if (!model) throw new Error('The app did not set a programming model (is @azure/functions loaded?)');
+    const { fn } = request;
+    const invocationId = randomUUID();
+    const started = performance.now();
+    const coreCtx: CoreInvocationContext = {
+      invocationId,
+      request: {
+        invocationId,
+        functionId: fn.name,
+        inputData: request.inputData,
+        triggerMetadata: request.triggerMetadata ?? {},
+        traceContext: request.traceParent ? { traceParent: request.traceParent, attributes: {} } : undefined,
+      },
+      metadata: {
+        name: fn.name,
+        bindings: fn.metadata.bindings,
+        directory: this.appDirectory,
+        scriptFile: '',
+      },
+      log: (level, category, message) => {
+        this.logger[toPinoLevel(level)]({ function: fn.name, invocationId, category }, message);
+      },
+    };
+    const invocationModel = model.getInvocationModel(coreCtx);
+    const { context, inputs } = await invocationModel.getArguments();
+    const hookData: Record<string, unknown> = {};
+    const pre: Record<string, unknown> = {
+      hookData,
+      appHookData: this.appHookData,
+      invocationContext: context,
+      inputs,
+      functionCallback: fn.callback,
+    };
+    let result: unknown;
+    let error: unknown;
+    try {
+      coreCtx.state = 'preInvocationHooks';
+      for (const hook of this.registry.hooks.preInvocation) await hook(pre);
+      coreCtx.state = 'invocation';
+      result = await invocationModel.invokeFunction(
+        context,
+        pre.inputs as unknown[],
+        pre.functionCallback as FunctionCallback,
+      );
+    } catch (err) {
+      error = err;
+    }
+    const post: Record<string, unknown> = {
+      hookData,
+      appHookData: this.appHookData,
+      invocationContext: context,
+      inputs: pre.inputs,
+      result,
+      error,
+    };
+    coreCtx.state = 'postInvocationHooks';
+    for (const hook of this.registry.hooks.postInvocation) {
+      try {
+        await hook(post);
+      } catch (err) {
+        post.error = err;
+      }
+    }
+    const durationMs = Math.round((performance.now() - started) * 1000) / 1000;
+    const fields = { function: fn.name, invocationId, durationMs, ...request.logFields };
+    if (post.error !== undefined) {
+      this.logger.info({ ...fields, outcome: 'failed' }, 'invocation');
+      const original = post.error;
+      const message = original instanceof Error ? original.message : String(original);
+      throw new InvocationError(message, invocationId, original);
+    }
+    const response = await invocationModel.getResponse(context, post.result);
+    this.logger.info({ ...fields, outcome: 'succeeded' }, 'invocation');
+    return { invocationId, response };
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * Starts the embedded host: loads a function app, opens the durable store, recovers pending
+ * work, and serves HTTP. One host per process (the functions-core module is process-wide).
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { applyLocalSettings, loadApp, readHostJson } from './app';
+import { type Clock, RealClock, VirtualClock } from './durable/clock';
+import { DEFAULT_ENGINE_OPTIONS, Engine } from './durable/engine';
+import { Store } from './durable/store';
+import { FunctionRegistry, installCoreModule } from './functions/core';
+import { Invoker } from './functions/invoke';
+import { createRequestHandler, httpRoutes } from './http/server';
+import { createLogger, type Logger } from './log';
+
+export interface HostOptions {
+  appDir: string;
+  dataDir: string;
+  port?: number;
+  hostname?: string;
+  clock?: 'real' | 'virtual';
+  autoSkip?: boolean;
+  alwaysReplay?: boolean;
+  logLevel?: string;
+  /** Turns on authLevel keys: function- and admin-level functions then need this key. */
+  functionKey?: string;
+  maxConcurrentActivities?: number;
+}
+
+export interface RunningHost {
+  url: string;
+  port: number;
+  engine: Engine;
+  clock: Clock;
+  registry: FunctionRegistry;
+  logger: Logger;
+  /** Lines describing what is served, as printed at start. */
+  describe(): string[];
+  close(): Promise<void>;
+}
+
+export async function startHost(options: HostOptions): Promise<RunningHost> {
+  const logger = createLogger({ level: options.logLevel });
+  const appDir = path.resolve(options.appDir);
+  const registry = new FunctionRegistry(logger);
+  installCoreModule(registry);
+  applyLocalSettings(appDir);
+  const hostJson = readHostJson(appDir);
+  const store = new Store(path.resolve(options.dataDir));
+
+  let clock: Clock;
+  if (options.clock === 'virtual') {
+    const saved = Number(store.getMeta('virtualNow') ?? 0);
+    const virtual = new VirtualClock({ start: Math.max(Date.now(), saved), autoSkip: options.autoSkip });
+    clock = virtual;
+  } else {
+    clock = new RealClock();
+  }
+
+  const hostname = options.hostname ?? '127.0.0.1';
+  let port = options.port ?? 7071;
+  const origin = () => `http://${hostname}:${port}`;
+  await loadApp(appDir);
+
+  const invoker = new Invoker(registry, logger, appDir);
+  const engine = new Engine(store, registry, invoker, clock, logger, {
+    ...DEFAULT_ENGINE_OPTIONS,
+    maxConcurrentActivities:
+      options.maxConcurrentActivities ??
+      hostJson.maxConcurrentActivityFunctions ??
+      DEFAULT_ENGINE_OPTIONS.maxConcurrentActivities,
+    maxConcurrentOrchestrations:
+      hostJson.maxConcurrentOrchestratorFunctions ?? DEFAULT_ENGINE_OPTIONS.maxConcurrentOrchestrations,
+    alwaysReplay: options.alwaysReplay ?? false,
+  });
+  if (clock instanceof VirtualClock) {
+    const virtual = clock;
+    engine.onIdle = () => {
+      store.setMeta('virtualNow', String(virtual.now()));
+      if (virtual.autoSkip && engine.nextTimer !== undefined) setImmediate(() => virtual.skipToNext());
+    };
+  }
+
+  const functionKey = options.functionKey || undefined;
+  const handler = createRequestHandler({
+    registry,
+    invoker,
+    engine,
+    logger,
+    routePrefix: hostJson.routePrefix,
+    functionKey,
+    origin,
+    api: {
+      engine,
+      taskHub: hostJson.hubName,
+      connection: 'Storage',
+      keyQuery: functionKey ? `code=${encodeURIComponent(functionKey)}` : '',
+    },
+  });
+  const server = http.createServer((req, res) => void handler(req, res));
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, hostname, () => resolve());
+  });
+  port = (server.address() as AddressInfo).port;
+  process.env.WEBSITE_HOSTNAME = `${hostname}:${port}`;
+
+  await invoker.runAppHooks('appStart');
+  engine.recover();
+
+  const url = origin();
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    engine,
+    clock,
+    registry,
+    logger,
+    describe() {
+      const lines = [
+        `Signoff host listening on ${url}`,
+        `Durable HTTP API: ${url}/runtime/webhooks/durabletask/`,
+      ];
+      for (const r of httpRoutes(registry, hostJson.routePrefix)) {
+        const methods = r.methods ? [...r.methods].join(',') : 'ANY';
+        lines.push(`  ${r.fn.name}: [${methods}] ${url}/${r.template.template}`);
+      }
+      for (const fn of registry.functions.values()) {
+        if (fn.trigger.type !== 'httpTrigger') lines.push(`  ${fn.name}: ${fn.trigger.type}`);
+      }
+      return lines;
+    },
+    close() {
+      closing ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        await engine.commits.enqueue(() => undefined).catch(() => undefined);
+        engine.close();
+        await invoker
+          .runAppHooks('appTerminate')
+          .catch((err: unknown) => logger.error({ err }, 'appTerminate hook failed'));
+        store.close();
+      })();
+      return closing;
+    },
+  };
+}
