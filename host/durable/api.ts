@@ -44,7 +44,8 @@ const STATUSES: RuntimeStatus[] = [
 ];
 const INVALID_ID_CHARS = ['/', '\\', '?', '#'];
 const hasInvalidChar = (id: string) =>
-  INVALID_ID_CHARS.some((c) => id.includes(c)) || [...id].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f);
+  INVALID_ID_CHARS.some((c) => id.includes(c)) ||
+  [...id].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f);
 
 export class ApiError extends Error {
   constructor(
