@@ -106,6 +106,10 @@ export async function main(argv: string[]): Promise<void> {
     logLevel: opts.logLevel,
     functionKey: process.env.SIGNOFF_FUNCTION_KEY,
   });
+  // A bug in an app's stray promise must not take the host (and every waiting workflow) down:
+  // everything durable is in SQLite, so log it and keep serving.
+  process.on('unhandledRejection', (err) => host.logger.error({ err }, 'unhandled promise rejection'));
+  process.on('uncaughtException', (err) => host.logger.fatal({ err }, 'uncaught exception'));
   for (const line of host.describe()) process.stdout.write(`${line}\n`);
   const stop = (signal: string) => {
     host.logger.info({ signal }, 'stopping');

@@ -462,17 +462,20 @@ export class Engine {
       const original = err.original instanceof Error ? err.original : new Error(String(err.original));
       const at = original.message.indexOf(OUT_OF_PROC_MARKER);
       if (at < 0) return { error: { message: original.message, stack: original.stack } };
-      const message = original.message.slice(0, at);
       let state: OrchestratorResult['state'];
       let details: FailureDetails | undefined;
+      let message = original.message.slice(0, at);
       try {
         const parsed = JSON.parse(original.message.slice(at + OUT_OF_PROC_MARKER.length));
         state = { ...parsed, actions: [] };
         details = parsed.failureDetails;
+        // The SDK puts the orchestrator's own error message in the state's "error" field.
+        if (typeof parsed.error === 'string') message = parsed.error;
       } catch {
         state = undefined;
       }
-      return { state, error: { message, stack: original.stack, details } };
+      const stack = original.stack ?? details?.StackTrace;
+      return { state, error: { message, stack, details } };
     }
   }
 
