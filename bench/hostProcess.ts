@@ -1,0 +1,141 @@
+/**
+ * The host under benchmark: a real `signoff-host` child process (durable mode, the store's
+ * default `synchronous=FULL`) on its own data directory, with its memory read from /proc.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { sleep } from './sleep';
+
+const BIN = path.resolve(__dirname, '..', 'host', 'bin', 'signoff-host.cjs');
+export const BENCH_APP = path.resolve(__dirname, 'app');
+const STORE_FILES = ['signoff.db', 'signoff.db-wal', 'signoff.db-shm'];
+
+export class HostStartError extends Error {
+  readonly code = 'HOST_START';
+}
+
+export interface HostMemory {
+  /** Resident set now, bytes. */
+  rss: number;
+  /** Peak resident set since the process started (VmHWM), bytes. */
+  peakRss: number;
+}
+
+export function tempDataDir(label: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `signoff-bench-${label}-`));
+}
+
+/** Bytes of the SQLite store (database, WAL and shared-memory index) in a data directory. */
+export function storeBytes(dataDir: string): number {
+  let total = 0;
+  for (const name of STORE_FILES) {
+    const file = path.join(dataDir, name);
+    if (fs.existsSync(file)) total += fs.statSync(file).size;
+  }
+  return total;
+}
+
+/** A loopback port that was free a moment ago, for a restart whose listening time we measure ourselves. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export class BenchHost {
+  private output = '';
+  private exited: Promise<number | null>;
+  readonly url: string;
+
+  private constructor(
+    private readonly child: ChildProcess,
+    url: string,
+    exited: Promise<number | null>,
+  ) {
+    this.url = url;
+    this.exited = exited;
+  }
+
+  /**
+   * Spawns the host. With `port` 0 it resolves once the host prints its banner; with a fixed
+   * port it resolves at once and the caller polls for readiness.
+   */
+  static async spawn(dataDir: string, port = 0): Promise<BenchHost> {
+    const nodeArgs = (process.env.BENCH_HOST_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+    const args = [
+      ...nodeArgs,
+      BIN,
+      'start',
+      '--app',
+      BENCH_APP,
+      '--port',
+      String(port),
+      '--data',
+      dataDir,
+      '--log-level',
+      'warn',
+    ];
+    const child = spawn(process.execPath, args, {
+      env: { ...process.env, SIGNOFF_LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    let output = '';
+    const url = await new Promise<string>((resolve, reject) => {
+      const onData = (chunk: Buffer) => {
+        output = (output + chunk.toString()).slice(-20_000);
+        if (port !== 0) return;
+        const m = /listening on (http:\/\/\S+)/.exec(output);
+        if (m) resolve(m[1] as string);
+      };
+      child.stdout?.on('data', onData);
+      child.stderr?.on('data', onData);
+      child.once('exit', (code) => reject(new HostStartError(`host exited with ${code}:\n${output}`)));
+      if (port !== 0) resolve(`http://127.0.0.1:${port}`);
+    });
+    const host = new BenchHost(child, url, exited);
+    host.output = output;
+    child.stdout?.on('data', (c: Buffer) => host.keep(c));
+    child.stderr?.on('data', (c: Buffer) => host.keep(c));
+    return host;
+  }
+
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
+
+  /** The last lines the host printed (warnings and errors only, at log level warn). */
+  get recentOutput(): string {
+    return this.output;
+  }
+
+  private keep(chunk: Buffer): void {
+    this.output = (this.output + chunk.toString()).slice(-20_000);
+  }
+
+  memory(): HostMemory {
+    const status = fs.readFileSync(`/proc/${this.pid}/status`, 'utf8');
+    const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+    return { rss: kib('VmRSS') * 1024, peakRss: kib('VmHWM') * 1024 };
+  }
+
+  /** SIGTERM, and waits for the host's clean shutdown (it closes the store). */
+  async stop(timeoutMs = 60_000): Promise<number | null> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return this.child.exitCode;
+    this.child.kill('SIGTERM');
+    const code = await Promise.race([this.exited, sleep(timeoutMs).then(() => 'timeout' as const)]);
+    if (code === 'timeout') {
+      this.child.kill('SIGKILL');
+      return this.exited;
+    }
+    return code;
+  }
+}
