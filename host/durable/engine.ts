@@ -64,6 +64,8 @@ export class Engine {
   private readonly ready = new Set<string>();
   private readonly running = new Set<string>();
   private readonly activityQueue: WorkRow[] = [];
+  /** Activities queued or running, per instance (see {@link shouldWait}). */
+  private readonly outstanding = new Map<string, number>();
   private activitiesInFlight = 0;
   private pumpScheduled = false;
   private timerWatermark = 0;
@@ -95,8 +97,15 @@ export class Engine {
     }
     this.timerWatermark = Number.NEGATIVE_INFINITY;
     this.loadDueTimers();
-    this.activityQueue.push(...this.store.allWork());
+    this.queueWork(this.store.allWork());
     this.schedulePump();
+  }
+
+  private queueWork(rows: WorkRow[]): void {
+    for (const w of rows) {
+      this.activityQueue.push(w);
+      this.trackOutstanding(w.instanceId, 1);
+    }
   }
 
   close(): void {
@@ -292,7 +301,7 @@ export class Engine {
       },
       () => {
         this.cache.delete(instanceId);
-        this.activityQueue.push(...workRows);
+        this.queueWork(workRows);
         if (messageId)
           this.push(instanceId, { source: 'message', rowId: messageId, executionId: null, event: trigger });
         this.schedulePump();
@@ -368,11 +377,31 @@ export class Engine {
       if (this.running.has(id)) continue;
       const messages = this.pending.get(id);
       if (!messages || messages.length === 0) continue;
+      if (this.shouldWait(id, messages)) continue;
       this.pending.delete(id);
       this.running.add(id);
       void this.episode(id, messages);
     }
     this.pumpActivities();
+  }
+
+  /**
+   * A fan-out's results are folded in batches: while an instance still has activities out and
+   * only activity results are pending, its episode waits until the batch is worth a replay of
+   * its history (1 result per 16 history events). The last result always runs it, so the total
+   * replay work grows linearly with the fan-out instead of quadratically.
+   */
+  private shouldWait(instanceId: string, messages: PendingMessage[]): boolean {
+    if ((this.outstanding.get(instanceId) ?? 0) === 0) return false;
+    const historyLength = this.cache.get(instanceId)?.history.length ?? 0;
+    if (messages.length * 16 >= historyLength) return false;
+    return messages.every((m) => m.event.EventType === EventType.TaskCompleted);
+  }
+
+  private trackOutstanding(instanceId: string, delta: number): void {
+    const n = (this.outstanding.get(instanceId) ?? 0) + delta;
+    if (n <= 0) this.outstanding.delete(instanceId);
+    else this.outstanding.set(instanceId, n);
   }
 
   private loadState(instanceId: string): InstanceState | undefined {
@@ -572,7 +601,10 @@ export class Engine {
         }
         if (outcome.ended) {
           for (let i = this.activityQueue.length - 1; i >= 0; i--) {
-            if (this.activityQueue[i]?.instanceId === instanceId) this.activityQueue.splice(i, 1);
+            if (this.activityQueue[i]?.instanceId === instanceId) {
+              this.activityQueue.splice(i, 1);
+              this.trackOutstanding(instanceId, -1);
+            }
           }
         }
         if (outcome.held.length > 0) {
@@ -585,7 +617,7 @@ export class Engine {
             state.timerRows.set(t.event.TimerId, rowId);
           this.timerAdded(instanceId, outcome.row.executionId, rowId, t.fireAt, t.event);
         });
-        this.activityQueue.push(...workRows);
+        this.queueWork(workRows);
         for (const d of delivered) this.push(d.instanceId, d.message);
       },
     );
@@ -683,13 +715,10 @@ export class Engine {
         this.store.deleteWork(work.id);
         id = this.store.addMessage(work.instanceId, work.executionId, JSON.stringify(ev));
       },
-      () =>
-        this.push(work.instanceId, {
-          source: 'message',
-          rowId: id,
-          executionId: work.executionId,
-          event: ev,
-        }),
+      () => {
+        this.trackOutstanding(work.instanceId, -1);
+        this.push(work.instanceId, { source: 'message', rowId: id, executionId: work.executionId, event: ev });
+      },
     );
   }
 
