@@ -4,7 +4,6 @@
  * once), runs activities up to a concurrency limit, fires timers from the clock, and commits
  * through the group-commit queue. See host/README.md for how an episode flows.
  */
-import { randomUUID } from 'node:crypto';
 import type { FunctionRegistry, RegisteredFunction } from '../functions/core';
 import { InvocationError, type Invoker } from '../functions/invoke';
 import type { Logger } from '../log';
@@ -24,6 +23,8 @@ import {
   type HistoryRow,
   type InstanceQuery,
   type InstanceRow,
+  newId,
+  newInstanceRow,
   type Store,
   TERMINAL_STATUSES,
   type WorkRow,
@@ -124,21 +125,9 @@ export class Engine {
     if (!fn || fn.trigger.type !== 'orchestrationTrigger') {
       throw new DurableError('NOT_FOUND', `No orchestrator function named '${name}' is registered`);
     }
-    const id = instanceId ?? randomUUID().replace(/-/g, '');
+    const id = instanceId ?? newId();
     const now = this.clock.now();
-    const row: InstanceRow = {
-      instanceId: id,
-      executionId: randomUUID().replace(/-/g, ''),
-      name: fn.name,
-      version: null,
-      status: 'Pending',
-      input: input ?? null,
-      output: null,
-      customStatus: null,
-      createdAt: now,
-      updatedAt: now,
-      parent: null,
-    };
+    const row = newInstanceRow(fn.name, id, input, now);
     if (this.running.has(id)) throw conflict(id);
     let messageId = 0;
     await this.commits.enqueue(

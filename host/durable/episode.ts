@@ -4,12 +4,11 @@
  * actions are matched against the ledger. The result is an {@link EpisodeOutcome}: everything
  * to commit in one transaction. Nothing here touches the store.
  */
-import { randomUUID } from 'node:crypto';
 import { toTimeSpan } from './duration';
 import { EventType, event, type HistoryEvent, iso, toFailureDetails } from './history';
 import type { ActionMeta, InstanceState, LedgerEntry, RetryPolicy } from './instance';
 import type { InstanceRow, RuntimeStatus } from './store';
-import { TERMINAL_STATUSES } from './store';
+import { newId, newInstanceRow, TERMINAL_STATUSES } from './store';
 
 export interface PendingMessage {
   source: 'message' | 'timer';
@@ -442,7 +441,7 @@ function startNewExecution(
     }
   }
   const input = inputJson(action.input, true);
-  row.executionId = randomUUID().replace(/-/g, '');
+  row.executionId = newId();
   row.input = input ?? null;
   row.status = 'Running';
   row.output = null;
@@ -594,24 +593,12 @@ function createChild(
   now: number,
   out: EpisodeOutcome,
 ): NewHistoryEvent {
-  const child: InstanceRow = {
-    instanceId: childId,
-    executionId: randomUUID().replace(/-/g, ''),
-    name,
-    version: null,
-    status: 'Pending',
-    input: input ?? null,
-    output: null,
-    customStatus: null,
-    createdAt: now,
-    updatedAt: now,
-    parent: {
-      instanceId: parentRow.instanceId,
-      executionId: parentRow.executionId,
-      taskId: seq,
-      name: parentRow.name,
-    },
-  };
+  const child = newInstanceRow(name, childId, input, now, {
+    instanceId: parentRow.instanceId,
+    executionId: parentRow.executionId,
+    taskId: seq,
+    name: parentRow.name,
+  });
   out.children.push(child);
   return {
     event: event(

@@ -3,6 +3,7 @@
  * on disk. Everything an orchestration episode produces (history, status, new messages, timers
  * and activity work) is written in one transaction by the caller.
  */
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -44,6 +45,34 @@ export interface InstanceRow {
   createdAt: number;
   updatedAt: number;
   parent: ParentRef | null;
+}
+
+/** A new instance, Pending until its ExecutionStarted message is processed. */
+export function newInstanceRow(
+  name: string,
+  instanceId: string,
+  input: string | undefined,
+  now: number,
+  parent: ParentRef | null = null,
+): InstanceRow {
+  return {
+    instanceId,
+    executionId: newId(),
+    name,
+    version: null,
+    status: 'Pending',
+    input: input ?? null,
+    output: null,
+    customStatus: null,
+    createdAt: now,
+    updatedAt: now,
+    parent,
+  };
+}
+
+/** Instance and execution ids: 32 hex digits, as the extension makes them. */
+export function newId(): string {
+  return randomUUID().replace(/-/g, '');
 }
 
 interface RawInstance {
