@@ -1,8 +1,9 @@
 /**
  * `signoff-host start [--app DIR] [--port N] [--data DIR] [--host ADDR] [--clock real|virtual]
- * [--auto-skip] [--always-replay] [--log-level LEVEL]`
+ * [--auto-skip] [--always-replay] [--log-level LEVEL] [--azurite]`
  */
 import path from 'node:path';
+import { type AzuriteHandle, startAzurite } from './azurite';
 import { startHost } from './host';
 
 export class UsageError extends Error {
@@ -10,7 +11,8 @@ export class UsageError extends Error {
 }
 
 const USAGE = `usage: signoff-host start [--app DIR] [--port N] [--data DIR] [--host ADDR]
-                          [--clock real|virtual] [--auto-skip] [--always-replay] [--log-level LEVEL]`;
+                          [--clock real|virtual] [--auto-skip] [--always-replay] [--log-level LEVEL]
+                          [--azurite]   also run Azurite for AzureWebJobsStorage (data in DIR/azurite)`;
 
 export interface CliOptions {
   app: string;
@@ -21,6 +23,7 @@ export interface CliOptions {
   autoSkip: boolean;
   alwaysReplay: boolean;
   logLevel: string | undefined;
+  azurite: boolean;
 }
 
 const PROJECT_ROOT = path.resolve(__dirname, '..');
@@ -37,6 +40,7 @@ export function parseArgs(argv: string[]): CliOptions {
     autoSkip: false,
     alwaysReplay: false,
     logLevel: undefined,
+    azurite: false,
   };
   for (let i = 0; i < rest.length; i++) {
     const flag = rest[i] as string;
@@ -76,6 +80,9 @@ export function parseArgs(argv: string[]): CliOptions {
       case '--always-replay':
         opts.alwaysReplay = true;
         break;
+      case '--azurite':
+        opts.azurite = true;
+        break;
       case '--log-level':
         opts.logLevel = value();
         break;
@@ -95,6 +102,20 @@ export async function main(argv: string[]): Promise<void> {
     console.error(`signoff-host: ${error.message}\n${USAGE}`);
     process.exit(2);
   }
+  let azurite: AzuriteHandle | undefined;
+  if (opts.azurite) {
+    const port = Number(process.env.AZURITE_TABLE_PORT ?? 10002);
+    azurite = await startAzurite({ port, dataDir: path.join(opts.data, 'azurite') }).catch((error: Error) => {
+      console.error(
+        `signoff-host: could not start Azurite on port ${port} (${error.message.split('\n')[0]}); set AZURITE_TABLE_PORT to a free port`,
+      );
+      process.exit(1);
+    });
+    process.env.AzureWebJobsStorage = azurite.connectionString;
+    process.stdout.write(
+      `Azurite (Table) on http://127.0.0.1:${azurite.tablePort}, data in ${opts.data}/azurite\n`,
+    );
+  }
   const host = await startHost({
     appDir: opts.app,
     dataDir: opts.data,
@@ -113,13 +134,16 @@ export async function main(argv: string[]): Promise<void> {
   for (const line of host.describe()) process.stdout.write(`${line}\n`);
   const stop = (signal: string) => {
     host.logger.info({ signal }, 'stopping');
-    host.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        console.error(err);
-        process.exit(1);
-      },
-    );
+    host
+      .close()
+      .then(() => azurite?.stop())
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          console.error(err);
+          process.exit(1);
+        },
+      );
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));

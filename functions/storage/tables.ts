@@ -1,0 +1,48 @@
+/**
+ * Azure Table Storage through the app's `AzureWebJobsStorage` connection, the same storage
+ * account the function app has in Azure (Azurite locally and in tests).
+ */
+import { TableClient } from '@azure/data-tables';
+
+export class StorageConfigError extends Error {
+  readonly code = 'STORAGE_CONFIG';
+}
+
+const AZURITE_ACCOUNT = 'devstoreaccount1';
+const AZURITE_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+
+/** The connection string, with `UseDevelopmentStorage=true` expanded to Azurite's defaults. */
+export function storageConnectionString(env: NodeJS.ProcessEnv = process.env): string {
+  const raw = env.AzureWebJobsStorage?.trim();
+  if (!raw) {
+    throw new StorageConfigError(
+      'AzureWebJobsStorage is not set: set it to a storage connection string (or "UseDevelopmentStorage=true" for Azurite)',
+    );
+  }
+  if (/^UseDevelopmentStorage=true/i.test(raw)) {
+    return `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};TableEndpoint=http://127.0.0.1:10002/${AZURITE_ACCOUNT};`;
+  }
+  return raw;
+}
+
+const clients = new Map<string, Promise<TableClient>>();
+
+/** A client for `table`, created on first use (idempotently, as activities may run twice). */
+export function table(name: string): Promise<TableClient> {
+  let client = clients.get(name);
+  if (!client) {
+    client = (async () => {
+      const conn = storageConnectionString();
+      const c = TableClient.fromConnectionString(conn, name, { allowInsecureConnection: conn.includes('http://') });
+      try {
+        await c.createTable();
+      } catch (error) {
+        if ((error as { statusCode?: number }).statusCode !== 409) throw error;
+      }
+      return c;
+    })();
+    clients.set(name, client);
+    client.catch(() => clients.delete(name));
+  }
+  return client;
+}
