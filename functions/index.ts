@@ -3,3 +3,4 @@
  * `@azure/functions` / `durable-functions` when imported.
  */
 import './health';
+import './patterns';

@@ -1,0 +1,2 @@
+/** The workflow patterns of the product brief, each with an HTTP starter. */
+export {};
