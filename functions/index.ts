@@ -3,4 +3,6 @@
  * `@azure/functions` / `durable-functions` when imported.
  */
 import './health';
+import './approvals';
+import './http';
 import './patterns';

@@ -1,0 +1,91 @@
+/**
+ * The approval workflow's activities: everything that touches the outside world (storage,
+ * notifications). Each one is idempotent, because activities run at least once.
+ */
+import * as df from 'durable-functions';
+import type { ApprovalStatus } from './decide';
+import { notifier } from './notifier';
+import { type AuditEntry, appendAudit, indexStatus } from './records';
+import { type ApprovalRequest, parseRequest, type User } from './requests';
+
+export interface ValidateInput {
+  request: ApprovalRequest;
+}
+
+export interface NotifyInput {
+  type: 'approval-request' | 'reminder' | 'escalation';
+  status: ApprovalStatus;
+  approvers: User[];
+  key: string;
+}
+
+export interface RecordInput {
+  status: ApprovalStatus;
+  at: string;
+  audit?: Omit<AuditEntry, 'requestId'>;
+}
+
+export interface FinishInput {
+  status: ApprovalStatus;
+  at: string;
+  auditKey: string;
+}
+
+/** Validation again inside the workflow, so a request started by any client meets the schema. */
+export const validateApproval = df.app.activity('approvalValidate', {
+  handler: (input: ValidateInput): ApprovalRequest => parseRequest(input.request.kind, input.request.details),
+});
+
+/**
+ * A risk score from 0 (low) to 100 (high), shown to approvers. Loans weigh amount and monthly
+ * burden; other requests their amount.
+ */
+export function riskScore(request: ApprovalRequest): number {
+  const amount = request.details.amount ?? 0;
+  const size = Math.min(60, Math.log10(1 + amount) * 10);
+  const burden = request.kind === 'loan' ? Math.min(40, amount / request.details.termMonths / 250) : 0;
+  return Math.round(size + burden);
+}
+
+export const scoreApproval = df.app.activity('approvalScore', {
+  handler: (input: ValidateInput): number => riskScore(input.request),
+});
+
+export const notifyApprovers = df.app.activity('approvalNotify', {
+  handler: async (input: NotifyInput): Promise<{ unreachable: User[] }> => {
+    const n = notifier();
+    const delivery =
+      input.type === 'approval-request'
+        ? await n.requestApproval(input.status, input.approvers, input.key)
+        : input.type === 'reminder'
+          ? await n.remind(input.status, input.approvers, input.key)
+          : await n.escalate(input.status, input.approvers, input.key);
+    return { unreachable: delivery.unreachable };
+  },
+});
+
+/** Writes an audit row (if any) and brings the index up to date. */
+export const recordApproval = df.app.activity('approvalRecord', {
+  handler: async (input: RecordInput): Promise<void> => {
+    if (input.audit) await appendAudit({ requestId: input.status.id, ...input.audit });
+    await indexStatus(input.status, input.at);
+  },
+});
+
+/** The end: outcome audited and indexed, every card updated, the requester told. */
+export const finishApproval = df.app.activity('approvalFinish', {
+  handler: async (input: FinishInput): Promise<void> => {
+    const { status, at } = input;
+    await appendAudit({
+      requestId: status.id,
+      key: input.auditKey,
+      type: 'outcome',
+      actor: 'signoff',
+      at,
+      details: { state: status.state, reason: status.reason ?? null },
+    });
+    await indexStatus(status, at);
+    await notifier().updateCards(status, `cards-${status.state}`);
+    await notifier().notifyRequester(status, `outcome-${status.state}`);
+  },
+});

@@ -1,0 +1,153 @@
+/**
+ * The rules of deciding, as plain functions: who may decide at a stage, when a stage has enough
+ * approvals, and the status that describes a request at any moment. The orchestration, the
+ * HTTP API and the bot all apply these same rules.
+ */
+import type { ApprovalMode, Stage } from './policy';
+import type { ApprovalRequest, User } from './requests';
+
+export type ApprovalState = 'Pending' | 'Approved' | 'Rejected' | 'Expired' | 'Cancelled';
+
+export interface DecisionInput {
+  approverId: string;
+  decision: 'approve' | 'reject';
+  comment?: string;
+  /** Set by clients that may retry (card invokes), so a retry is recognised. */
+  decisionId?: string;
+}
+
+export interface RecordedDecision {
+  stage: number;
+  approver: User;
+  decision: 'approve' | 'reject';
+  comment?: string;
+  at: string;
+}
+
+export interface StageStatus {
+  index: number;
+  count: number;
+  name: string;
+  title: string;
+  approvers: User[];
+  awaiting: User[];
+  mode: ApprovalMode;
+  required: number;
+  approvals: number;
+  deadline: string;
+  escalated: boolean;
+  startedAt: string;
+}
+
+/** The custom status of an approval instance: enough to answer "where is my request?". */
+export interface ApprovalStatus {
+  id: string;
+  kind: ApprovalRequest['kind'];
+  title: string;
+  requester: User;
+  request: ApprovalRequest['details'];
+  score?: number;
+  createdAt: string;
+  state: ApprovalState;
+  stage?: StageStatus;
+  decisions: RecordedDecision[];
+  unreachable: User[];
+  reason?: string;
+  closedAt?: string;
+}
+
+export type Refusal = 'closed' | 'not-an-approver' | 'self-approval' | 'already-decided' | 'comment-required';
+
+export type Verdict =
+  | { accepted: true; stageComplete: boolean; rejected: boolean }
+  | { accepted: false; refusal: Refusal; message: string };
+
+export function requiredApprovals(mode: ApprovalMode, approverCount: number): number {
+  switch (mode.type) {
+    case 'any':
+      return 1;
+    case 'all':
+      return approverCount;
+    case 'nOf':
+      return Math.min(mode.n, approverCount);
+  }
+}
+
+export function describeMode(mode: ApprovalMode, approverCount: number): string {
+  switch (mode.type) {
+    case 'any':
+      return 'any one approver';
+    case 'all':
+      return `all ${approverCount} approvers`;
+    case 'nOf':
+      return `${mode.n} of ${approverCount} approvers`;
+  }
+}
+
+/** Whether `input` counts at the current stage of `status`, and what it does. */
+export function evaluate(status: ApprovalStatus, input: DecisionInput): Verdict {
+  const stage = status.stage;
+  if (status.state !== 'Pending' || !stage) {
+    return { accepted: false, refusal: 'closed', message: `The request is already ${status.state}` };
+  }
+  if (input.approverId === status.requester.id) {
+    return { accepted: false, refusal: 'self-approval', message: 'Requesters cannot decide on their own request' };
+  }
+  if (!stage.approvers.some((a) => a.id === input.approverId)) {
+    return {
+      accepted: false,
+      refusal: 'not-an-approver',
+      message: `Only the approvers of stage "${stage.title}" can decide now`,
+    };
+  }
+  if (status.decisions.some((d) => d.stage === stage.index && d.approver.id === input.approverId)) {
+    return { accepted: false, refusal: 'already-decided', message: 'You have already decided at this stage' };
+  }
+  if (input.decision === 'reject' && !input.comment?.trim()) {
+    return { accepted: false, refusal: 'comment-required', message: 'A rejection needs a comment' };
+  }
+  if (input.decision === 'reject') return { accepted: true, stageComplete: true, rejected: true };
+  return { accepted: true, stageComplete: stage.approvals + 1 >= stage.required, rejected: false };
+}
+
+export function stageStatus(stage: Stage, index: number, count: number, startedAt: number, deadline: number): StageStatus {
+  return {
+    index,
+    count,
+    name: stage.name,
+    title: stage.title,
+    approvers: stage.approvers,
+    awaiting: stage.approvers,
+    mode: stage.mode,
+    required: requiredApprovals(stage.mode, stage.approvers.length),
+    approvals: 0,
+    deadline: new Date(deadline).toISOString(),
+    escalated: false,
+    startedAt: new Date(startedAt).toISOString(),
+  };
+}
+
+/** Applies an accepted decision to the status (pure: returns a new status). */
+export function applyDecision(status: ApprovalStatus, approver: User, input: DecisionInput, at: number): ApprovalStatus {
+  const stage = status.stage as StageStatus;
+  const decision: RecordedDecision = {
+    stage: stage.index,
+    approver,
+    decision: input.decision,
+    at: new Date(at).toISOString(),
+    ...(input.comment?.trim() ? { comment: input.comment.trim() } : {}),
+  };
+  return {
+    ...status,
+    decisions: [...status.decisions, decision],
+    stage: {
+      ...stage,
+      approvals: stage.approvals + (input.decision === 'approve' ? 1 : 0),
+      awaiting: stage.awaiting.filter((a) => a.id !== approver.id),
+    },
+  };
+}
+
+export function isOpen(status: Pick<ApprovalStatus, 'state'>): boolean {
+  return status.state === 'Pending';
+}

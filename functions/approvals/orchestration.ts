@@ -1,0 +1,209 @@
+/**
+ * The approval workflow (deterministic orchestrator code: no I/O, no wall clock). For each stage
+ * it asks the approvers, then waits for `decision` and `cancel` events raced against reminder
+ * and deadline timers; it escalates or expires at the deadline, and ends by recording the
+ * outcome, updating every card and telling the requester. Its custom status is always the
+ * current {@link ApprovalStatus}.
+ */
+import * as df from 'durable-functions';
+import type { OrchestrationContext, OrchestrationHandler, Task } from 'durable-functions';
+import { z } from 'zod';
+import type { FinishInput, NotifyInput, RecordInput } from './activities';
+import { deadlineAt, reminderTimes } from './deadlines';
+import {
+  type ApprovalState,
+  type ApprovalStatus,
+  applyDecision,
+  type DecisionInput,
+  evaluate,
+  requiredApprovals,
+  stageStatus,
+} from './decide';
+import type { Stage } from './policy';
+import { type ApprovalRequest, titleOf, type User } from './requests';
+
+export const APPROVAL_ORCHESTRATOR = 'approvalWorkflow';
+
+export interface WorkflowInput {
+  id: string;
+  request: ApprovalRequest;
+  requester: User;
+  stages: Stage[];
+}
+
+const decisionEvent = z.object({
+  approverId: z.string().min(1),
+  decision: z.enum(['approve', 'reject']),
+  comment: z.string().max(2000).optional(),
+  decisionId: z.string().optional(),
+});
+const cancelEvent = z.object({ requesterId: z.string().min(1) });
+
+const approvalWorkflow: OrchestrationHandler = function* (ctx: OrchestrationContext) {
+  const input = ctx.df.getInput() as WorkflowInput;
+  const now = () => ctx.df.currentUtcDateTime.getTime();
+  const iso = () => ctx.df.currentUtcDateTime.toISOString();
+  const log = (message: string, fields: Record<string, unknown>) => {
+    if (!ctx.df.isReplaying) ctx.log(JSON.stringify({ msg: message, requestId: input.id, ...fields }));
+  };
+
+  let status: ApprovalStatus = {
+    id: input.id,
+    kind: input.request.kind,
+    title: titleOf(input.request),
+    requester: input.requester,
+    request: input.request.details,
+    createdAt: iso(),
+    state: 'Pending',
+    decisions: [],
+    unreachable: [],
+  };
+  const publish = () => ctx.df.setCustomStatus(status);
+  // Audit keys carry a sequence number, so the log reads in the order things happened.
+  let auditSeq = 0;
+  const auditKey = (name: string) => `${String(++auditSeq).padStart(4, '0')}-${name}`;
+  const record = (audit?: RecordInput['audit']) =>
+    ctx.df.callActivity('approvalRecord', {
+      status,
+      at: iso(),
+      audit: audit && { ...audit, key: auditKey(audit.key) },
+    } satisfies RecordInput);
+  const notify = (type: NotifyInput['type'], approvers: User[], key: string) =>
+    ctx.df.callActivity('approvalNotify', { type, status, approvers, key } satisfies NotifyInput);
+
+  publish();
+  const request = (yield ctx.df.callActivity('approvalValidate', { request: input.request })) as ApprovalRequest;
+  status = { ...status, request: request.details, score: (yield ctx.df.callActivity('approvalScore', { request })) as number };
+  yield record({ key: 'requested', type: 'requested', actor: input.requester.id, at: iso(), details: { title: status.title } });
+
+  let outcome: { state: ApprovalState; reason: string } | undefined;
+  stages: for (let index = 0; index < input.stages.length; index++) {
+    const stage = input.stages[index] as Stage;
+    let deadline = deadlineAt(now(), stage.deadline);
+    let reminders = reminderTimes(now(), deadline, stage.remindEvery);
+    status = { ...status, stage: stageStatus(stage, index, input.stages.length, now(), deadline) };
+    publish();
+    yield record();
+    const delivered = (yield notify('approval-request', stage.approvers, `request-${index}`)) as { unreachable: User[] };
+    status = { ...status, unreachable: delivered.unreachable };
+    publish();
+    let reminderCount = 0;
+
+    for (;;) {
+      const current = status.stage;
+      if (!current) break;
+      reminders = reminders.filter((t) => t > now());
+      const nextReminder = reminders[0];
+      const wakeAt = nextReminder !== undefined && nextReminder < deadline ? nextReminder : deadline;
+      const timer = ctx.df.createTimer(new Date(wakeAt));
+      const decision = ctx.df.waitForExternalEvent('decision');
+      const cancel = ctx.df.waitForExternalEvent('cancel');
+      const winner: Task = yield ctx.df.Task.any([decision, cancel, timer]);
+      if (winner !== timer) timer.cancel();
+
+      if (winner === timer && wakeAt < deadline) {
+        reminderCount++;
+        yield notify('reminder', current.awaiting, `reminder-${index}-${reminderCount}`);
+        yield record({
+          key: `reminder-${index}-${reminderCount}`,
+          type: 'reminder',
+          actor: 'signoff',
+          at: iso(),
+          details: { stage: current.title, awaiting: current.awaiting.map((a) => a.id) },
+        });
+        continue;
+      }
+      if (winner === timer) {
+        if (stage.onDeadline.type === 'escalate' && !current.escalated) {
+          const to = stage.onDeadline.approvers;
+          deadline = deadlineAt(now(), stage.onDeadline.deadline);
+          reminders = reminderTimes(now(), deadline, stage.remindEvery);
+          status = {
+            ...status,
+            stage: {
+              ...current,
+              approvers: to,
+              awaiting: to,
+              required: requiredApprovals(stage.mode, to.length),
+              approvals: 0,
+              deadline: new Date(deadline).toISOString(),
+              escalated: true,
+            },
+          };
+          publish();
+          const escalated = (yield notify('escalation', to, `escalation-${index}`)) as { unreachable: User[] };
+          status = { ...status, unreachable: escalated.unreachable };
+          publish();
+          yield record({
+            key: `escalation-${index}`,
+            type: 'escalation',
+            actor: 'signoff',
+            at: iso(),
+            details: { stage: current.title, from: current.approvers.map((a) => a.id), to: to.map((a) => a.id) },
+          });
+          continue;
+        }
+        outcome = { state: 'Expired', reason: `No decision at stage "${current.title}" by its deadline` };
+        break stages;
+      }
+
+      if (winner === cancel) {
+        const parsed = cancelEvent.safeParse(cancel.result);
+        if (parsed.success && parsed.data.requesterId === input.requester.id) {
+          outcome = { state: 'Cancelled', reason: 'Cancelled by the requester' };
+          break stages;
+        }
+        log('cancel ignored: only the requester can cancel', { from: parsed.success ? parsed.data.requesterId : null });
+        continue;
+      }
+
+      const parsed = decisionEvent.safeParse(decision.result);
+      if (!parsed.success) {
+        log('decision ignored: malformed event', { problems: parsed.error.issues.map((i) => i.message) });
+        continue;
+      }
+      const d: DecisionInput = parsed.data;
+      const verdict = evaluate(status, d);
+      if (!verdict.accepted) {
+        log('decision ignored', { approverId: d.approverId, refusal: verdict.refusal });
+        yield record({
+          key: `ignored-${index}-${d.approverId}-${status.decisions.length}`,
+          type: 'ignored',
+          actor: d.approverId,
+          at: iso(),
+          details: { refusal: verdict.refusal, decision: d.decision },
+        });
+        continue;
+      }
+      const approver = current.approvers.find((a) => a.id === d.approverId) as User;
+      status = applyDecision(status, approver, d, now());
+      publish();
+      yield record({
+        key: `decision-${index}-${approver.id}`,
+        type: 'decision',
+        actor: approver.id,
+        at: iso(),
+        details: { stage: current.title, decision: d.decision, comment: d.comment ?? null },
+      });
+      if (verdict.rejected) {
+        outcome = { state: 'Rejected', reason: `Rejected by ${approver.name} at stage "${current.title}"` };
+        break stages;
+      }
+      if (verdict.stageComplete) break;
+    }
+  }
+
+  const final = outcome ?? { state: 'Approved' as const, reason: 'Every stage approved' };
+  status = {
+    ...status,
+    state: final.state,
+    reason: final.reason,
+    closedAt: iso(),
+    stage: status.stage ? { ...status.stage, awaiting: [] } : undefined,
+  };
+  publish();
+  yield ctx.df.callActivity('approvalFinish', { status, at: iso(), auditKey: auditKey('outcome') } satisfies FinishInput);
+  return status;
+};
+
+df.app.orchestration(APPROVAL_ORCHESTRATOR, approvalWorkflow);

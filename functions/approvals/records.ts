@@ -1,0 +1,135 @@
+/**
+ * What approvals leave in Azure Storage besides the workflow itself: the audit log (every
+ * decision, reminder, escalation and outcome, one row each) and the index of requests by
+ * requester and by approver that lists and chat commands read instead of scanning instances.
+ * Row keys are derived from the event, so an activity that runs twice writes the same row.
+ */
+import type { TableEntityResult } from '@azure/data-tables';
+import { table } from '../storage/tables';
+import type { ApprovalState, ApprovalStatus } from './decide';
+
+export const AUDIT_TABLE = 'approvalaudit';
+export const INDEX_TABLE = 'approvalindex';
+
+export type AuditType = 'requested' | 'decision' | 'ignored' | 'reminder' | 'escalation' | 'outcome';
+
+export interface AuditEntry {
+  requestId: string;
+  /** Unique per event within the request and ordered, e.g. "0003-decision-1-<userId>". */
+  key: string;
+  type: AuditType;
+  actor: string;
+  at: string;
+  details: Record<string, unknown>;
+}
+
+export async function appendAudit(entry: AuditEntry): Promise<void> {
+  const audit = await table(AUDIT_TABLE);
+  await audit.upsertEntity(
+    {
+      partitionKey: entry.requestId,
+      rowKey: entry.key,
+      type: entry.type,
+      actor: entry.actor,
+      at: entry.at,
+      details: JSON.stringify(entry.details),
+    },
+    'Replace',
+  );
+}
+
+export async function readAudit(requestId: string): Promise<Array<Omit<AuditEntry, 'requestId'>>> {
+  const audit = await table(AUDIT_TABLE);
+  const rows: Array<Omit<AuditEntry, 'requestId'>> = [];
+  const filter = `PartitionKey eq '${requestId.replace(/'/g, "''")}'`;
+  for await (const e of audit.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) {
+    rows.push({
+      key: String(e.rowKey),
+      type: e.type as AuditType,
+      actor: String(e.actor),
+      at: String(e.at),
+      details: JSON.parse(String(e.details ?? '{}')) as Record<string, unknown>,
+    });
+  }
+  return rows;
+}
+
+export interface IndexRow {
+  id: string;
+  kind: string;
+  title: string;
+  state: ApprovalState;
+  stage: string;
+  /** On approver rows: whether the request is waiting for this approver now. */
+  awaitingMe: boolean;
+  requesterId: string;
+  requesterName: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+const partition = (role: 'requester' | 'approver', userId: string) => `${role}|${userId}`;
+
+/** Brings the requester's and every involved approver's index rows up to date with `status`. */
+export async function indexStatus(status: ApprovalStatus, at: string): Promise<void> {
+  const index = await table(INDEX_TABLE);
+  const base = {
+    rowKey: status.id,
+    kind: status.kind,
+    title: status.title,
+    state: status.state,
+    stage: status.stage?.title ?? '',
+    requesterId: status.requester.id,
+    requesterName: status.requester.name,
+    createdAt: status.createdAt,
+    updatedAt: at,
+  };
+  await index.upsertEntity({ partitionKey: partition('requester', status.requester.id), ...base, awaitingMe: false }, 'Replace');
+  const approvers = new Map<string, boolean>();
+  for (const d of status.decisions) approvers.set(d.approver.id, false);
+  for (const a of status.stage?.approvers ?? []) approvers.set(a.id, false);
+  const open = status.state === 'Pending';
+  for (const a of status.stage?.awaiting ?? []) approvers.set(a.id, open);
+  for (const [id, awaiting] of approvers) {
+    await index.upsertEntity({ partitionKey: partition('approver', id), ...base, awaitingMe: awaiting }, 'Replace');
+  }
+}
+
+export interface IndexPage {
+  items: IndexRow[];
+  continuationToken?: string;
+}
+
+export async function queryIndex(
+  role: 'requester' | 'approver',
+  userId: string,
+  options: { state?: ApprovalState; awaitingMe?: boolean; pageSize: number; continuationToken?: string },
+): Promise<IndexPage> {
+  const index = await table(INDEX_TABLE);
+  const esc = (v: string) => v.replace(/'/g, "''");
+  const clauses = [`PartitionKey eq '${esc(partition(role, userId))}'`];
+  if (options.state) clauses.push(`state eq '${esc(options.state)}'`);
+  if (options.awaitingMe) clauses.push('awaitingMe eq true');
+  const pages = index
+    .listEntities<Record<string, unknown>>({ queryOptions: { filter: clauses.join(' and ') } })
+    .byPage({ maxPageSize: options.pageSize, continuationToken: options.continuationToken });
+  const first = await pages.next();
+  const page = (first.done ? [] : first.value) as Array<TableEntityResult<Record<string, unknown>>> & {
+    continuationToken?: string;
+  };
+  return {
+    items: page.map((e) => ({
+      id: String(e.rowKey),
+      kind: String(e.kind),
+      title: String(e.title),
+      state: e.state as ApprovalState,
+      stage: String(e.stage ?? ''),
+      awaitingMe: e.awaitingMe === true,
+      requesterId: String(e.requesterId),
+      requesterName: String(e.requesterName),
+      createdAt: String(e.createdAt),
+      updatedAt: String(e.updatedAt),
+    })),
+    continuationToken: page.continuationToken,
+  };
+}

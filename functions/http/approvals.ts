@@ -1,0 +1,207 @@
+/**
+ * The approvals HTTP API, for clients other than Teams:
+ *
+ *   POST /api/approvals/{kind}            start a request                  → 202 {id, links}
+ *   GET  /api/approvals/{id}              outcome, stage, awaited, audit   → 200 | 404
+ *   GET  /api/approvals?requester=|approver=&status=&pageSize=&continuationToken=
+ *   POST /api/approvals/{id}/decision     {approverId, decision, comment}  → 202 | 400 | 403 | 404 | 409
+ *   POST /api/approvals/{id}/cancel       {requesterId}                    → 202 | 403 | 404 | 409
+ *
+ * Identity: Azure AD cannot exist here, so callers name the user in the body; in Azure the
+ * function sits behind App Service authentication and these ids come from the token.
+ */
+import { randomBytes } from 'node:crypto';
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import * as df from 'durable-functions';
+import { z } from 'zod';
+import { type ApprovalStatus, evaluate, isOpen } from '../approvals/decide';
+import { APPROVAL_ORCHESTRATOR, type WorkflowInput } from '../approvals/orchestration';
+import { currentPolicy, NoMatchingRuleError } from '../approvals/policy';
+import { queryIndex, readAudit } from '../approvals/records';
+import { parseRequest, parseWith, startSchema, userSchema, ValidationError } from '../approvals/requests';
+
+const client = df.input.durableClient();
+
+function problem(status: number, error: string, extra: Record<string, unknown> = {}): HttpResponseInit {
+  return { status, jsonBody: { error, ...extra } };
+}
+
+async function jsonBody(request: HttpRequest): Promise<unknown> {
+  const text = await request.text();
+  if (!text.trim()) throw new ValidationError([{ field: '(body)', rule: 'must be a JSON object' }]);
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new ValidationError([{ field: '(body)', rule: `is not valid JSON: ${(error as Error).message}` }]);
+  }
+}
+
+/** Runs a handler, turning validation and policy errors into 4xx answers that name the problem. */
+function handled(
+  fn: (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>,
+): (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit> {
+  return async (request, context) => {
+    try {
+      return await fn(request, context);
+    } catch (error) {
+      if (error instanceof ValidationError) return problem(400, error.message, { problems: error.problems });
+      if (error instanceof NoMatchingRuleError) return problem(422, error.message);
+      throw error;
+    }
+  };
+}
+
+/** Short, readable ids such as "loan-7k2m9qxd", shown on cards and accepted by chat commands. */
+export function newRequestId(kind: string): string {
+  const alphabet = 'abcdefghjkmnpqrstuvwxyz23456789';
+  const bytes = randomBytes(8);
+  return `${kind}-${[...bytes].map((b) => alphabet[b % alphabet.length]).join('')}`;
+}
+
+/** The workflow's status, or undefined when there is no approval request with this id. */
+export async function approvalStatus(durable: df.DurableClient, id: string): Promise<ApprovalStatus | undefined> {
+  if (!/^[\w-]{1,64}$/.test(id)) return undefined;
+  let status: df.DurableOrchestrationStatus;
+  try {
+    status = await durable.getStatus(id, { showInput: false });
+  } catch {
+    return undefined;
+  }
+  if (status.name !== APPROVAL_ORCHESTRATOR || !status.customStatus) return undefined;
+  return status.customStatus as ApprovalStatus;
+}
+
+app.http('approvalsStart', {
+  route: 'approvals/{kind:alpha}',
+  methods: ['POST'],
+  authLevel: 'anonymous',
+  extraInputs: [client],
+  handler: handled(async (request, context) => {
+    const body = parseWith(startSchema, await jsonBody(request));
+    const approvalRequest = parseRequest(request.params.kind ?? '', body.details);
+    const stages = currentPolicy().stagesFor(approvalRequest);
+    const durable = df.getClient(context);
+    const id = newRequestId(approvalRequest.kind);
+    const input: WorkflowInput = {
+      id,
+      request: approvalRequest,
+      requester: body.requester,
+      stages,
+    };
+    await durable.startNew(APPROVAL_ORCHESTRATOR, { instanceId: id, input });
+    const links = durable.createHttpManagementPayload(id);
+    const self = new URL(`/api/approvals/${id}`, request.url).href;
+    return {
+      status: 202,
+      headers: { Location: self },
+      jsonBody: {
+        id,
+        statusUrl: self,
+        decisionUrl: `${self}/decision`,
+        cancelUrl: `${self}/cancel`,
+        stages: stages.map((s) => s.title),
+        durable: links,
+      },
+    };
+  }),
+});
+
+app.http('approvalsGet', {
+  route: 'approvals/{id}',
+  methods: ['GET'],
+  authLevel: 'anonymous',
+  extraInputs: [client],
+  handler: handled(async (request, context) => {
+    const id = request.params.id ?? '';
+    const status = await approvalStatus(df.getClient(context), id);
+    if (!status) return problem(404, `No approval request with id "${id}"`);
+    return {
+      jsonBody: {
+        ...status,
+        awaiting: isOpen(status) ? (status.stage?.awaiting ?? []) : [],
+        deadline: isOpen(status) ? status.stage?.deadline : undefined,
+        audit: await readAudit(id),
+      },
+    };
+  }),
+});
+
+const listQuery = z
+  .object({
+    requester: z.string().min(1).optional(),
+    approver: z.string().min(1).optional(),
+    status: z.enum(['Pending', 'Approved', 'Rejected', 'Expired', 'Cancelled']).optional(),
+    awaiting: z.enum(['true', 'false']).optional(),
+    pageSize: z.coerce.number().int().min(1).max(100).default(25),
+    continuationToken: z.string().min(1).optional(),
+  })
+  .refine((q) => Boolean(q.requester) !== Boolean(q.approver), {
+    message: 'give exactly one of requester or approver',
+    path: ['requester'],
+  });
+
+app.http('approvalsList', {
+  route: 'approvals',
+  methods: ['GET'],
+  authLevel: 'anonymous',
+  handler: handled(async (request) => {
+    const q = parseWith(listQuery, Object.fromEntries(request.query.entries()), 'query');
+    const role = q.requester ? 'requester' : 'approver';
+    const page = await queryIndex(role, (q.requester ?? q.approver) as string, {
+      state: q.status,
+      awaitingMe: q.awaiting === 'true',
+      pageSize: q.pageSize,
+      continuationToken: q.continuationToken,
+    });
+    return { jsonBody: page };
+  }),
+});
+
+const decisionBody = z.object({
+  approverId: z.string().trim().min(1, 'must not be empty'),
+  decision: z.enum(['approve', 'reject'], 'must be "approve" or "reject"'),
+  comment: z.string().trim().max(2000, 'must be at most 2000 characters').optional(),
+});
+
+app.http('approvalsDecide', {
+  route: 'approvals/{id}/decision',
+  methods: ['POST'],
+  authLevel: 'anonymous',
+  extraInputs: [client],
+  handler: handled(async (request, context) => {
+    const body = parseWith(decisionBody, await jsonBody(request));
+    const id = request.params.id ?? '';
+    const durable = df.getClient(context);
+    const status = await approvalStatus(durable, id);
+    if (!status) return problem(404, `No approval request with id "${id}"`);
+    const verdict = evaluate(status, body);
+    if (!verdict.accepted) {
+      const code = { closed: 409, 'already-decided': 409, 'not-an-approver': 403, 'self-approval': 403, 'comment-required': 400 }[
+        verdict.refusal
+      ];
+      return problem(code, verdict.message, { refusal: verdict.refusal, state: status.state });
+    }
+    await durable.raiseEvent(id, 'decision', body);
+    return { status: 202, jsonBody: { accepted: true, id, decision: body.decision } };
+  }),
+});
+
+const cancelBody = z.object({ requesterId: userSchema.shape.id });
+
+app.http('approvalsCancel', {
+  route: 'approvals/{id}/cancel',
+  methods: ['POST'],
+  authLevel: 'anonymous',
+  extraInputs: [client],
+  handler: handled(async (request, context) => {
+    const body = parseWith(cancelBody, await jsonBody(request));
+    const id = request.params.id ?? '';
+    const durable = df.getClient(context);
+    const status = await approvalStatus(durable, id);
+    if (!status) return problem(404, `No approval request with id "${id}"`);
+    if (!isOpen(status)) return problem(409, `The request is already ${status.state}`, { state: status.state });
+    if (body.requesterId !== status.requester.id) return problem(403, 'Only the requester can cancel a request');
+    await durable.raiseEvent(id, 'cancel', body);
+    return { status: 202, jsonBody: { accepted: true, id } };
+  }),
+});

@@ -1,0 +1,2 @@
+/** The app's HTTP API (the bot's /api/messages lives with the bot). */
+import './approvals';
