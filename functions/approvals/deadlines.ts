@@ -141,7 +141,8 @@ export function deadlineAt(start: number, spec: DeadlineSpec): number {
       if (bh.days.includes(weekdayOf(date))) left--;
     }
     const minutes = Math.min(Math.max(p.minutes, open), close);
-    t = fromLocal(date.year, date.month, date.day, minutes, bh.timeZone) + (minutes === p.minutes ? p.seconds * 1000 : 0);
+    const sameTime = minutes === p.minutes ? p.seconds * 1000 + (((start % 1000) + 1000) % 1000) : 0;
+    t = fromLocal(date.year, date.month, date.day, minutes, bh.timeZone) + sameTime;
   }
   // Business hours: count only working minutes.
   let remaining = duration.ms;

@@ -1,0 +1,296 @@
+/**
+ * The approval workflow end to end on the embedded host: the real function app, the virtual
+ * clock, and Azurite for the audit and index tables. Users come from the bundled policy
+ * (functions/approvals/policy.yaml).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ApprovalStatus } from '../functions/approvals/decide';
+import { deadlineAt } from '../functions/approvals/deadlines';
+import { startTestHost, type TestHost } from '../host/testing';
+
+const U = {
+  megan: '00000000-0000-0000-0000-00000000a001',
+  adele: '00000000-0000-0000-0000-00000000a002',
+  alex: '00000000-0000-0000-0000-00000000a003',
+  diego: '00000000-0000-0000-0000-00000000a004',
+  lynne: '00000000-0000-0000-0000-00000000a005',
+  nestor: '00000000-0000-0000-0000-00000000a006',
+};
+const pat = { id: 'u-pat', name: 'Pat Requester', email: 'pat@contoso.example' };
+
+type Detail = ApprovalStatus & {
+  awaiting: Array<{ id: string }>;
+  deadline?: string;
+  audit: Array<{ key: string; type: string; actor: string; at: string; details: Record<string, unknown> }>;
+};
+
+let host: TestHost;
+
+beforeAll(async () => {
+  host = await startTestHost({ app: '.', clock: 'virtual' });
+});
+
+afterAll(async () => {
+  await host?.stop();
+});
+
+async function requestLoan(amount: number, requester = pat): Promise<string> {
+  const res = await host.post<{ id: string }>('/api/approvals/loan', {
+    requester,
+    details: { applicant: requester.name, amount, currency: 'EUR', purpose: 'equipment', termMonths: 36 },
+  });
+  expect(res.status).toBe(202);
+  await host.idle();
+  return res.body.id;
+}
+
+async function detail(id: string): Promise<Detail> {
+  const res = await host.get<Detail>(`/api/approvals/${id}`);
+  expect(res.status).toBe(200);
+  return res.body;
+}
+
+async function decide(id: string, approverId: string, decision: 'approve' | 'reject', comment?: string) {
+  const res = await host.post<{ error?: string }>(`/api/approvals/${id}/decision`, { approverId, decision, comment });
+  await host.idle();
+  return res;
+}
+
+describe('loan bands', () => {
+  it('a small loan needs only the manager', async () => {
+    const id = await requestLoan(5_000);
+    const before = await detail(id);
+    expect(before).toMatchObject({ state: 'Pending', stage: { title: 'Manager approval', index: 0, count: 1 } });
+    expect(before.awaiting.map((a) => a.id)).toEqual([U.megan]);
+    expect((await decide(id, U.megan, 'approve')).status).toBe(202);
+    const after = await detail(id);
+    expect(after.state).toBe('Approved');
+    expect(after.audit.map((a) => a.type)).toEqual(['requested', 'decision', 'outcome']);
+  });
+
+  it('a medium loan needs the manager, then a risk officer', async () => {
+    const id = await requestLoan(50_000);
+    await decide(id, U.megan, 'approve');
+    const second = await detail(id);
+    expect(second.stage).toMatchObject({ title: 'Risk review', index: 1, count: 2 });
+    expect(second.awaiting.map((a) => a.id).sort()).toEqual([U.alex, U.diego].sort());
+    await decide(id, U.diego, 'approve');
+    expect((await detail(id)).state).toBe('Approved');
+  });
+
+  it('a large loan needs the manager, risk and the CFO', async () => {
+    const id = await requestLoan(500_000);
+    await decide(id, U.megan, 'approve');
+    await decide(id, U.alex, 'approve');
+    expect((await detail(id)).stage?.title).toBe('CFO sign-off');
+    await decide(id, U.lynne, 'approve');
+    const done = await detail(id);
+    expect(done.state).toBe('Approved');
+    expect(done.decisions.map((d) => d.approver.name)).toEqual(['Megan Bowen', 'Alex Wilber', 'Lynne Robbins']);
+  });
+});
+
+describe('decisions', () => {
+  it('a rejection at stage 2 ends the request, and needs a comment', async () => {
+    const id = await requestLoan(60_000);
+    await decide(id, U.megan, 'approve');
+    const noComment = await decide(id, U.alex, 'reject');
+    expect(noComment.status).toBe(400);
+    expect(noComment.body.error).toMatch(/comment/);
+    expect((await decide(id, U.alex, 'reject', 'Collateral missing')).status).toBe(202);
+    const done = await detail(id);
+    expect(done.state).toBe('Rejected');
+    expect(done.reason).toContain('Alex Wilber');
+    expect(done.decisions.at(-1)).toMatchObject({ decision: 'reject', comment: 'Collateral missing' });
+    const closed = await decide(id, U.diego, 'approve');
+    expect(closed.status).toBe(409);
+    expect(closed.body.error).toContain('Rejected');
+  });
+
+  it('N of M: the finance stage needs two of its two approvers', async () => {
+    const res = await host.post<{ id: string }>('/api/approvals/generic', {
+      requester: pat,
+      details: { title: 'Team laptops', details: 'Five laptops', amount: 7_500, currency: 'EUR' },
+    });
+    expect(res.status).toBe(202);
+    await host.idle();
+    const id = res.body.id;
+    await decide(id, U.megan, 'approve');
+    await decide(id, U.lynne, 'approve');
+    const half = await detail(id);
+    expect(half).toMatchObject({ state: 'Pending', stage: { title: 'Finance approval', approvals: 1, required: 2 } });
+    expect(half.awaiting.map((a) => a.id)).toEqual([U.nestor]);
+    await decide(id, U.nestor, 'approve');
+    expect((await detail(id)).state).toBe('Approved');
+  });
+
+  it('ignores a non-approver and a duplicate decision, over HTTP and as raw events', async () => {
+    const res = await host.post<{ id: string }>('/api/approvals/generic', {
+      requester: pat,
+      details: { title: 'Conference trip', amount: 2_000 },
+    });
+    await host.idle();
+    const id = res.body.id;
+    await decide(id, U.megan, 'approve');
+    expect((await decide(id, 'u-stranger', 'approve')).status).toBe(403);
+    await decide(id, U.lynne, 'approve');
+    const duplicate = await decide(id, U.lynne, 'approve');
+    expect(duplicate.status).toBe(409);
+    expect(duplicate.body.error).toMatch(/already decided/);
+    // Events that bypass the API (another client, a race) meet the same rules in the workflow.
+    await host.client.raiseEvent(id, 'decision', { approverId: 'u-stranger', decision: 'approve' });
+    await host.client.raiseEvent(id, 'decision', { approverId: U.lynne, decision: 'approve' });
+    await host.client.raiseEvent(id, 'decision', { nonsense: true });
+    await host.idle();
+    const status = await detail(id);
+    expect(status.state).toBe('Pending');
+    expect(status.stage).toMatchObject({ title: 'Finance approval', approvals: 1, required: 2 });
+    expect(status.decisions).toHaveLength(2);
+    const ignored = status.audit.filter((a) => a.type === 'ignored').map((a) => a.details.refusal);
+    expect(ignored).toEqual(['not-an-approver', 'already-decided']);
+    await host.client.operation(id, 'terminate');
+  });
+
+  it('refuses self-approval', async () => {
+    const megan = { id: U.megan, name: 'Megan Bowen', email: 'megan@contoso.example' };
+    const id = await requestLoan(1_000, megan);
+    const res = await decide(id, U.megan, 'approve');
+    expect(res.status).toBe(403);
+    expect(res.body.error).toMatch(/own request/);
+    await host.client.raiseEvent(id, 'decision', { approverId: U.megan, decision: 'approve' });
+    await host.idle();
+    const status = await detail(id);
+    expect(status.state).toBe('Pending');
+    expect(status.audit.filter((a) => a.type === 'ignored').map((a) => a.details.refusal)).toEqual(['self-approval']);
+    await host.client.operation(id, 'terminate');
+  });
+
+  it('lets only the requester cancel', async () => {
+    const id = await requestLoan(3_000);
+    const stranger = await host.post<{ error: string }>(`/api/approvals/${id}/cancel`, { requesterId: U.megan });
+    expect(stranger.status).toBe(403);
+    expect((await host.post(`/api/approvals/${id}/cancel`, { requesterId: pat.id })).status).toBe(202);
+    await host.idle();
+    const done = await detail(id);
+    expect(done.state).toBe('Cancelled');
+    expect((await host.post(`/api/approvals/${id}/cancel`, { requesterId: pat.id })).status).toBe(409);
+    const outbox = done.audit.at(-1);
+    expect(outbox).toMatchObject({ type: 'outcome', details: { state: 'Cancelled' } });
+  });
+});
+
+describe('time', () => {
+  it('reminds after 24 h, escalates at the 2-day deadline, and the escalation approver decides', async () => {
+    const id = await requestLoan(2_000);
+    const start = Date.parse((await detail(id)).stage?.startedAt ?? '');
+    await host.clock.advance('PT23H');
+    expect((await detail(id)).audit.filter((a) => a.type === 'reminder')).toHaveLength(0);
+    await host.clock.advance('PT2H');
+    const reminded = await detail(id);
+    const reminders = reminded.audit.filter((a) => a.type === 'reminder');
+    expect(reminders).toHaveLength(1);
+    expect(Date.parse(reminders[0]?.at ?? '')).toBe(start + 24 * 3600_000);
+
+    await host.clock.advance('PT24H');
+    const escalated = await detail(id);
+    expect(escalated.stage).toMatchObject({ escalated: true });
+    expect(escalated.awaiting.map((a) => a.id)).toEqual([U.adele]);
+    const escalation = escalated.audit.find((a) => a.type === 'escalation');
+    expect(Date.parse(escalation?.at ?? '')).toBe(start + 48 * 3600_000);
+    expect(escalated.deadline).toBe(new Date(start + 72 * 3600_000).toISOString());
+
+    expect((await decide(id, U.megan, 'approve')).status).toBe(403);
+    await decide(id, U.adele, 'approve');
+    expect((await detail(id)).state).toBe('Approved');
+  });
+
+  it('expires when the escalation deadline passes too', async () => {
+    const id = await requestLoan(2_500);
+    await host.clock.advance('P2DT1M');
+    expect((await detail(id)).stage?.escalated).toBe(true);
+    await host.clock.advance('P1D');
+    const done = await detail(id);
+    expect(done.state).toBe('Expired');
+    expect(done.reason).toContain('Manager approval');
+  });
+
+  it('counts the risk stage deadline in Berlin business days, across the weekend', async () => {
+    // Move the virtual clock to the next Friday 15:00 UTC, then start the request.
+    const now = await host.clock.now();
+    const daysToFriday = (5 - now.getUTCDay() + 7) % 7 || 7;
+    const friday = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + daysToFriday, 15);
+    await host.clock.advance(`PT${Math.ceil((friday - now.getTime()) / 1000)}S`);
+    const id = await requestLoan(40_000);
+    await decide(id, U.megan, 'approve');
+    const risk = await detail(id);
+    const startedAt = Date.parse(risk.stage?.startedAt ?? '');
+    const expected = deadlineAt(startedAt, {
+      after: 'P3D',
+      businessHours: { timeZone: 'Europe/Berlin', days: [1, 2, 3, 4, 5], start: '09:00', end: '17:00' },
+    });
+    expect(risk.deadline).toBe(new Date(expected).toISOString());
+    // Three business days from a Friday is the next Wednesday: five calendar days.
+    expect(new Date(expected).getUTCDay()).toBe(3);
+    expect(expected - startedAt).toBe(5 * 86_400_000);
+    await host.clock.advance(`PT${Math.floor((expected - startedAt) / 1000) - 60}S`);
+    expect((await detail(id)).state).toBe('Pending');
+    await host.clock.advance('PT2M');
+    expect((await detail(id)).state).toBe('Expired');
+  });
+});
+
+describe('lists', () => {
+  it('reads requests by requester and by approver from the index, with paging', async () => {
+    const requester = { id: `u-list-${Date.now()}`, name: 'Lister', email: 'lister@contoso.example' };
+    const ids = [await requestLoan(1_100, requester), await requestLoan(1_200, requester), await requestLoan(1_300, requester)];
+    await decide(ids[0] as string, U.megan, 'approve');
+    const page1 = await host.get<{ items: Array<{ id: string }>; continuationToken?: string }>(
+      `/api/approvals?requester=${requester.id}&pageSize=2`,
+    );
+    expect(page1.status).toBe(200);
+    expect(page1.body.items).toHaveLength(2);
+    expect(page1.body.continuationToken).toBeTruthy();
+    const page2 = await host.get<{ items: Array<{ id: string }> }>(
+      `/api/approvals?requester=${requester.id}&pageSize=2&continuationToken=${encodeURIComponent(page1.body.continuationToken ?? '')}`,
+    );
+    expect([...page1.body.items, ...page2.body.items].map((i) => i.id).sort()).toEqual([...ids].sort());
+    const approved = await host.get<{ items: Array<{ id: string; state: string }> }>(
+      `/api/approvals?requester=${requester.id}&status=Approved`,
+    );
+    expect(approved.body.items.map((i) => i.id)).toEqual([ids[0]]);
+    const pending = await host.get<{ items: Array<{ id: string }> }>(`/api/approvals?approver=${U.megan}&awaiting=true`);
+    expect(pending.body.items.map((i) => i.id)).toEqual(expect.arrayContaining([ids[1], ids[2]]));
+    expect(pending.body.items.map((i) => i.id)).not.toContain(ids[0]);
+    for (const id of ids.slice(1)) await host.client.operation(id as string, 'terminate');
+  });
+});
+
+describe('bad input', () => {
+  it('names the field and the rule on every endpoint', async () => {
+    const bad = await host.post<{ error: string; problems: Array<{ field: string }> }>('/api/approvals/loan', {
+      requester: { id: 'x', name: 'X', email: 'not-an-email' },
+      details: { applicant: 'X', amount: -1, currency: 'EUR', purpose: 'p', termMonths: 12 },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.problems.map((p) => p.field)).toEqual(['requester.email']);
+    const badDetails = await host.post<{ problems: Array<{ field: string; rule: string }> }>('/api/approvals/loan', {
+      requester: pat,
+      details: { applicant: 'X', amount: -1, currency: 'EUR', purpose: 'p', termMonths: 12 },
+    });
+    expect(badDetails.body.problems).toEqual([{ field: 'details.amount', rule: 'must be greater than 0' }]);
+    expect((await host.post('/api/approvals/loan', '{"requester":')).status).toBe(400);
+    expect((await host.post('/api/approvals/car', { requester: pat, details: {} })).status).toBe(400);
+    expect((await host.get('/api/approvals/loan-doesnotexist')).status).toBe(404);
+    expect((await host.get('/api/approvals')).status).toBe(400);
+    expect((await host.get(`/api/approvals?requester=a&approver=b`)).status).toBe(400);
+    expect((await host.get(`/api/approvals?requester=a&status=Sleeping`)).status).toBe(400);
+    expect((await host.get(`/api/approvals?requester=a&pageSize=0`)).status).toBe(400);
+    const id = await requestLoan(1_000);
+    expect((await host.post(`/api/approvals/${id}/decision`, { approverId: U.megan, decision: 'maybe' })).status).toBe(400);
+    expect((await host.post(`/api/approvals/${id}/decision`, 'nope')).status).toBe(400);
+    expect((await host.post('/api/approvals/loan-nothere/decision', { approverId: U.megan, decision: 'approve' })).status).toBe(404);
+    expect((await host.post(`/api/approvals/${id}/cancel`, {})).status).toBe(400);
+    expect((await host.post('/api/approvals/loan-nothere/cancel', { requesterId: pat.id })).status).toBe(404);
+    await host.client.operation(id, 'terminate');
+  });
+});
