@@ -78,11 +78,16 @@ export function resolveEntries(appDir: string): string[] {
     );
   const main = typeof pkg.main === 'string' ? pkg.main : 'index.js';
   const found = glob(appDir, main);
-  if (found.length > 0) return found;
   const source = main.replace(/^(\.\/)?(dist|out|build)\//, '').replace(/\.js$/, '.ts');
-  const fromSource = glob(appDir, source);
+  const fromSource = source === main ? [] : glob(appDir, source);
+  // During development the TypeScript sources win over a build that is older than they are.
+  if (found.length > 0 && !(fromSource.length > 0 && newest(fromSource) > newest(found))) return found;
   if (fromSource.length > 0) return fromSource;
   throw new AppLoadError(`The app's main "${main}" matches no file in ${appDir} (run the build first)`);
+}
+
+function newest(files: string[]): number {
+  return Math.max(...files.map((f) => fs.statSync(f).mtimeMs));
 }
 
 function glob(dir: string, pattern: string): string[] {
