@@ -199,7 +199,8 @@ describe('Durable HTTP API', () => {
     expect((await host.client.operation('nope', 'suspend')).status).toBe(404);
     expect((await host.client.operation('nope', 'resume')).status).toBe(404);
     expect((await host.client.operation('nope', 'rewind')).status).toBe(404);
-    expect((await host.client.operation('nope', 'restart')).status).toBe(404);
+    // As in the extension: restart of an unknown instance is a bad argument.
+    expect((await host.client.operation('nope', 'restart')).status).toBe(400);
     expect((await host.client.purge('nope')).status).toBe(404);
     expect((await host.get(`${API}/bogus`)).status).toBe(404);
   });
