@@ -7,7 +7,7 @@
  */
 import * as df from 'durable-functions';
 import type { OrchestrationContext, OrchestrationHandler, Task } from 'durable-functions';
-import { z } from 'zod';
+import { z } from 'zod/v4';
 import type { FinishInput, NotifyInput, RecordInput } from './activities';
 import { deadlineAt, reminderTimes } from './deadlines';
 import {

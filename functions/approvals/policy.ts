@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import { z } from 'zod';
+import { z } from 'zod/v4';
 import { type BusinessHours, DeadlineError, type DeadlineSpec, deadlineAt, parseIsoDuration } from './deadlines';
 import { type ApprovalRequest, amountOf, type FieldProblem, problemsOf, type RequestKind, type User, userSchema } from './requests';
 

@@ -2,7 +2,7 @@
  * What a requester can ask for, validated at the boundary. Users are Entra ID objects, as
  * Teams identifies them (`aadObjectId`), with a display name and an email.
  */
-import { z } from 'zod';
+import { z } from 'zod/v4';
 
 export const userSchema = z.object({
   id: z.string().trim().min(1, 'must not be empty').max(128),

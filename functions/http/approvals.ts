@@ -13,7 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
-import { z } from 'zod';
+import { z } from 'zod/v4';
 import { type ApprovalStatus, evaluate, isOpen } from '../approvals/decide';
 import { APPROVAL_ORCHESTRATOR, type WorkflowInput } from '../approvals/orchestration';
 import { currentPolicy, NoMatchingRuleError } from '../approvals/policy';
