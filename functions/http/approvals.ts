@@ -10,15 +10,14 @@
  * Identity: Azure AD cannot exist here, so callers name the user in the body; in Azure the
  * function sits behind App Service authentication and these ids come from the token.
  */
-import { randomBytes } from 'node:crypto';
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { z } from 'zod/v4';
-import { type ApprovalStatus, evaluate, isOpen } from '../approvals/decide';
-import { APPROVAL_ORCHESTRATOR, type WorkflowInput } from '../approvals/orchestration';
-import { currentPolicy, NoMatchingRuleError } from '../approvals/policy';
+import { isOpen } from '../approvals/decide';
+import { NoMatchingRuleError } from '../approvals/policy';
 import { queryIndex, readAudit } from '../approvals/records';
-import { parseRequest, parseWith, startSchema, userSchema, ValidationError } from '../approvals/requests';
+import { parseWith, startSchema, userSchema, ValidationError } from '../approvals/requests';
+import { approvalStatus, cancelApproval, startApproval, submitDecision } from '../approvals/service';
 
 const client = df.input.durableClient();
 
@@ -51,26 +50,6 @@ function handled(
   };
 }
 
-/** Short, readable ids such as "loan-7k2m9qxd", shown on cards and accepted by chat commands. */
-export function newRequestId(kind: string): string {
-  const alphabet = 'abcdefghjkmnpqrstuvwxyz23456789';
-  const bytes = randomBytes(8);
-  return `${kind}-${[...bytes].map((b) => alphabet[b % alphabet.length]).join('')}`;
-}
-
-/** The workflow's status, or undefined when there is no approval request with this id. */
-export async function approvalStatus(durable: df.DurableClient, id: string): Promise<ApprovalStatus | undefined> {
-  if (!/^[\w-]{1,64}$/.test(id)) return undefined;
-  let status: df.DurableOrchestrationStatus;
-  try {
-    status = await durable.getStatus(id, { showInput: false });
-  } catch {
-    return undefined;
-  }
-  if (status.name !== APPROVAL_ORCHESTRATOR || !status.customStatus) return undefined;
-  return status.customStatus as ApprovalStatus;
-}
-
 app.http('approvalsStart', {
   route: 'approvals/{kind:alpha}',
   methods: ['POST'],
@@ -78,17 +57,8 @@ app.http('approvalsStart', {
   extraInputs: [client],
   handler: handled(async (request, context) => {
     const body = parseWith(startSchema, await jsonBody(request));
-    const approvalRequest = parseRequest(request.params.kind ?? '', body.details);
-    const stages = currentPolicy().stagesFor(approvalRequest);
     const durable = df.getClient(context);
-    const id = newRequestId(approvalRequest.kind);
-    const input: WorkflowInput = {
-      id,
-      request: approvalRequest,
-      requester: body.requester,
-      stages,
-    };
-    await durable.startNew(APPROVAL_ORCHESTRATOR, { instanceId: id, input });
+    const { id, stages } = await startApproval(durable, request.params.kind ?? '', body.details, body.requester);
     const links = durable.createHttpManagementPayload(id);
     const self = new URL(`/api/approvals/${id}`, request.url).href;
     return {
@@ -171,17 +141,18 @@ app.http('approvalsDecide', {
   handler: handled(async (request, context) => {
     const body = parseWith(decisionBody, await jsonBody(request));
     const id = request.params.id ?? '';
-    const durable = df.getClient(context);
-    const status = await approvalStatus(durable, id);
-    if (!status) return problem(404, `No approval request with id "${id}"`);
-    const verdict = evaluate(status, body);
-    if (!verdict.accepted) {
-      const code = { closed: 409, 'already-decided': 409, 'not-an-approver': 403, 'self-approval': 403, 'comment-required': 400 }[
-        verdict.refusal
-      ];
-      return problem(code, verdict.message, { refusal: verdict.refusal, state: status.state });
+    const outcome = await submitDecision(df.getClient(context), id, body);
+    if (!outcome.ok) {
+      const code = {
+        'not-found': 404,
+        closed: 409,
+        'already-decided': 409,
+        'not-an-approver': 403,
+        'self-approval': 403,
+        'comment-required': 400,
+      }[outcome.refusal];
+      return problem(code, outcome.message, { refusal: outcome.refusal, state: outcome.status?.state });
     }
-    await durable.raiseEvent(id, 'decision', body);
     return { status: 202, jsonBody: { accepted: true, id, decision: body.decision } };
   }),
 });
@@ -196,12 +167,11 @@ app.http('approvalsCancel', {
   handler: handled(async (request, context) => {
     const body = parseWith(cancelBody, await jsonBody(request));
     const id = request.params.id ?? '';
-    const durable = df.getClient(context);
-    const status = await approvalStatus(durable, id);
-    if (!status) return problem(404, `No approval request with id "${id}"`);
-    if (!isOpen(status)) return problem(409, `The request is already ${status.state}`, { state: status.state });
-    if (body.requesterId !== status.requester.id) return problem(403, 'Only the requester can cancel a request');
-    await durable.raiseEvent(id, 'cancel', body);
+    const outcome = await cancelApproval(df.getClient(context), id, body.requesterId);
+    if (!outcome.ok) {
+      const code = { 'not-found': 404, closed: 409, 'not-requester': 403 }[outcome.refusal];
+      return problem(code, outcome.message, { refusal: outcome.refusal, state: outcome.status?.state });
+    }
     return { status: 202, jsonBody: { accepted: true, id } };
   }),
 });
