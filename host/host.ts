@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { applyLocalSettings, loadApp, readHostJson } from './app';
 import { type Clock, RealClock, VirtualClock } from './durable/clock';
+import { parseDuration } from './durable/duration';
 import { DEFAULT_ENGINE_OPTIONS, Engine } from './durable/engine';
 import { Store } from './durable/store';
 import { FunctionRegistry, installCoreModule } from './functions/core';
@@ -52,7 +53,14 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   let clock: Clock;
   if (options.clock === 'virtual') {
     const saved = Number(store.getMeta('virtualNow') ?? 0);
-    const virtual = new VirtualClock({ start: Math.max(Date.now(), saved), autoSkip: options.autoSkip });
+    // Tests of recovery say how long the host "was down": virtual time that passed meanwhile.
+    const downtime = process.env.SIGNOFF_VIRTUAL_DOWNTIME
+      ? parseDuration(process.env.SIGNOFF_VIRTUAL_DOWNTIME)
+      : 0;
+    const virtual = new VirtualClock({
+      start: Math.max(Date.now(), saved) + downtime,
+      autoSkip: options.autoSkip,
+    });
     clock = virtual;
   } else {
     clock = new RealClock();

@@ -62,7 +62,7 @@ export class TestHost {
     return this.output.join('').split('\n').filter(Boolean);
   }
 
-  async start(): Promise<void> {
+  async start(extraEnv: Record<string, string> = {}): Promise<void> {
     const o = this.options;
     const args = [BIN, 'start', '--app', path.resolve(o.app), '--port', '0', '--data', o.dataDir];
     if (o.clock === 'virtual') args.push('--clock', 'virtual');
@@ -70,7 +70,7 @@ export class TestHost {
     if (o.alwaysReplay) args.push('--always-replay');
     this.output = [];
     const child = spawn(process.execPath, args, {
-      env: { ...process.env, SIGNOFF_LOG_LEVEL: 'info', ...o.env },
+      env: { ...process.env, SIGNOFF_LOG_LEVEL: 'info', ...o.env, ...extraEnv },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
@@ -98,8 +98,12 @@ export class TestHost {
     await this.signal('SIGKILL');
   }
 
-  async restart(): Promise<void> {
-    await this.start();
+  /**
+   * Starts the host again on the same data. `downtime` (ISO 8601, virtual clock only) is how
+   * long it was down: timers that came due meanwhile fire at start.
+   */
+  async restart(options: { downtime?: string } = {}): Promise<void> {
+    await this.start(options.downtime ? { SIGNOFF_VIRTUAL_DOWNTIME: options.downtime } : {});
   }
 
   private signal(sig: NodeJS.Signals): Promise<number | null> {
@@ -179,7 +183,8 @@ export class DurableTestClient {
       this.base(),
       'POST',
       `${API}/orchestrators/${encodeURIComponent(name)}${instanceId ? `/${encodeURIComponent(instanceId)}` : ''}`,
-      input === undefined ? undefined : input,
+      // JSON text, as the durable-functions client sends it (a bare string would not be JSON).
+      input === undefined ? undefined : JSON.stringify(input),
     );
     if (res.status !== 202)
       throw new Error(`start ${name} answered ${res.status}: ${JSON.stringify(res.body)}`);
@@ -220,7 +225,7 @@ export class DurableTestClient {
       this.base(),
       'POST',
       `${API}/instances/${encodeURIComponent(id)}/raiseEvent/${encodeURIComponent(event)}`,
-      data ?? null,
+      JSON.stringify(data ?? null),
     );
   }
 

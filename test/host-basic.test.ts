@@ -79,7 +79,9 @@ describe('orchestrations', () => {
     expect(res.headers.get('location')).toBe(res.body.statusQueryGetUri);
     const done = await host.client.waitFor(res.body.id, ['Completed']);
     expect(done.output).toEqual(['Hello Tokyo', 'Hello Seattle', 'Hello London']);
-    const scheduled = done.historyEvents?.filter((e) => e.EventType === 'TaskCompleted').map((e) => e.FunctionName);
+    const scheduled = done.historyEvents
+      ?.filter((e) => e.EventType === 'TaskCompleted')
+      .map((e) => e.FunctionName);
     expect(scheduled).toEqual(['sayHello', 'sayHello', 'sayHello']);
   });
 
@@ -95,13 +97,17 @@ describe('orchestrations', () => {
     const { id } = await host.client.start('catches');
     const done = await host.client.waitFor(id, ['Completed']);
     expect(done.output).toEqual({ caught: expect.stringContaining('card declined') });
-    expect(done.historyEvents?.find((e) => e.EventType === 'TaskFailed')).toMatchObject({ FunctionName: 'fail' });
+    expect(done.historyEvents?.find((e) => e.EventType === 'TaskFailed')).toMatchObject({
+      FunctionName: 'fail',
+    });
   });
 
   it('marks an instance Failed with the message and stack when the orchestrator throws', async () => {
     const { id } = await host.client.start('throws');
     const failed = await host.client.waitFor(id, ['Failed']);
-    expect(failed.output).toEqual(expect.stringContaining("Orchestrator function 'throws' failed: orchestrator exploded"));
+    expect(failed.output).toEqual(
+      expect.stringContaining("Orchestrator function 'throws' failed: orchestrator exploded"),
+    );
     const status = await host.client.status(id, 'returnInternalServerErrorOnFailure=true');
     expect(status.status).toBe(500);
     expect((await host.client.status(id, '')).status).toBe(200);
@@ -109,7 +115,11 @@ describe('orchestrations', () => {
 
   it('publishes custom status while running, and waits for an event', async () => {
     const { id } = await host.client.start('status');
-    const waiting = await host.client.waitFor(id, ['Running'], (s) => (s.customStatus as { stage?: string })?.stage === 'two');
+    const waiting = await host.client.waitFor(
+      id,
+      ['Running'],
+      (s) => (s.customStatus as { stage?: string })?.stage === 'two',
+    );
     expect(waiting.customStatus).toEqual({ stage: 'two' });
     const running = await host.client.status(id);
     expect(running.status).toBe(202);
@@ -123,7 +133,11 @@ describe('orchestrations', () => {
 describe('the durable-functions client inside a function', () => {
   it('getStatus, raiseEvent, getStatusBy, terminate and purgeInstanceHistory', async () => {
     const { id } = await host.client.start('status');
-    await host.client.waitFor(id, ['Running'], (s) => (s.customStatus as { stage?: string })?.stage === 'two');
+    await host.client.waitFor(
+      id,
+      ['Running'],
+      (s) => (s.customStatus as { stage?: string })?.stage === 'two',
+    );
 
     const status = await host.get<Record<string, unknown>>(`/api/client/status/${id}`);
     expect(status.body).toMatchObject({ instanceId: id, name: 'status', runtimeStatus: 'Running' });
@@ -160,7 +174,9 @@ describe('the durable-functions client inside a function', () => {
 describe('Durable HTTP API', () => {
   it('starts with an explicit id, returns the management links, and refuses a duplicate while running', async () => {
     const id = `explicit-${Date.now()}`;
-    const res = await host.post<Record<string, string>>(`${API}/orchestrators/status/${id}`, { any: 'input' });
+    const res = await host.post<Record<string, string>>(`${API}/orchestrators/status/${id}`, {
+      any: 'input',
+    });
     expect(res.status).toBe(202);
     expect(Object.keys(res.body).sort()).toEqual(
       [
@@ -259,7 +275,13 @@ describe('Durable HTTP API', () => {
     await host.client.waitFor(id, ['Completed']);
     const withOutput = await host.client.status(id, 'showHistory=true&showHistoryOutput=true');
     const types = withOutput.body.historyEvents?.map((e) => e.EventType);
-    expect(types).toEqual(['ExecutionStarted', 'TaskCompleted', 'TaskCompleted', 'TaskCompleted', 'ExecutionCompleted']);
+    expect(types).toEqual([
+      'ExecutionStarted',
+      'TaskCompleted',
+      'TaskCompleted',
+      'TaskCompleted',
+      'ExecutionCompleted',
+    ]);
     expect(withOutput.body.historyEvents?.[1]).toMatchObject({
       FunctionName: 'sayHello',
       Result: 'Hello Tokyo',
@@ -279,7 +301,9 @@ describe('Durable HTTP API', () => {
     expect(res.status).toBe(200);
     expect(res.body.instancesDeleted).toBeGreaterThanOrEqual(1);
     expect((await host.client.status(id)).status).toBe(404);
-    const again = await host.delete(`${API}/instances/?createdTimeFrom=2000-01-01T00:00:00Z&runtimeStatus=Completed`);
+    const again = await host.delete(
+      `${API}/instances/?createdTimeFrom=2000-01-01T00:00:00Z&runtimeStatus=Completed`,
+    );
     expect(again.status).toBe(404);
   });
 });

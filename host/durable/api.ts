@@ -205,7 +205,8 @@ function checkStatusResponse(ctx: ApiContext, origin: string, instanceId: string
 
 async function restart(ctx: ApiContext, req: ApiRequest, instanceId: string): Promise<ApiResponse> {
   const row = ctx.engine.getInstance(instanceId);
-  if (!row) throw new DurableError('NOT_FOUND', `No instance with ID '${instanceId}' was found`);
+  // The extension's RestartAsync throws an ArgumentException here, which its API answers with 400.
+  if (!row) throw new ApiError(400, 'InstanceId does not match a valid orchestration instance.');
   const newId = parseBool(req.query.get('restartWithNewInstanceId')) === false ? instanceId : undefined;
   const started = await ctx.engine.start(row.name, newId, row.input ?? undefined);
   return checkStatusResponse(ctx, req.origin, started.instanceId);

@@ -62,6 +62,8 @@ const OUT_OF_PROC_MARKER = '\n\n$OutOfProcData$:';
 export class Engine {
   private readonly cache = new Map<string, InstanceState>();
   private readonly pending = new Map<string, PendingMessage[]>();
+  /** Messages a suspended instance set aside; they run again only when something new arrives. */
+  private readonly held = new Map<string, PendingMessage[]>();
   private readonly ready = new Set<string>();
   private readonly running = new Set<string>();
   private readonly activityQueue: WorkRow[] = [];
@@ -141,6 +143,7 @@ export class Engine {
       () => {
         this.cache.delete(id);
         this.pending.delete(id);
+        this.held.delete(id);
         this.push(id, {
           source: 'message',
           rowId: messageId,
@@ -196,6 +199,7 @@ export class Engine {
       () => {
         this.cache.delete(instanceId);
         this.pending.delete(instanceId);
+        this.held.delete(instanceId);
       },
     );
     return removed;
@@ -344,6 +348,11 @@ export class Engine {
       list = [];
       this.pending.set(instanceId, list);
     }
+    const held = this.held.get(instanceId);
+    if (held) {
+      this.held.delete(instanceId);
+      list.unshift(...held);
+    }
     list.push(message);
     if (!this.running.has(instanceId)) this.ready.add(instanceId);
     this.schedulePump();
@@ -372,6 +381,9 @@ export class Engine {
       void this.episode(id, messages);
     }
     this.pumpActivities();
+    // An episode's commit settles before the episode leaves `running`; this pump is the first
+    // point where the engine can be idle again, so idle waiters (clock.advance) are told here.
+    this.settled();
   }
 
   /**
@@ -509,6 +521,7 @@ export class Engine {
     const timerIds: number[] = [];
     const workRows: WorkRow[] = [];
     const delivered: Array<{ instanceId: string; message: PendingMessage }> = [];
+    const restarted: string[] = [];
     return this.commits.enqueue(
       () => {
         for (const m of outcome.consumed) this.deleteSource(m);
@@ -550,7 +563,11 @@ export class Engine {
             target = instanceId;
             executionId = outcome.row.executionId;
           } else {
-            if (existing) this.store.purge(child.instanceId);
+            if (existing) {
+              // A retried sub-orchestration reuses its instance id: forget the ended execution.
+              this.store.purge(child.instanceId);
+              restarted.push(child.instanceId);
+            }
             this.store.putInstance(child);
             ev = executionStarted(child, child.createdAt);
           }
@@ -597,8 +614,11 @@ export class Engine {
           }
         }
         if (outcome.held.length > 0) {
-          const list = this.pending.get(instanceId) ?? [];
-          this.pending.set(instanceId, [...outcome.held, ...list]);
+          // Held messages alone must not make the instance ready again (that would spin while
+          // it is suspended); they go back in line ahead of whatever arrives next.
+          const list = this.pending.get(instanceId);
+          if (list?.length) this.pending.set(instanceId, [...outcome.held, ...list]);
+          else this.held.set(instanceId, outcome.held);
         }
         outcome.timers.forEach((t, i) => {
           const rowId = timerIds[i] as number;
@@ -607,6 +627,7 @@ export class Engine {
           this.timerAdded(instanceId, outcome.row.executionId, rowId, t.fireAt, t.event);
         });
         this.queueWork(workRows);
+        for (const child of restarted) this.cache.delete(child);
         for (const d of delivered) this.push(d.instanceId, d.message);
       },
     );
@@ -706,7 +727,12 @@ export class Engine {
       },
       () => {
         this.trackOutstanding(work.instanceId, -1);
-        this.push(work.instanceId, { source: 'message', rowId: id, executionId: work.executionId, event: ev });
+        this.push(work.instanceId, {
+          source: 'message',
+          rowId: id,
+          executionId: work.executionId,
+          event: ev,
+        });
       },
     );
   }

@@ -249,7 +249,10 @@ export async function runEpisode(
       const entry = state.entryFor(ev.TaskScheduledId);
       const policy = entry?.meta.retry;
       if (!entry || !policy) continue;
-      const fireAt = now + retryDelay(policy, entry.attempts - 1);
+      // After the last attempt DTFx still writes a timer, due at once ("dummy timer for
+      // back-compat"); the SDK waits for it before it surfaces the failure.
+      const fireAt =
+        entry.attempts >= policy.maxNumberOfAttempts ? now : now + retryDelay(policy, entry.attempts - 1);
       scheduled.push(timerCreated(state, entry, seq, fireAt, now, out));
       seq++;
     } else if (ev.EventType === EventType.TimerFired) {
