@@ -28,10 +28,26 @@ export function freePort(): Promise<number> {
 }
 
 /** Starts Azurite's Table service; `dataDir` undefined keeps everything in memory. */
-export async function startAzurite(options: { port?: number; dataDir?: string } = {}): Promise<AzuriteHandle> {
+export async function startAzurite(
+  options: { port?: number; dataDir?: string } = {},
+): Promise<AzuriteHandle> {
   const tablePort = options.port ?? (await freePort());
-  const bin = path.join(path.dirname(require.resolve('azurite/package.json')), 'dist', 'src', 'table', 'main.js');
-  const args = [bin, '--tableHost', '127.0.0.1', '--tablePort', String(tablePort), '--skipApiVersionCheck', '--disableTelemetry'];
+  const bin = path.join(
+    path.dirname(require.resolve('azurite/package.json')),
+    'dist',
+    'src',
+    'table',
+    'main.js',
+  );
+  const args = [
+    bin,
+    '--tableHost',
+    '127.0.0.1',
+    '--tablePort',
+    String(tablePort),
+    '--skipApiVersionCheck',
+    '--disableTelemetry',
+  ];
   if (options.dataDir) {
     fs.mkdirSync(options.dataDir, { recursive: true });
     args.push('--location', options.dataDir);

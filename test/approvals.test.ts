@@ -4,8 +4,8 @@
  * (functions/approvals/policy.yaml).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApprovalStatus } from '../functions/approvals/decide';
 import { deadlineAt } from '../functions/approvals/deadlines';
+import type { ApprovalStatus } from '../functions/approvals/decide';
 import { startTestHost, type TestHost } from '../host/testing';
 
 const U = {
@@ -51,7 +51,11 @@ async function detail(id: string): Promise<Detail> {
 }
 
 async function decide(id: string, approverId: string, decision: 'approve' | 'reject', comment?: string) {
-  const res = await host.post<{ error?: string }>(`/api/approvals/${id}/decision`, { approverId, decision, comment });
+  const res = await host.post<{ error?: string }>(`/api/approvals/${id}/decision`, {
+    approverId,
+    decision,
+    comment,
+  });
   await host.idle();
   return res;
 }
@@ -60,7 +64,10 @@ describe('loan bands', () => {
   it('a small loan needs only the manager', async () => {
     const id = await requestLoan(5_000);
     const before = await detail(id);
-    expect(before).toMatchObject({ state: 'Pending', stage: { title: 'Manager approval', index: 0, count: 1 } });
+    expect(before).toMatchObject({
+      state: 'Pending',
+      stage: { title: 'Manager approval', index: 0, count: 1 },
+    });
     expect(before.awaiting.map((a) => a.id)).toEqual([U.megan]);
     expect((await decide(id, U.megan, 'approve')).status).toBe(202);
     const after = await detail(id);
@@ -86,7 +93,11 @@ describe('loan bands', () => {
     await decide(id, U.lynne, 'approve');
     const done = await detail(id);
     expect(done.state).toBe('Approved');
-    expect(done.decisions.map((d) => d.approver.name)).toEqual(['Megan Bowen', 'Alex Wilber', 'Lynne Robbins']);
+    expect(done.decisions.map((d) => d.approver.name)).toEqual([
+      'Megan Bowen',
+      'Alex Wilber',
+      'Lynne Robbins',
+    ]);
   });
 });
 
@@ -118,7 +129,10 @@ describe('decisions', () => {
     await decide(id, U.megan, 'approve');
     await decide(id, U.lynne, 'approve');
     const half = await detail(id);
-    expect(half).toMatchObject({ state: 'Pending', stage: { title: 'Finance approval', approvals: 1, required: 2 } });
+    expect(half).toMatchObject({
+      state: 'Pending',
+      stage: { title: 'Finance approval', approvals: 1, required: 2 },
+    });
     expect(half.awaiting.map((a) => a.id)).toEqual([U.nestor]);
     await decide(id, U.nestor, 'approve');
     expect((await detail(id)).state).toBe('Approved');
@@ -161,13 +175,17 @@ describe('decisions', () => {
     await host.idle();
     const status = await detail(id);
     expect(status.state).toBe('Pending');
-    expect(status.audit.filter((a) => a.type === 'ignored').map((a) => a.details.refusal)).toEqual(['self-approval']);
+    expect(status.audit.filter((a) => a.type === 'ignored').map((a) => a.details.refusal)).toEqual([
+      'self-approval',
+    ]);
     await host.client.operation(id, 'terminate');
   });
 
   it('lets only the requester cancel', async () => {
     const id = await requestLoan(3_000);
-    const stranger = await host.post<{ error: string }>(`/api/approvals/${id}/cancel`, { requesterId: U.megan });
+    const stranger = await host.post<{ error: string }>(`/api/approvals/${id}/cancel`, {
+      requesterId: U.megan,
+    });
     expect(stranger.status).toBe(403);
     expect((await host.post(`/api/approvals/${id}/cancel`, { requesterId: pat.id })).status).toBe(202);
     await host.idle();
@@ -242,7 +260,11 @@ describe('time', () => {
 describe('lists', () => {
   it('reads requests by requester and by approver from the index, with paging', async () => {
     const requester = { id: `u-list-${Date.now()}`, name: 'Lister', email: 'lister@contoso.example' };
-    const ids = [await requestLoan(1_100, requester), await requestLoan(1_200, requester), await requestLoan(1_300, requester)];
+    const ids = [
+      await requestLoan(1_100, requester),
+      await requestLoan(1_200, requester),
+      await requestLoan(1_300, requester),
+    ];
     await decide(ids[0] as string, U.megan, 'approve');
     const page1 = await host.get<{ items: Array<{ id: string }>; continuationToken?: string }>(
       `/api/approvals?requester=${requester.id}&pageSize=2`,
@@ -258,7 +280,9 @@ describe('lists', () => {
       `/api/approvals?requester=${requester.id}&status=Approved`,
     );
     expect(approved.body.items.map((i) => i.id)).toEqual([ids[0]]);
-    const pending = await host.get<{ items: Array<{ id: string }> }>(`/api/approvals?approver=${U.megan}&awaiting=true`);
+    const pending = await host.get<{ items: Array<{ id: string }> }>(
+      `/api/approvals?approver=${U.megan}&awaiting=true`,
+    );
     expect(pending.body.items.map((i) => i.id)).toEqual(expect.arrayContaining([ids[1], ids[2]]));
     expect(pending.body.items.map((i) => i.id)).not.toContain(ids[0]);
     for (const id of ids.slice(1)) await host.client.operation(id as string, 'terminate');
@@ -267,16 +291,22 @@ describe('lists', () => {
 
 describe('bad input', () => {
   it('names the field and the rule on every endpoint', async () => {
-    const bad = await host.post<{ error: string; problems: Array<{ field: string }> }>('/api/approvals/loan', {
-      requester: { id: 'x', name: 'X', email: 'not-an-email' },
-      details: { applicant: 'X', amount: -1, currency: 'EUR', purpose: 'p', termMonths: 12 },
-    });
+    const bad = await host.post<{ error: string; problems: Array<{ field: string }> }>(
+      '/api/approvals/loan',
+      {
+        requester: { id: 'x', name: 'X', email: 'not-an-email' },
+        details: { applicant: 'X', amount: -1, currency: 'EUR', purpose: 'p', termMonths: 12 },
+      },
+    );
     expect(bad.status).toBe(400);
     expect(bad.body.problems.map((p) => p.field)).toEqual(['requester.email']);
-    const badDetails = await host.post<{ problems: Array<{ field: string; rule: string }> }>('/api/approvals/loan', {
-      requester: pat,
-      details: { applicant: 'X', amount: -1, currency: 'EUR', purpose: 'p', termMonths: 12 },
-    });
+    const badDetails = await host.post<{ problems: Array<{ field: string; rule: string }> }>(
+      '/api/approvals/loan',
+      {
+        requester: pat,
+        details: { applicant: 'X', amount: -1, currency: 'EUR', purpose: 'p', termMonths: 12 },
+      },
+    );
     expect(badDetails.body.problems).toEqual([{ field: 'details.amount', rule: 'must be greater than 0' }]);
     expect((await host.post('/api/approvals/loan', '{"requester":')).status).toBe(400);
     expect((await host.post('/api/approvals/car', { requester: pat, details: {} })).status).toBe(400);
@@ -286,9 +316,14 @@ describe('bad input', () => {
     expect((await host.get(`/api/approvals?requester=a&status=Sleeping`)).status).toBe(400);
     expect((await host.get(`/api/approvals?requester=a&pageSize=0`)).status).toBe(400);
     const id = await requestLoan(1_000);
-    expect((await host.post(`/api/approvals/${id}/decision`, { approverId: U.megan, decision: 'maybe' })).status).toBe(400);
+    expect(
+      (await host.post(`/api/approvals/${id}/decision`, { approverId: U.megan, decision: 'maybe' })).status,
+    ).toBe(400);
     expect((await host.post(`/api/approvals/${id}/decision`, 'nope')).status).toBe(400);
-    expect((await host.post('/api/approvals/loan-nothere/decision', { approverId: U.megan, decision: 'approve' })).status).toBe(404);
+    expect(
+      (await host.post('/api/approvals/loan-nothere/decision', { approverId: U.megan, decision: 'approve' }))
+        .status,
+    ).toBe(404);
     expect((await host.post(`/api/approvals/${id}/cancel`, {})).status).toBe(400);
     expect((await host.post('/api/approvals/loan-nothere/cancel', { requesterId: pat.id })).status).toBe(404);
     await host.client.operation(id, 'terminate');

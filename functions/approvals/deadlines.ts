@@ -47,7 +47,8 @@ export function durationMs(text: string): number {
 
 function minutesOf(hhmm: string): number {
   const m = /^(\d{2}):(\d{2})$/.exec(hhmm);
-  if (!m || Number(m[1]) > 24 || Number(m[2]) > 59) throw new DeadlineError(`"${hhmm}" is not a time like "09:00"`);
+  if (!m || Number(m[1]) > 24 || Number(m[2]) > 59)
+    throw new DeadlineError(`"${hhmm}" is not a time like "09:00"`);
   return Number(m[1]) * 60 + Number(m[2]);
 }
 
@@ -86,7 +87,11 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
 const WEEKDAYS: Record<string, number> = { Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6, Sun: 7 };
 
 function local(ms: number, timeZone: string): LocalParts & { seconds: number } {
-  const parts = Object.fromEntries(formatter(timeZone).formatToParts(new Date(ms)).map((p) => [p.type, p.value]));
+  const parts = Object.fromEntries(
+    formatter(timeZone)
+      .formatToParts(new Date(ms))
+      .map((p) => [p.type, p.value]),
+  );
   return {
     year: Number(parts.year),
     month: Number(parts.month),
@@ -110,7 +115,11 @@ function fromLocal(year: number, month: number, day: number, minutes: number, ti
   return ms;
 }
 
-function nextDay(p: { year: number; month: number; day: number }): { year: number; month: number; day: number } {
+function nextDay(p: { year: number; month: number; day: number }): {
+  year: number;
+  month: number;
+  day: number;
+} {
   const d = new Date(Date.UTC(p.year, p.month - 1, p.day + 1));
   return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() };
 }

@@ -48,9 +48,15 @@ describe('evaluate', () => {
 
   it('refuses non-approvers, second decisions, self-approval, comment-less rejections and closed requests', () => {
     const s = applyDecision(status(), user('a'), { approverId: 'a', decision: 'approve' }, 0);
-    expect(evaluate(s, { approverId: 'z', decision: 'approve' })).toMatchObject({ refusal: 'not-an-approver' });
-    expect(evaluate(s, { approverId: 'a', decision: 'approve' })).toMatchObject({ refusal: 'already-decided' });
-    expect(evaluate(s, { approverId: 'req', decision: 'approve' })).toMatchObject({ refusal: 'self-approval' });
+    expect(evaluate(s, { approverId: 'z', decision: 'approve' })).toMatchObject({
+      refusal: 'not-an-approver',
+    });
+    expect(evaluate(s, { approverId: 'a', decision: 'approve' })).toMatchObject({
+      refusal: 'already-decided',
+    });
+    expect(evaluate(s, { approverId: 'req', decision: 'approve' })).toMatchObject({
+      refusal: 'self-approval',
+    });
     expect(evaluate(s, { approverId: 'b', decision: 'reject', comment: '  ' })).toMatchObject({
       refusal: 'comment-required',
     });

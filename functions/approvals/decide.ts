@@ -91,7 +91,11 @@ export function evaluate(status: ApprovalStatus, input: DecisionInput): Verdict 
     return { accepted: false, refusal: 'closed', message: `The request is already ${status.state}` };
   }
   if (input.approverId === status.requester.id) {
-    return { accepted: false, refusal: 'self-approval', message: 'Requesters cannot decide on their own request' };
+    return {
+      accepted: false,
+      refusal: 'self-approval',
+      message: 'Requesters cannot decide on their own request',
+    };
   }
   if (!stage.approvers.some((a) => a.id === input.approverId)) {
     return {
@@ -110,7 +114,13 @@ export function evaluate(status: ApprovalStatus, input: DecisionInput): Verdict 
   return { accepted: true, stageComplete: stage.approvals + 1 >= stage.required, rejected: false };
 }
 
-export function stageStatus(stage: Stage, index: number, count: number, startedAt: number, deadline: number): StageStatus {
+export function stageStatus(
+  stage: Stage,
+  index: number,
+  count: number,
+  startedAt: number,
+  deadline: number,
+): StageStatus {
   return {
     index,
     count,
@@ -128,7 +138,12 @@ export function stageStatus(stage: Stage, index: number, count: number, startedA
 }
 
 /** Applies an accepted decision to the status (pure: returns a new status). */
-export function applyDecision(status: ApprovalStatus, approver: User, input: DecisionInput, at: number): ApprovalStatus {
+export function applyDecision(
+  status: ApprovalStatus,
+  approver: User,
+  input: DecisionInput,
+  at: number,
+): ApprovalStatus {
   const stage = status.stage as StageStatus;
   const decision: RecordedDecision = {
     stage: stage.index,

@@ -3,9 +3,10 @@
  * (bot/) implements it with Adaptive Cards; until a notifier is registered, notifications go to
  * an outbox table, where other clients (and tests) can read them.
  */
+
+import { table } from '../storage/tables';
 import type { ApprovalStatus } from './decide';
 import type { User } from './requests';
-import { table } from '../storage/tables';
 
 export type NotificationKind = 'approval-request' | 'reminder' | 'escalation' | 'outcome' | 'card-update';
 
@@ -52,7 +53,12 @@ export class OutboxNotifier implements Notifier {
     await this.write(status, 'outcome', [status.requester], key);
   }
 
-  private async write(status: ApprovalStatus, kind: NotificationKind, to: User[], key: string): Promise<void> {
+  private async write(
+    status: ApprovalStatus,
+    kind: NotificationKind,
+    to: User[],
+    key: string,
+  ): Promise<void> {
     const outbox = await table(OUTBOX_TABLE);
     await outbox.upsertEntity(
       {

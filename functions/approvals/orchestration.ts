@@ -5,8 +5,9 @@
  * outcome, updating every card and telling the requester. Its custom status is always the
  * current {@link ApprovalStatus}.
  */
-import * as df from 'durable-functions';
+
 import type { OrchestrationContext, OrchestrationHandler, Task } from 'durable-functions';
+import * as df from 'durable-functions';
 import { z } from 'zod/v4';
 import type { FinishInput, NotifyInput, RecordInput } from './activities';
 import { deadlineAt, reminderTimes } from './deadlines';
@@ -72,9 +73,21 @@ const approvalWorkflow: OrchestrationHandler = function* (ctx: OrchestrationCont
     ctx.df.callActivity('approvalNotify', { type, status, approvers, key } satisfies NotifyInput);
 
   publish();
-  const request = (yield ctx.df.callActivity('approvalValidate', { request: input.request })) as ApprovalRequest;
-  status = { ...status, request: request.details, score: (yield ctx.df.callActivity('approvalScore', { request })) as number };
-  yield record({ key: 'requested', type: 'requested', actor: input.requester.id, at: iso(), details: { title: status.title } });
+  const request = (yield ctx.df.callActivity('approvalValidate', {
+    request: input.request,
+  })) as ApprovalRequest;
+  status = {
+    ...status,
+    request: request.details,
+    score: (yield ctx.df.callActivity('approvalScore', { request })) as number,
+  };
+  yield record({
+    key: 'requested',
+    type: 'requested',
+    actor: input.requester.id,
+    at: iso(),
+    details: { title: status.title },
+  });
 
   let outcome: { state: ApprovalState; reason: string } | undefined;
   stages: for (let index = 0; index < input.stages.length; index++) {
@@ -84,7 +97,9 @@ const approvalWorkflow: OrchestrationHandler = function* (ctx: OrchestrationCont
     status = { ...status, stage: stageStatus(stage, index, input.stages.length, now(), deadline) };
     publish();
     yield record();
-    const delivered = (yield notify('approval-request', stage.approvers, `request-${index}`)) as { unreachable: User[] };
+    const delivered = (yield notify('approval-request', stage.approvers, `request-${index}`)) as {
+      unreachable: User[];
+    };
     status = { ...status, unreachable: delivered.unreachable };
     publish();
     let reminderCount = 0;
@@ -131,7 +146,9 @@ const approvalWorkflow: OrchestrationHandler = function* (ctx: OrchestrationCont
             },
           };
           publish();
-          const escalated = (yield notify('escalation', to, `escalation-${index}`)) as { unreachable: User[] };
+          const escalated = (yield notify('escalation', to, `escalation-${index}`)) as {
+            unreachable: User[];
+          };
           status = { ...status, unreachable: escalated.unreachable };
           publish();
           yield record({
@@ -139,7 +156,11 @@ const approvalWorkflow: OrchestrationHandler = function* (ctx: OrchestrationCont
             type: 'escalation',
             actor: 'signoff',
             at: iso(),
-            details: { stage: current.title, from: current.approvers.map((a) => a.id), to: to.map((a) => a.id) },
+            details: {
+              stage: current.title,
+              from: current.approvers.map((a) => a.id),
+              to: to.map((a) => a.id),
+            },
           });
           continue;
         }
@@ -153,7 +174,9 @@ const approvalWorkflow: OrchestrationHandler = function* (ctx: OrchestrationCont
           outcome = { state: 'Cancelled', reason: 'Cancelled by the requester' };
           break stages;
         }
-        log('cancel ignored: only the requester can cancel', { from: parsed.success ? parsed.data.requesterId : null });
+        log('cancel ignored: only the requester can cancel', {
+          from: parsed.success ? parsed.data.requesterId : null,
+        });
         continue;
       }
 
@@ -202,7 +225,11 @@ const approvalWorkflow: OrchestrationHandler = function* (ctx: OrchestrationCont
     stage: status.stage ? { ...status.stage, awaiting: [] } : undefined,
   };
   publish();
-  yield ctx.df.callActivity('approvalFinish', { status, at: iso(), auditKey: auditKey('outcome') } satisfies FinishInput);
+  yield ctx.df.callActivity('approvalFinish', {
+    status,
+    at: iso(),
+    auditKey: auditKey('outcome'),
+  } satisfies FinishInput);
   return status;
 };
 

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Policy, PolicyError } from './policy';
-import { parseRequest, ValidationError } from './requests';
+import { parseRequest, type ValidationError } from './requests';
 
 const bundled = fs.readFileSync(path.join(__dirname, 'policy.yaml'), 'utf8');
 const policy = Policy.parse(bundled, 'policy.yaml');
@@ -66,7 +66,9 @@ describe('policy validation', () => {
     })();
     const text = problems.map((p) => `${p.field}: ${p.rule}`).join('\n');
     expect(text).toContain('kinds.loan.stages.risk.approvers.group: names unknown group "risk-team"');
-    expect(text).toContain('kinds.generic.stages.finance.mode.nOf: needs 5 approvals but the stage has 2 approvers');
+    expect(text).toContain(
+      'kinds.generic.stages.finance.mode.nOf: needs 5 approvals but the stage has 2 approvers',
+    );
     expect(text).toContain('Europe/Atlantis');
     expect(text).toContain('kinds.generic.rules: the last rule must have no "when"');
   });
@@ -79,8 +81,14 @@ describe('policy validation', () => {
     const json = JSON.stringify({
       users: { a: { id: 'u-a', name: 'A', email: 'a@x.example' } },
       kinds: {
-        loan: { stages: { s: { title: 'Only', approvers: { users: ['a'] }, deadline: { after: 'PT1H' } } }, rules: [{ stages: ['s'] }] },
-        generic: { stages: { s: { title: 'Only', approvers: { users: ['a'] }, deadline: { after: 'PT1H' } } }, rules: [{ stages: ['s'] }] },
+        loan: {
+          stages: { s: { title: 'Only', approvers: { users: ['a'] }, deadline: { after: 'PT1H' } } },
+          rules: [{ stages: ['s'] }],
+        },
+        generic: {
+          stages: { s: { title: 'Only', approvers: { users: ['a'] }, deadline: { after: 'PT1H' } } },
+          rules: [{ stages: ['s'] }],
+        },
       },
     });
     const fromEnv = Policy.load({ APPROVAL_POLICY: json });
@@ -97,7 +105,12 @@ describe('request validation', () => {
     } catch (e) {
       const problems = (e as ValidationError).problems.map((p) => p.field);
       expect(problems).toEqual(
-        expect.arrayContaining(['details.applicant', 'details.amount', 'details.currency', 'details.termMonths']),
+        expect.arrayContaining([
+          'details.applicant',
+          'details.amount',
+          'details.currency',
+          'details.termMonths',
+        ]),
       );
     }
     expect(() => parseRequest('car', {})).toThrow(/kind: must be one of loan, generic/);

@@ -8,8 +8,22 @@ import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod/v4';
-import { type BusinessHours, DeadlineError, type DeadlineSpec, deadlineAt, parseIsoDuration } from './deadlines';
-import { type ApprovalRequest, amountOf, type FieldProblem, problemsOf, type RequestKind, type User, userSchema } from './requests';
+import {
+  type BusinessHours,
+  DeadlineError,
+  type DeadlineSpec,
+  deadlineAt,
+  parseIsoDuration,
+} from './deadlines';
+import {
+  type ApprovalRequest,
+  amountOf,
+  type FieldProblem,
+  problemsOf,
+  type RequestKind,
+  type User,
+  userSchema,
+} from './requests';
 
 const duration = z.string().refine(
   (v) => {
@@ -35,7 +49,11 @@ const approversSchema = z.union([
   z.object({ users: z.array(z.string()).min(1, 'needs at least one user') }).strict(),
   z.object({ group: z.string().min(1) }).strict(),
 ]);
-const modeSchema = z.union([z.literal('any'), z.literal('all'), z.object({ nOf: z.number().int().min(1) }).strict()]);
+const modeSchema = z.union([
+  z.literal('any'),
+  z.literal('all'),
+  z.object({ nOf: z.number().int().min(1) }).strict(),
+]);
 
 const stageSchema = z
   .object({
@@ -47,7 +65,9 @@ const stageSchema = z
     onDeadline: z
       .union([
         z.literal('expire'),
-        z.object({ escalate: z.object({ approvers: approversSchema, deadline: deadlineSchema }).strict() }).strict(),
+        z
+          .object({ escalate: z.object({ approvers: approversSchema, deadline: deadlineSchema }).strict() })
+          .strict(),
       ])
       .default('expire'),
   })
@@ -56,7 +76,10 @@ const stageSchema = z
 const ruleSchema = z
   .object({
     when: z
-      .object({ minAmount: z.number().nonnegative().optional(), maxAmount: z.number().nonnegative().optional() })
+      .object({
+        minAmount: z.number().nonnegative().optional(),
+        maxAmount: z.number().nonnegative().optional(),
+      })
       .strict()
       .optional(),
     stages: z.array(z.string()).min(1, 'needs at least one stage'),
@@ -68,8 +91,12 @@ const policySchema = z
     users: z.record(z.string(), userSchema),
     groups: z.record(z.string(), z.array(z.string()).min(1, 'needs at least one user')).default({}),
     kinds: z.object({
-      loan: z.object({ stages: z.record(z.string(), stageSchema), rules: z.array(ruleSchema).min(1) }).strict(),
-      generic: z.object({ stages: z.record(z.string(), stageSchema), rules: z.array(ruleSchema).min(1) }).strict(),
+      loan: z
+        .object({ stages: z.record(z.string(), stageSchema), rules: z.array(ruleSchema).min(1) })
+        .strict(),
+      generic: z
+        .object({ stages: z.record(z.string(), stageSchema), rules: z.array(ruleSchema).min(1) })
+        .strict(),
     }),
   })
   .strict();
@@ -96,7 +123,9 @@ export class PolicyError extends Error {
     readonly source: string,
     readonly problems: FieldProblem[],
   ) {
-    super(`Approval policy ${source} is invalid:\n${problems.map((p) => `  - ${p.field}: ${p.rule}`).join('\n')}`);
+    super(
+      `Approval policy ${source} is invalid:\n${problems.map((p) => `  - ${p.field}: ${p.rule}`).join('\n')}`,
+    );
   }
 }
 
@@ -113,7 +142,9 @@ export class Policy {
     try {
       raw = YAML.parse(text);
     } catch (error) {
-      throw new PolicyError(source, [{ field: '(file)', rule: `is not valid YAML/JSON: ${(error as Error).message}` }]);
+      throw new PolicyError(source, [
+        { field: '(file)', rule: `is not valid YAML/JSON: ${(error as Error).message}` },
+      ]);
     }
     const result = policySchema.safeParse(raw);
     if (!result.success) throw new PolicyError(source, problemsOf(result.error));
@@ -144,10 +175,14 @@ export class Policy {
         (r.when?.minAmount === undefined || amount >= r.when.minAmount) &&
         (r.when?.maxAmount === undefined || amount <= r.when.maxAmount),
     );
-    if (!rule) throw new NoMatchingRuleError(`No ${request.kind} rule in the approval policy matches an amount of ${amount}`);
+    if (!rule)
+      throw new NoMatchingRuleError(
+        `No ${request.kind} rule in the approval policy matches an amount of ${amount}`,
+      );
     return rule.stages.map((name) => {
       const s = kind.stages[name] as z.infer<typeof stageSchema>;
-      const mode: ApprovalMode = typeof s.mode === 'string' ? { type: s.mode } : { type: 'nOf', n: s.mode.nOf };
+      const mode: ApprovalMode =
+        typeof s.mode === 'string' ? { type: s.mode } : { type: 'nOf', n: s.mode.nOf };
       return {
         name,
         title: s.title,
@@ -158,7 +193,11 @@ export class Policy {
         onDeadline:
           s.onDeadline === 'expire'
             ? { type: 'expire' }
-            : { type: 'escalate', approvers: this.resolve(s.onDeadline.escalate.approvers), deadline: s.onDeadline.escalate.deadline },
+            : {
+                type: 'escalate',
+                approvers: this.resolve(s.onDeadline.escalate.approvers),
+                deadline: s.onDeadline.escalate.deadline,
+              },
       };
     });
   }
@@ -198,7 +237,8 @@ function crossCheck(doc: PolicyDocument): FieldProblem[] {
     try {
       deadlineAt(Date.UTC(2026, 0, 5, 12), d as { after: string; businessHours: BusinessHours });
     } catch (error) {
-      if (error instanceof DeadlineError) problems.push({ field: `${at}.businessHours`, rule: error.message });
+      if (error instanceof DeadlineError)
+        problems.push({ field: `${at}.businessHours`, rule: error.message });
       else throw error;
     }
   };
@@ -208,7 +248,10 @@ function crossCheck(doc: PolicyDocument): FieldProblem[] {
       const at = `kinds.${kindName}.stages.${name}`;
       const count = approverCount(stage.approvers, `${at}.approvers`);
       if (typeof stage.mode === 'object' && stage.mode.nOf > count) {
-        problems.push({ field: `${at}.mode.nOf`, rule: `needs ${stage.mode.nOf} approvals but the stage has ${count} approvers` });
+        problems.push({
+          field: `${at}.mode.nOf`,
+          rule: `needs ${stage.mode.nOf} approvals but the stage has ${count} approvers`,
+        });
       }
       checkDeadline(stage.deadline, `${at}.deadline`);
       if (stage.onDeadline !== 'expire') {
@@ -218,12 +261,19 @@ function crossCheck(doc: PolicyDocument): FieldProblem[] {
     }
     kind.rules.forEach((rule, i) => {
       rule.stages.forEach((s, j) => {
-        if (!(s in kind.stages)) problems.push({ field: `kinds.${kindName}.rules.${i}.stages.${j}`, rule: `names unknown stage "${s}"` });
+        if (!(s in kind.stages))
+          problems.push({
+            field: `kinds.${kindName}.rules.${i}.stages.${j}`,
+            rule: `names unknown stage "${s}"`,
+          });
       });
     });
     const last = kind.rules[kind.rules.length - 1];
     if (last?.when) {
-      problems.push({ field: `kinds.${kindName}.rules`, rule: 'the last rule must have no "when", so every request matches a rule' });
+      problems.push({
+        field: `kinds.${kindName}.rules`,
+        rule: 'the last rule must have no "when", so every request matches a rule',
+      });
     }
   }
   return problems;

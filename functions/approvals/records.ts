@@ -84,14 +84,20 @@ export async function indexStatus(status: ApprovalStatus, at: string): Promise<v
     createdAt: status.createdAt,
     updatedAt: at,
   };
-  await index.upsertEntity({ partitionKey: partition('requester', status.requester.id), ...base, awaitingMe: false }, 'Replace');
+  await index.upsertEntity(
+    { partitionKey: partition('requester', status.requester.id), ...base, awaitingMe: false },
+    'Replace',
+  );
   const approvers = new Map<string, boolean>();
   for (const d of status.decisions) approvers.set(d.approver.id, false);
   for (const a of status.stage?.approvers ?? []) approvers.set(a.id, false);
   const open = status.state === 'Pending';
   for (const a of status.stage?.awaiting ?? []) approvers.set(a.id, open);
   for (const [id, awaiting] of approvers) {
-    await index.upsertEntity({ partitionKey: partition('approver', id), ...base, awaitingMe: awaiting }, 'Replace');
+    await index.upsertEntity(
+      { partitionKey: partition('approver', id), ...base, awaitingMe: awaiting },
+      'Replace',
+    );
   }
 }
 

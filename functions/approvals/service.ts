@@ -40,7 +40,10 @@ export async function startApproval(
 const ID = /^[A-Za-z0-9-]{1,64}$/;
 
 /** The request's status, or undefined when there is no approval request with this id. */
-export async function approvalStatus(client: df.DurableClient, id: string): Promise<ApprovalStatus | undefined> {
+export async function approvalStatus(
+  client: df.DurableClient,
+  id: string,
+): Promise<ApprovalStatus | undefined> {
   if (!ID.test(id)) return undefined;
   let status: df.DurableOrchestrationStatus;
   try {
@@ -53,7 +56,10 @@ export async function approvalStatus(client: df.DurableClient, id: string): Prom
 }
 
 /** Finds a request by its full id or by the short part after the kind ("7k2m9qxd"). */
-export async function findApproval(client: df.DurableClient, idOrShort: string): Promise<ApprovalStatus | undefined> {
+export async function findApproval(
+  client: df.DurableClient,
+  idOrShort: string,
+): Promise<ApprovalStatus | undefined> {
   const text = idOrShort.trim().toLowerCase();
   const direct = await approvalStatus(client, text);
   if (direct || text.includes('-')) return direct;
@@ -69,7 +75,11 @@ export type DecisionOutcome =
   | { ok: false; refusal: Refusal | 'not-found'; message: string; status?: ApprovalStatus };
 
 /** Checks a decision against the current status and, if it counts, raises it to the workflow. */
-export async function submitDecision(client: df.DurableClient, id: string, input: DecisionInput): Promise<DecisionOutcome> {
+export async function submitDecision(
+  client: df.DurableClient,
+  id: string,
+  input: DecisionInput,
+): Promise<DecisionOutcome> {
   const status = await approvalStatus(client, id);
   if (!status) return { ok: false, refusal: 'not-found', message: `No approval request with id "${id}"` };
   const verdict = evaluate(status, input);
@@ -80,14 +90,29 @@ export async function submitDecision(client: df.DurableClient, id: string, input
 
 export type CancelOutcome =
   | { ok: true; status: ApprovalStatus }
-  | { ok: false; refusal: 'not-found' | 'closed' | 'not-requester'; message: string; status?: ApprovalStatus };
+  | {
+      ok: false;
+      refusal: 'not-found' | 'closed' | 'not-requester';
+      message: string;
+      status?: ApprovalStatus;
+    };
 
-export async function cancelApproval(client: df.DurableClient, id: string, requesterId: string): Promise<CancelOutcome> {
+export async function cancelApproval(
+  client: df.DurableClient,
+  id: string,
+  requesterId: string,
+): Promise<CancelOutcome> {
   const status = await approvalStatus(client, id);
   if (!status) return { ok: false, refusal: 'not-found', message: `No approval request with id "${id}"` };
-  if (!isOpen(status)) return { ok: false, refusal: 'closed', message: `The request is already ${status.state}`, status };
+  if (!isOpen(status))
+    return { ok: false, refusal: 'closed', message: `The request is already ${status.state}`, status };
   if (requesterId !== status.requester.id) {
-    return { ok: false, refusal: 'not-requester', message: 'Only the requester can cancel a request', status };
+    return {
+      ok: false,
+      refusal: 'not-requester',
+      message: 'Only the requester can cancel a request',
+      status,
+    };
   }
   await client.raiseEvent(id, 'cancel', { requesterId });
   return { ok: true, status };

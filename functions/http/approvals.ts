@@ -58,7 +58,12 @@ app.http('approvalsStart', {
   handler: handled(async (request, context) => {
     const body = parseWith(startSchema, await jsonBody(request));
     const durable = df.getClient(context);
-    const { id, stages } = await startApproval(durable, request.params.kind ?? '', body.details, body.requester);
+    const { id, stages } = await startApproval(
+      durable,
+      request.params.kind ?? '',
+      body.details,
+      body.requester,
+    );
     const links = durable.createHttpManagementPayload(id);
     const self = new URL(`/api/approvals/${id}`, request.url).href;
     return {

@@ -9,7 +9,8 @@ export class StorageConfigError extends Error {
 }
 
 const AZURITE_ACCOUNT = 'devstoreaccount1';
-const AZURITE_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+const AZURITE_KEY =
+  'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 
 /** The connection string, with `UseDevelopmentStorage=true` expanded to Azurite's defaults. */
 export function storageConnectionString(env: NodeJS.ProcessEnv = process.env): string {
@@ -33,7 +34,9 @@ export function table(name: string): Promise<TableClient> {
   if (!client) {
     client = (async () => {
       const conn = storageConnectionString();
-      const c = TableClient.fromConnectionString(conn, name, { allowInsecureConnection: conn.includes('http://') });
+      const c = TableClient.fromConnectionString(conn, name, {
+        allowInsecureConnection: conn.includes('http://'),
+      });
       try {
         await c.createTable();
       } catch (error) {

@@ -5,6 +5,6 @@ require('tsx/cjs');
 require('../cli.ts')
   .main(process.argv.slice(2))
   .catch((error) => {
-    console.error(`signoff-host: ${error && error.message ? error.message : error}`);
+    console.error(`signoff-host: ${error?.message ? error.message : error}`);
     process.exit(1);
   });

@@ -124,7 +124,7 @@ export class Engine {
 
   async start(name: string, instanceId: string | undefined, input: string | undefined): Promise<InstanceRow> {
     const fn = this.registry.get(name);
-    if (!fn || fn.trigger.type !== 'orchestrationTrigger') {
+    if (fn?.trigger.type !== 'orchestrationTrigger') {
       throw new DurableError('NOT_FOUND', `No orchestrator function named '${name}' is registered`);
     }
     const id = instanceId ?? newId();
@@ -475,7 +475,7 @@ export class Engine {
 
   private async runOrchestrator(row: InstanceRow, payload: string): Promise<OrchestratorResult> {
     const fn = this.registry.get(row.name);
-    if (!fn || fn.trigger.type !== 'orchestrationTrigger') {
+    if (fn?.trigger.type !== 'orchestrationTrigger') {
       return { error: { message: `No orchestrator function named '${row.name}' is registered in the app` } };
     }
     try {
@@ -690,7 +690,7 @@ export class Engine {
     const fn: RegisteredFunction | undefined = this.registry.get(work.name);
     const now = () => this.clock.now();
     let ev: HistoryEvent;
-    if (!fn || fn.trigger.type !== 'activityTrigger') {
+    if (fn?.trigger.type !== 'activityTrigger') {
       const message = `No activity function named '${work.name}' is registered in the app`;
       ev = event(EventType.TaskFailed, now(), {
         TaskScheduledId: work.taskId,
