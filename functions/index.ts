@@ -6,3 +6,4 @@ import './health';
 import './approvals';
 import './http';
 import './patterns';
+import '../bot';

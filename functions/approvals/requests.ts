@@ -3,6 +3,9 @@
  * Teams identifies them (`aadObjectId`), with a display name and an email.
  */
 import { z } from 'zod/v4';
+import { parseWith, ValidationError } from '../validation';
+
+export { type FieldProblem, parseWith, problemsOf, ValidationError } from '../validation';
 
 export const userSchema = z.object({
   id: z.string().trim().min(1, 'must not be empty').max(128),
@@ -45,32 +48,6 @@ export const startSchema = z.object({
   requester: userSchema,
   details: z.unknown(),
 });
-
-export interface FieldProblem {
-  field: string;
-  rule: string;
-}
-
-/** Bad input, with every problem named by field and rule. */
-export class ValidationError extends Error {
-  readonly code = 'VALIDATION';
-  constructor(readonly problems: FieldProblem[]) {
-    super(problems.map((p) => `${p.field}: ${p.rule}`).join('; '));
-  }
-}
-
-export function problemsOf(error: z.ZodError, prefix = ''): FieldProblem[] {
-  return error.issues.map((issue) => ({
-    field: [prefix, ...issue.path.map(String)].filter(Boolean).join('.') || '(body)',
-    rule: issue.message,
-  }));
-}
-
-export function parseWith<T>(schema: z.ZodType<T>, value: unknown, prefix = ''): T {
-  const result = schema.safeParse(value);
-  if (!result.success) throw new ValidationError(problemsOf(result.error, prefix));
-  return result.data;
-}
 
 export function parseRequest(kind: string, details: unknown): ApprovalRequest {
   if (kind === 'loan') return { kind, details: parseWith(loanSchema, details, 'details') };

@@ -16,23 +16,14 @@ import { z } from 'zod/v4';
 import { isOpen } from '../approvals/decide';
 import { NoMatchingRuleError } from '../approvals/policy';
 import { queryIndex, readAudit } from '../approvals/records';
-import { parseWith, startSchema, userSchema, ValidationError } from '../approvals/requests';
+import { startSchema, userSchema } from '../approvals/requests';
 import { approvalStatus, cancelApproval, startApproval, submitDecision } from '../approvals/service';
+import { jsonBody, parseWith, ValidationError } from '../validation';
 
 const client = df.input.durableClient();
 
 function problem(status: number, error: string, extra: Record<string, unknown> = {}): HttpResponseInit {
   return { status, jsonBody: { error, ...extra } };
-}
-
-async function jsonBody(request: HttpRequest): Promise<unknown> {
-  const text = await request.text();
-  if (!text.trim()) throw new ValidationError([{ field: '(body)', rule: 'must be a JSON object' }]);
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new ValidationError([{ field: '(body)', rule: `is not valid JSON: ${(error as Error).message}` }]);
-  }
 }
 
 /** Runs a handler, turning validation and policy errors into 4xx answers that name the problem. */

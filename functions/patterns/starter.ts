@@ -4,44 +4,24 @@
  * the same validation again inside the orchestrator for instances started by other clients,
  * and a little Azure Table plumbing for idempotent activities.
  */
+
+import type { TableClient } from '@azure/data-tables';
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
-import type { z } from 'zod';
-import type { TableClient } from '@azure/data-tables';
+import type { z } from 'zod/v4';
+import { jsonBody, parseWith, ValidationError } from '../validation';
 
-export interface FieldProblem {
-  field: string;
-  rule: string;
-}
-
-/** Bad input, every problem named by field and rule. Terminal: retrying cannot fix it. */
-export class PatternInputError extends Error {
-  readonly code = 'PATTERN_INPUT';
-  constructor(readonly problems: FieldProblem[]) {
-    super(problems.map((p) => `${p.field}: ${p.rule}`).join('; '));
-    this.name = 'PatternInputError';
-  }
-}
+/** Pattern inputs are checked with the app's boundary validation. */
+export { jsonBody, ValidationError as PatternInputError } from '../validation';
 
 export function parseInput<T>(schema: z.ZodType<T>, value: unknown): T {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  throw new PatternInputError(
-    result.error.issues.map((issue) => ({
-      field: issue.path.map(String).join('.') || '(body)',
-      rule: issue.message,
-    })),
-  );
+  return parseWith(schema, value);
 }
 
-async function jsonBody(request: HttpRequest): Promise<unknown> {
-  const text = await request.text();
-  if (!text.trim()) throw new PatternInputError([{ field: '(body)', rule: 'must be a JSON object' }]);
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new PatternInputError([{ field: '(body)', rule: `is not valid JSON: ${(error as Error).message}` }]);
-  }
+/** 400 naming every problem; any other error is rethrown (the host answers 500). */
+export function badRequest(error: unknown): HttpResponseInit {
+  if (!(error instanceof ValidationError)) throw error;
+  return { status: 400, jsonBody: { error: error.message, code: error.code, problems: error.problems } };
 }
 
 const client = df.input.durableClient();
@@ -66,8 +46,7 @@ export function registerStarter<T>(options: StarterOptions<T>): void {
       try {
         input = parseInput(options.schema, await jsonBody(request));
       } catch (error) {
-        if (!(error instanceof PatternInputError)) throw error;
-        return { status: 400, jsonBody: { error: error.message, code: error.code, problems: error.problems } };
+        return badRequest(error);
       }
       const durable = df.getClient(context);
       const instanceId = await durable.startNew(options.orchestrator, { input });

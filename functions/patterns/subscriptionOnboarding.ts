@@ -1,0 +1,284 @@
+/**
+ * Subscription onboarding (monitor): create the account, provision the mailbox, assign the
+ * licence, send the welcome mail, one step after the other, each retried with exponential
+ * backoff. The custom status shows progress ({step, completed, attempts, alerts}).
+ *
+ * Each step has an SLA: a durable timer races the step (`Task.any`). When the timer wins, the
+ * workflow raises an alert and keeps waiting for the step. An alert is a structured log line
+ * and a row of the Azure Table "alerts" (state "pending"), which the Teams bot delivers. A step
+ * that exhausts its retries raises a "step-failed" alert and ends the run as failed.
+ *
+ * Flakiness is deterministic from the input: `failFirst: {provisionMailbox: 2}` makes the
+ * first two attempts of that step fail. Attempts are counted in the Azure Table
+ * "onboardingSteps" (partition: the instance, row: the step), because an activity keeps no
+ * memory between attempts.
+ *
+ *   POST /api/patterns/subscription-onboarding   → 202 | 400
+ */
+import { createHash } from 'node:crypto';
+import type { InvocationContext } from '@azure/functions';
+import * as df from 'durable-functions';
+import { z } from 'zod/v4';
+import { table } from '../storage/tables';
+import { isConflict, parseInput, readRow, registerStarter, StorageContentionError } from './starter';
+
+export const ONBOARDING_ORCHESTRATOR = 'subscriptionOnboarding';
+const STEPS_TABLE = 'onboardingSteps';
+export const ALERTS_TABLE = 'alerts';
+
+export const ONBOARDING_STEPS = [
+  'createAccount',
+  'provisionMailbox',
+  'assignLicence',
+  'sendWelcome',
+] as const;
+export type OnboardingStep = (typeof ONBOARDING_STEPS)[number];
+
+/** How long each step may take, retries included, before an alert is raised. */
+export const STEP_SLA_MS: Record<OnboardingStep, number> = {
+  createAccount: 2 * 60_000,
+  provisionMailbox: 2 * 60_000,
+  assignLicence: 2 * 60_000,
+  sendWelcome: 2 * 60_000,
+};
+
+/** Attempts 1 min apart, then 2, 4, 8 (coefficient 2, capped at 10 min), five attempts in all. */
+export const STEP_RETRY = {
+  firstIntervalMs: 60_000,
+  backoffCoefficient: 2,
+  maxIntervalMs: 10 * 60_000,
+  maxAttempts: 5,
+};
+
+/** A step failed; retryable (the workflow's retry policy decides). */
+export class OnboardingStepError extends Error {
+  readonly code = 'ONBOARDING_STEP_FAILED';
+  constructor(
+    readonly step: OnboardingStep,
+    readonly attempt: number,
+    detail: string,
+  ) {
+    super(`${step} failed on attempt ${attempt}: ${detail}`);
+    this.name = 'OnboardingStepError';
+  }
+}
+
+// ---- input (pure) ----------------------------------------------------------------------
+
+const failures = z
+  .number('must be a number')
+  .int('must be a whole number')
+  .min(0)
+  .max(20, 'must be at most 20');
+
+export const onboardingSchema = z.object({
+  customer: z.object(
+    {
+      name: z.string('must be a string').trim().min(1, 'must not be empty').max(200),
+      email: z.email('must be an email address'),
+    },
+    'must be an object {name, email}',
+  ),
+  plan: z.enum(['basic', 'business', 'enterprise'], 'must be "basic", "business" or "enterprise"'),
+  /** Demo and test knob: the first N attempts of these steps fail. */
+  failFirst: z
+    .object({
+      createAccount: failures.optional(),
+      provisionMailbox: failures.optional(),
+      assignLicence: failures.optional(),
+      sendWelcome: failures.optional(),
+    })
+    .strict()
+    .default({}),
+});
+export type Onboarding = z.infer<typeof onboardingSchema>;
+
+export interface StepInput {
+  subscriptionId: string;
+  onboarding: Onboarding;
+}
+
+export interface StepResult {
+  step: OnboardingStep;
+  attempt: number;
+  detail: string;
+}
+
+const activityOf = (step: OnboardingStep) => `onboarding${step[0]?.toUpperCase()}${step.slice(1)}`;
+
+// ---- steps (Azure Table for attempts) --------------------------------------------------
+
+interface StepRow {
+  attempts: number;
+  state: 'failed' | 'done';
+  result?: string;
+}
+
+function perform(
+  step: OnboardingStep,
+  { subscriptionId, onboarding }: StepInput,
+  attempt: number,
+): StepResult {
+  const { customer, plan } = onboarding;
+  const tag = createHash('sha256').update(subscriptionId).digest('hex').slice(0, 8);
+  const detail = {
+    createAccount: `account acc-${tag} for ${customer.name}`,
+    provisionMailbox: `mailbox ${customer.email.split('@')[0]}-${tag}@mail.signoff.example`,
+    assignLicence: `${plan} licence assigned`,
+    sendWelcome: `welcome mail sent to ${customer.email}`,
+  }[step];
+  return { step, attempt, detail };
+}
+
+/** One attempt of `step`: counted, then failed (as the input asks) or done. Done stays done. */
+export async function runStep(step: OnboardingStep, input: StepInput): Promise<StepResult> {
+  const t = await table(STEPS_TABLE);
+  for (let tries = 0; tries < 20; tries++) {
+    const row = await readRow<StepRow>(t, input.subscriptionId, step);
+    if (row?.state === 'done' && row.result) return JSON.parse(row.result) as StepResult;
+    const attempt = (row?.attempts ?? 0) + 1;
+    const failing = attempt <= (input.onboarding.failFirst[step] ?? 0);
+    const result = failing ? undefined : perform(step, input, attempt);
+    const entity = {
+      partitionKey: input.subscriptionId,
+      rowKey: step,
+      attempts: attempt,
+      state: failing ? 'failed' : 'done',
+      result: result ? JSON.stringify(result) : '',
+    };
+    try {
+      if (row) await t.updateEntity(entity, 'Replace', { etag: row.etag });
+      else await t.createEntity(entity);
+    } catch (error) {
+      if (isConflict(error)) continue;
+      throw error;
+    }
+    if (!result) throw new OnboardingStepError(step, attempt, 'the service is unavailable (simulated)');
+    return result;
+  }
+  throw new StorageContentionError(`onboarding step ${step}`);
+}
+
+// ---- alerts ----------------------------------------------------------------------------
+
+export interface OnboardingAlert {
+  kind: 'sla-breach' | 'step-failed';
+  instanceId: string;
+  step: OnboardingStep;
+  /** Orchestration time of the breach or failure. */
+  at: string;
+  message: string;
+  customer: string;
+}
+
+/** Logs the alert and stores it for the bot (once: a repeated run finds the row). */
+export async function raiseAlert(alert: OnboardingAlert, context: InvocationContext): Promise<void> {
+  context.warn(JSON.stringify({ event: 'alert', source: ONBOARDING_ORCHESTRATOR, ...alert }));
+  const t = await table(ALERTS_TABLE);
+  try {
+    await t.createEntity({
+      partitionKey: alert.instanceId,
+      rowKey: `${alert.kind}-${alert.step}`,
+      source: ONBOARDING_ORCHESTRATOR,
+      state: 'pending',
+      ...alert,
+    });
+  } catch (error) {
+    if (!isConflict(error)) throw error;
+  }
+}
+
+// ---- activities ------------------------------------------------------------------------
+
+for (const step of ONBOARDING_STEPS) {
+  df.app.activity(activityOf(step), {
+    handler: (input: StepInput): Promise<StepResult> => runStep(step, input),
+  });
+}
+
+df.app.activity('onboardingAlert', {
+  handler: (alert: OnboardingAlert, context: InvocationContext): Promise<void> => raiseAlert(alert, context),
+});
+
+// ---- orchestrator (deterministic) ------------------------------------------------------
+
+export interface OnboardingProgress {
+  step: OnboardingStep | 'done' | 'failed';
+  completed: OnboardingStep[];
+  attempts: Partial<Record<OnboardingStep, number>>;
+  alerts: Array<{ kind: OnboardingAlert['kind']; step: OnboardingStep; at: string }>;
+}
+
+export type OnboardingResult = OnboardingProgress &
+  (
+    | { status: 'completed'; details: string[] }
+    | { status: 'failed'; failedStep: OnboardingStep; reason: string }
+  );
+
+df.app.orchestration(ONBOARDING_ORCHESTRATOR, function* (context) {
+  const onboarding = parseInput(onboardingSchema, context.df.getInput());
+  const instanceId = context.df.instanceId;
+  const retry = new df.RetryOptions(STEP_RETRY.firstIntervalMs, STEP_RETRY.maxAttempts);
+  retry.backoffCoefficient = STEP_RETRY.backoffCoefficient;
+  retry.maxRetryIntervalInMilliseconds = STEP_RETRY.maxIntervalMs;
+  const alertRetry = new df.RetryOptions(5_000, 5);
+
+  const progress: OnboardingProgress = { step: ONBOARDING_STEPS[0], completed: [], attempts: {}, alerts: [] };
+  const details: string[] = [];
+  const alert = function* (kind: OnboardingAlert['kind'], step: OnboardingStep, message: string) {
+    const at = context.df.currentUtcDateTime.toISOString();
+    const record: OnboardingAlert = {
+      kind,
+      instanceId,
+      step,
+      at,
+      message,
+      customer: onboarding.customer.email,
+    };
+    yield context.df.callActivityWithRetry('onboardingAlert', alertRetry, record);
+    progress.alerts.push({ kind, step, at });
+  };
+
+  for (const step of ONBOARDING_STEPS) {
+    progress.step = step;
+    context.df.setCustomStatus(progress);
+    const task = context.df.callActivityWithRetry(activityOf(step), retry, {
+      subscriptionId: instanceId,
+      onboarding,
+    } satisfies StepInput);
+    const sla = context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + STEP_SLA_MS[step]));
+    const first = yield context.df.Task.any([task, sla]);
+    if (first === sla) {
+      yield* alert(
+        'sla-breach',
+        step,
+        `${step} has exceeded its SLA of ${STEP_SLA_MS[step] / 60_000} minutes`,
+      );
+      context.df.setCustomStatus(progress);
+    } else {
+      sla.cancel();
+    }
+    try {
+      const result: StepResult = yield task;
+      progress.completed.push(step);
+      progress.attempts[step] = result.attempt;
+      details.push(result.detail);
+    } catch (error) {
+      const reason = (error as Error).message;
+      progress.attempts[step] = STEP_RETRY.maxAttempts;
+      yield* alert('step-failed', step, `${step} failed after ${STEP_RETRY.maxAttempts} attempts: ${reason}`);
+      progress.step = 'failed';
+      context.df.setCustomStatus(progress);
+      return { ...progress, status: 'failed', failedStep: step, reason } satisfies OnboardingResult;
+    }
+  }
+  progress.step = 'done';
+  context.df.setCustomStatus(progress);
+  return { ...progress, status: 'completed', details } satisfies OnboardingResult;
+});
+
+registerStarter({
+  route: 'subscription-onboarding',
+  orchestrator: ONBOARDING_ORCHESTRATOR,
+  schema: onboardingSchema,
+});

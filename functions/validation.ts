@@ -1,0 +1,44 @@
+/**
+ * Validation at the app's boundaries (HTTP bodies, workflow inputs, event payloads): one error
+ * type that names every problem by field and rule, so clients get a 400 they can act on.
+ */
+import type { HttpRequest } from '@azure/functions';
+import type { z } from 'zod/v4';
+
+export interface FieldProblem {
+  field: string;
+  rule: string;
+}
+
+/** Bad input, with every problem named by field and rule. Terminal: retrying cannot fix it. */
+export class ValidationError extends Error {
+  readonly code = 'VALIDATION';
+  constructor(readonly problems: FieldProblem[]) {
+    super(problems.map((p) => `${p.field}: ${p.rule}`).join('; '));
+    this.name = 'ValidationError';
+  }
+}
+
+export function problemsOf(error: z.ZodError, prefix = ''): FieldProblem[] {
+  return error.issues.map((issue) => ({
+    field: [prefix, ...issue.path.map(String)].filter(Boolean).join('.') || '(body)',
+    rule: issue.message,
+  }));
+}
+
+export function parseWith<T>(schema: z.ZodType<T>, value: unknown, prefix = ''): T {
+  const result = schema.safeParse(value);
+  if (!result.success) throw new ValidationError(problemsOf(result.error, prefix));
+  return result.data;
+}
+
+/** The request body as JSON; an empty or malformed body is a {@link ValidationError}. */
+export async function jsonBody(request: HttpRequest): Promise<unknown> {
+  const text = await request.text();
+  if (!text.trim()) throw new ValidationError([{ field: '(body)', rule: 'must be a JSON object' }]);
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new ValidationError([{ field: '(body)', rule: `is not valid JSON: ${(error as Error).message}` }]);
+  }
+}
