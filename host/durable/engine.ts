@@ -522,6 +522,8 @@ export class Engine {
     const workRows: WorkRow[] = [];
     const delivered: Array<{ instanceId: string; message: PendingMessage }> = [];
     const restarted: string[] = [];
+    // An instance's end is visible to clients: it is fsynced. Other episodes are internal steps.
+    const durable = TERMINAL_STATUSES.has(outcome.row.status);
     return this.commits.enqueue(
       () => {
         for (const m of outcome.consumed) this.deleteSource(m);
@@ -630,6 +632,7 @@ export class Engine {
         for (const child of restarted) this.cache.delete(child);
         for (const d of delivered) this.push(d.instanceId, d.message);
       },
+      { durable },
     );
   }
 
@@ -734,6 +737,8 @@ export class Engine {
           event: ev,
         });
       },
+      // An activity's result is an internal step: the work row stays until it commits.
+      { durable: false },
     );
   }
 

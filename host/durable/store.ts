@@ -1,6 +1,6 @@
 /**
- * The durable store: SQLite in WAL mode with `synchronous=FULL`, so a committed transaction is
- * on disk. Everything an orchestration episode produces (history, status, new messages, timers
+ * The durable store: SQLite in WAL mode. Commits that acknowledge something run with
+ * `synchronous=FULL`, so they are on disk (see commitQueue.ts for the internal steps). Everything an orchestration episode produces (history, status, new messages, timers
  * and activity work) is written in one transaction by the caller.
  */
 import { randomUUID } from 'node:crypto';
@@ -268,6 +268,15 @@ export class Store {
         }
       >('SELECT * FROM activity_work ORDER BY id'),
     };
+  }
+
+  private synchronous: 'FULL' | 'NORMAL' = 'FULL';
+
+  /** FULL: the next commit is fsynced (with everything before it); NORMAL: it is not. */
+  setSynchronous(mode: 'FULL' | 'NORMAL'): void {
+    if (mode === this.synchronous) return;
+    this.db.pragma(`synchronous = ${mode}`);
+    this.synchronous = mode;
   }
 
   transaction<T>(fn: () => T): T {
