@@ -1,0 +1,397 @@
+/**
+ * Every card, rendered from the sample data, checked against Adaptive Cards 1.5 with the
+ * official object model (see validate.ts: it parses in plain Node, no DOM needed), plus the
+ * promises the bot relies on: verbs, buttons per view, refresh, size, truncation, no empty text.
+ */
+import { describe, expect, it } from 'vitest';
+import { COMMAND_NAMES, COMMANDS, SUPPORTED_CURRENCIES } from '../bot/commands';
+import type { ApprovalStatus } from '../functions/approvals/decide';
+import type { IndexRow } from '../functions/approvals/records';
+import {
+  type AdaptiveCardJson,
+  approvalCard,
+  CARD_CONTENT_TYPE,
+  cardAttachment,
+  decisionRecordedCard,
+  errorCard,
+  helpCard,
+  LIST_LIMITS,
+  myRequestsCard,
+  outcomeCard,
+  pendingCard,
+  requestFormCard,
+  statusCard,
+  TEXT_LIMITS,
+  truncate,
+} from './index';
+import {
+  approvedGeneric,
+  crowdRequest,
+  indexRows,
+  leeRejects,
+  longText,
+  pendingLoan,
+  rejectedLoan,
+  sampleCards,
+  worstCase,
+  worstCaseWide,
+} from './samples';
+import { validateCard } from './validate';
+
+type Node = Record<string, unknown>;
+
+/** Every object in the card, depth first. */
+function nodes(value: unknown): Node[] {
+  if (Array.isArray(value)) return value.flatMap(nodes);
+  if (value === null || typeof value !== 'object') return [];
+  return [value as Node, ...Object.values(value).flatMap(nodes)];
+}
+
+function strings(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.flatMap(strings);
+  if (value !== null && typeof value === 'object') return Object.values(value).flatMap(strings);
+  return [];
+}
+
+const ofType = (card: unknown, type: string) => nodes(card).filter((n) => n.type === type);
+const verbs = (card: AdaptiveCardJson) => ofType(card, 'Action.Execute').map((a) => a.verb);
+const bytes = (card: AdaptiveCardJson) => Buffer.byteLength(JSON.stringify(cardAttachment(card)));
+const allText = (card: AdaptiveCardJson) => strings(card.body).join('\n');
+
+const extraCards: Record<string, AdaptiveCardJson> = {
+  'approval-worst-case-readonly': approvalCard(worstCase, 'readonly'),
+  'approval-worst-case-wide': approvalCard(worstCaseWide, 'approver'),
+  'outcome-worst-case': outcomeCard({
+    ...worstCase,
+    state: 'Rejected',
+    closedAt: '2025-03-12T00:00:00.000Z',
+  }),
+  'status-worst-case-wide': statusCard(worstCaseWide),
+  'decision-recorded-worst-case': decisionRecordedCard(worstCase, worstCase.decisions[1]!),
+  'my-requests-many': myRequestsCard(manyRows(45)),
+  'form-loan-empty': requestFormCard('loan'),
+  'help-personal': helpCard(undefined, 'personal'),
+};
+const all = Object.entries({ ...sampleCards(), ...extraCards });
+
+function manyRows(n: number): IndexRow[] {
+  return Array.from({ length: n }, (_, i) => ({
+    ...indexRows[0]!,
+    id: `loan-${String(i).padStart(4, '0')}`,
+    title: `${longText(400)} ${i}`,
+    createdAt: new Date(Date.UTC(2025, 0, 1 + i)).toISOString(),
+  }));
+}
+
+describe('every card', () => {
+  it.each(all)('%s is a valid Adaptive Card 1.5', (_name, card) => {
+    expect(card).toMatchObject({ type: 'AdaptiveCard', version: '1.5' });
+    expect(validateCard(card)).toEqual([]);
+  });
+
+  it.each(all)('%s has no unresolved binding and no empty text', (_name, card) => {
+    expect(strings(card).filter((s) => s.includes('\u0024{'))).toEqual([]);
+    for (const block of [...ofType(card, 'TextBlock'), ...ofType(card, 'TextRun')]) {
+      expect(String(block.text ?? '').trim(), JSON.stringify(block)).not.toBe('');
+    }
+    for (const fact of ofType(card, 'FactSet').flatMap((f) => f.facts as Node[])) {
+      expect(String(fact.value).trim()).not.toBe('');
+    }
+  });
+
+  it.each(all)('%s: every Action.Execute has a verb and data', (_name, card) => {
+    for (const action of ofType(card, 'Action.Execute')) {
+      expect(typeof action.verb === 'string' && action.verb !== '', JSON.stringify(action)).toBe(true);
+      expect(action.data).toBeTypeOf('object');
+    }
+  });
+
+  it.each(all)('%s stays under 28 KB', (_name, card) => {
+    expect(bytes(card)).toBeLessThan(28 * 1024);
+  });
+});
+
+describe('the validator', () => {
+  // A check that cannot fail proves nothing: show that it catches each kind of mistake.
+  it('reports unknown types, invalid values, post-1.5 features, missing labels and dropped properties', () => {
+    const card = {
+      type: 'AdaptiveCard',
+      version: '1.5',
+      body: [
+        { type: 'TextBlock', text: 'x', size: 'Enormous' },
+        { type: 'Chart.Pie' },
+        { type: 'Input.Text', id: 'a', isRequired: true },
+        { type: 'TextBlock', text: 'y', isSubtitle: true },
+      ],
+      actions: [{ type: 'Action.Popover', title: 'p' }],
+    };
+    const events = validateCard(card).map((p) => p.event);
+    expect(events).toEqual(
+      expect.arrayContaining([
+        'InvalidPropertyValue',
+        'UnknownElementType',
+        'UnknownActionType',
+        'RequiredInputsShouldHaveLabel',
+        'RequiredInputsShouldHaveErrorMessage',
+        'DroppedProperty',
+      ]),
+    );
+  });
+});
+
+describe('approvalCard', () => {
+  const approver = approvalCard(pendingLoan, 'approver');
+  const readonly = approvalCard(pendingLoan, 'readonly');
+
+  it('gives approvers Approve (no inputs) and Reject (comment required), both with the request id', () => {
+    const actions = ofType(approver, 'Action.Execute').filter((a) => a.verb !== 'refresh');
+    expect(actions).toEqual([
+      expect.objectContaining({
+        verb: 'approve',
+        associatedInputs: 'none',
+        data: { requestId: pendingLoan.id },
+      }),
+      expect.objectContaining({
+        verb: 'reject',
+        associatedInputs: 'auto',
+        data: { requestId: pendingLoan.id },
+      }),
+    ]);
+    const [comment] = ofType(approver, 'Input.Text');
+    expect(comment).toMatchObject({ id: 'comment', isRequired: true });
+    expect(String(comment?.errorMessage)).not.toBe('');
+  });
+
+  it('shows everyone else the same information without input or buttons', () => {
+    expect(verbs(readonly)).toEqual(['refresh']);
+    expect(readonly.actions).toBeUndefined();
+    expect(ofType(readonly, 'Input.Text')).toEqual([]);
+    const facts = (card: AdaptiveCardJson) => ofType(card, 'FactSet');
+    expect(facts(readonly)).toEqual(facts(approver));
+  });
+
+  it('shows title, amount, requester, stage n of m, deadline, risk, decisions, awaited and unreachable approvers', () => {
+    const text = allText(approver);
+    for (const expected of [
+      pendingLoan.title,
+      '25,000 EUR',
+      'Megan Bowen',
+      'Stage 1 of 2: Line manager',
+      'Decide by {{DATE(2025-03-12T16:00:00Z, SHORT)}}',
+      '42 / 100 (medium)',
+      'Adele Vance',
+      'Fine by me: the quote is in line with last year.',
+      'Waiting for Lee Gu and Isaiah Langer',
+      'Could not reach Nestor Wilke',
+    ]) {
+      expect(text).toContain(expected);
+    }
+  });
+
+  it('asks Teams to refresh it for the stage approvers', () => {
+    for (const card of [approver, readonly]) {
+      expect(card.refresh).toEqual({
+        action: { type: 'Action.Execute', verb: 'refresh', data: { requestId: pendingLoan.id } },
+        userIds: pendingLoan.stage!.approvers.map((a) => a.id),
+      });
+    }
+  });
+
+  it('refreshes for the first 60 of 100 approvers and says how the others decide', () => {
+    const card = approvalCard(crowdRequest, 'readonly');
+    const ids = crowdRequest.stage!.approvers.map((a) => a.id);
+    expect(card.refresh?.userIds).toEqual(ids.slice(0, LIST_LIMITS.refreshUsers));
+    expect(allText(card)).toContain('The other 40 see read-only status here');
+    expect(allText(approvalCard(pendingLoan, 'readonly'))).not.toContain('read-only status');
+  });
+
+  it('renders a closed request as its outcome, without buttons or refresh', () => {
+    const card = approvalCard(rejectedLoan, 'approver');
+    expect(card).toEqual(outcomeCard(rejectedLoan));
+    expect(verbs(card)).toEqual([]);
+    expect(card.refresh).toBeUndefined();
+  });
+
+  it('never shows an empty name or title', () => {
+    const blank: ApprovalStatus = {
+      ...pendingLoan,
+      title: '   ',
+      requester: { ...pendingLoan.requester, name: '' },
+      decisions: [{ ...pendingLoan.decisions[0]!, approver: { ...pendingLoan.requester, name: '\n' } }],
+    };
+    const text = allText(approvalCard(blank, 'readonly'));
+    expect(text).toContain('Untitled request');
+    expect(text).toContain('Requested by Unknown user');
+    expect(text).toContain('by Unknown user, stage 1');
+  });
+
+  it('shows user text literally: a binding in it is not evaluated', () => {
+    const title = 'Pay \u0024{requester.name} \u0024{1+1}';
+    expect(title).toContain('$' + '{');
+    expect(allText(approvalCard({ ...pendingLoan, title }, 'readonly'))).toContain(title);
+  });
+});
+
+describe('size and truncation', () => {
+  it('keeps the worst case (80 long decisions, 5,000-character texts, wide characters) under 28 KB', () => {
+    for (const card of [approvalCard(worstCase, 'approver'), approvalCard(worstCaseWide, 'approver')]) {
+      expect(bytes(card)).toBeLessThan(28 * 1024);
+      expect(allText(card)).toMatch(/\d+ earlier decisions not shown/);
+      expect(card.refresh?.userIds).toHaveLength(60);
+    }
+  });
+
+  it('cuts a 5,000-character purpose at a word boundary with an ellipsis', () => {
+    const purpose = longText(5000);
+    const shown = strings(approvalCard(worstCase, 'readonly')).find(
+      (s) => s.startsWith('Lorem') && s.length > 400,
+    );
+    expect(shown).toBeDefined();
+    expect(Array.from(shown!).length).toBeLessThanOrEqual(TEXT_LIMITS.purpose);
+    expect(shown!.endsWith('…')).toBe(true);
+    const kept = shown!.slice(0, -1);
+    expect(purpose.startsWith(kept)).toBe(true);
+    expect(purpose[kept.length]).toMatch(/[\s.,]/);
+  });
+
+  it('truncate: leaves short text, tidies whitespace, never splits a surrogate pair', () => {
+    expect(truncate('  short   title ', 20)).toBe('short title');
+    expect(truncate('line one\n\n\n\nline two', 50, { multiline: true })).toBe('line one\n\nline two');
+    expect(truncate('line one\nline two', 50)).toBe('line one line two');
+    expect(truncate('abcdefghijklmnopqrstuvwxyz', 10)).toBe('abcdefghi…');
+    expect(truncate('the quick brown fox jumps', 19)).toBe('the quick brown…');
+    const emoji = truncate('😀'.repeat(20), 5);
+    expect(Array.from(emoji)).toEqual(['😀', '😀', '😀', '😀', '…']);
+  });
+});
+
+describe('decisionRecordedCard, outcomeCard, statusCard', () => {
+  it('confirms the clicker’s decision without buttons or refresh', () => {
+    const card = decisionRecordedCard(pendingLoan, leeRejects);
+    expect(allText(card)).toContain('You rejected this request');
+    expect(allText(card)).toContain(leeRejects.comment);
+    expect(verbs(card)).toEqual([]);
+    expect(card.refresh).toBeUndefined();
+    const closed = allText(decisionRecordedCard(rejectedLoan, leeRejects));
+    expect(closed).toContain('The request is now rejected.');
+    expect(closed).not.toContain('Decide by');
+  });
+
+  it.each([
+    ['Approved', approvedGeneric, 'Every stage approved'],
+    ['Rejected', rejectedLoan, 'Rejected by Lee Gu'],
+    [
+      'Expired',
+      { ...approvedGeneric, state: 'Expired', reason: 'No decision by its deadline' },
+      'No decision',
+    ],
+    [
+      'Cancelled',
+      { ...pendingLoan, state: 'Cancelled', reason: 'Cancelled by the requester' },
+      'Cancelled by',
+    ],
+  ] as const)('outcome %s shows the state, reason and every decision', (state, status, reason) => {
+    const card = outcomeCard(status as ApprovalStatus);
+    const text = allText(card);
+    expect(text).toContain(state);
+    expect(text).toContain(reason);
+    for (const d of status.decisions) expect(text).toContain(d.approver.name);
+    expect(verbs(card)).toEqual([]);
+    expect(card.refresh).toBeUndefined();
+    expect(text).not.toContain('Decide by');
+  });
+
+  it('status answers where the request stands, without buttons', () => {
+    const card = statusCard(pendingLoan);
+    expect(allText(card)).toContain('Stage 1 of 2: Line manager');
+    expect(allText(card)).toContain('Waiting for Lee Gu and Isaiah Langer');
+    expect(verbs(card)).toEqual([]);
+    expect(allText(statusCard(rejectedLoan))).toContain('Status: rejected');
+  });
+});
+
+describe('lists', () => {
+  it('my requests: every row, newest first, with a friendly empty state', () => {
+    const text = allText(myRequestsCard(indexRows));
+    const order = indexRows.map((r) => text.indexOf(r.id));
+    expect(order.every((i) => i >= 0)).toBe(true);
+    expect(text.indexOf('gen-crowd0001')).toBeLessThan(text.indexOf('gen-9zz1x0cc'));
+    expect(allText(myRequestsCard([]))).toContain('You have not asked for anything yet');
+  });
+
+  it('pending: only open requests awaiting me, each with a Review (refresh) button', () => {
+    const card = pendingCard(indexRows);
+    const ids = ofType(card, 'Action.Execute').map((a) => (a.data as Node).requestId);
+    expect(ids.sort()).toEqual(['gen-crowd0001', 'loan-7k2m9qxd']);
+    expect(verbs(card).every((v) => v === 'refresh')).toBe(true);
+    expect(allText(pendingCard([]))).toContain('Nothing is waiting for you');
+  });
+
+  it('shows at most 20 rows and says how many more there are', () => {
+    const card = myRequestsCard(manyRows(45));
+    expect(ofType(card, 'RichTextBlock')).toHaveLength(LIST_LIMITS.rows);
+    expect(allText(card)).toContain('Showing 20 of 45. 25 more requests not shown');
+  });
+});
+
+describe('requestFormCard', () => {
+  it('loan: inputs with the prefill, currencies from the command table, verb submitRequest with the kind', () => {
+    const card = requestFormCard('loan', { amount: 2500, currency: 'usd', purpose: 'Laptop' });
+    expect(ofType(card, 'Input.Number').find((i) => i.id === 'amount')?.value).toBe(2500);
+    const currency = ofType(card, 'Input.ChoiceSet')[0]!;
+    expect(currency.value).toBe('USD');
+    expect((currency.choices as Node[]).map((c) => c.value)).toEqual([...SUPPORTED_CURRENCIES]);
+    expect(ofType(card, 'Input.Text').find((i) => i.id === 'purpose')?.value).toBe('Laptop');
+    expect(ofType(card, 'Action.Execute')).toEqual([
+      expect.objectContaining({ verb: 'submitRequest', data: { kind: 'loan' } }),
+    ]);
+    const ids = nodes(card.body).flatMap((n) => (typeof n.id === 'string' ? [n.id] : []));
+    expect(ids.sort()).toEqual(['amount', 'applicant', 'currency', 'purpose', 'termMonths']);
+  });
+
+  it('generic: leaves unset inputs empty and lists problems from a failed submission', () => {
+    const card = requestFormCard('generic', { currency: 'XXX' }, [
+      { field: 'details.title', rule: 'must not be empty' },
+    ]);
+    expect(ofType(card, 'Input.ChoiceSet')[0]!.value).toBeUndefined();
+    expect(ofType(card, 'Input.Text').every((i) => i.value === undefined)).toBe(true);
+    expect(allText(card)).toContain('title: must not be empty');
+    expect(ofType(card, 'Action.Execute')[0]).toMatchObject({
+      verb: 'submitRequest',
+      data: { kind: 'generic' },
+    });
+  });
+});
+
+describe('helpCard and errorCard', () => {
+  it('lists every command of the command table', () => {
+    const text = allText(helpCard());
+    for (const name of COMMAND_NAMES) {
+      expect(text).toContain(COMMANDS[name].usage);
+      expect(text).toContain(COMMANDS[name].description);
+    }
+    expect(allText(helpCard(undefined, 'team'))).not.toContain(COMMANDS.pending.description);
+  });
+
+  it('puts a suggestion on top, by command name or keyword', () => {
+    expect(allText(helpCard('myRequests'))).toContain('Did you mean "my requests"?');
+    expect(allText(helpCard('cancel'))).toContain('Did you mean "cancel <id>"?');
+    expect(allText(helpCard())).not.toContain('Did you mean');
+  });
+
+  it('error: the message, cut to its limit, and never empty', () => {
+    expect(allText(errorCard('Only the approvers of stage "X" can decide now'))).toContain(
+      'Only the approvers of stage "X" can decide now',
+    );
+    expect(allText(errorCard(''))).toContain('Something went wrong.');
+    const long = ofType(errorCard(longText(2000)), 'TextRun')[0]!.text as string;
+    expect(Array.from(long).length).toBeLessThanOrEqual(TEXT_LIMITS.message);
+  });
+});
+
+it('cardAttachment wraps a card for the Bot Framework', () => {
+  const card = helpCard();
+  expect(cardAttachment(card)).toEqual({ contentType: CARD_CONTENT_TYPE, content: card });
+  expect(CARD_CONTENT_TYPE).toBe('application/vnd.microsoft.card.adaptive');
+});

@@ -1,0 +1,85 @@
+/**
+ * The request forms: what `request loan` and `request` open when the message alone is not
+ * enough, or what comes back with the problems named when a submission did not validate.
+ * Submitting sends `Action.Execute` verb `submitRequest` with `data: { kind }` plus the inputs
+ * (`amount`, `currency`, `applicant`, `termMonths`, `purpose` for loans; `title`, `details`,
+ * `amount`, `currency` otherwise), which the bot validates with the same schemas as the HTTP API.
+ */
+
+import { SUPPORTED_CURRENCIES } from '../bot/commands';
+import type { FieldProblem, GenericRequest, LoanRequest, RequestKind } from '../functions/approvals/requests';
+import { type AdaptiveCardJson, compileTemplate } from './card';
+import genericTemplate from './templates/genericForm.json';
+import loanTemplate from './templates/loanForm.json';
+import { truncate } from './text';
+
+/** What each kind's form can be filled in with. */
+export interface RequestFormPrefill {
+  loan: Partial<LoanRequest>;
+  generic: Partial<GenericRequest>;
+}
+
+interface FormView {
+  currencies: readonly string[];
+  problems: string;
+  hasProblems: boolean;
+  /** Input values; null leaves the input empty (the property is dropped). */
+  [field: string]: unknown;
+}
+
+const renderLoan = compileTemplate<FormView>('loanForm', loanTemplate);
+const renderGeneric = compileTemplate<FormView>('genericForm', genericTemplate);
+
+/** Input limits, the same as the request schemas' (functions/approvals/requests.ts). */
+const INPUT_LIMITS = { applicant: 200, purpose: 1000, title: 200, details: 4000 } as const;
+
+/**
+ * The form for a request of `kind`, with the inputs filled in from `prefill` (e.g. what the chat
+ * command already said) and, after a failed submission, the `problems` listed above the inputs.
+ */
+export function requestFormCard<K extends RequestKind>(
+  kind: K,
+  prefill: RequestFormPrefill[K] = {},
+  problems: readonly FieldProblem[] = [],
+): AdaptiveCardJson {
+  const problemText = problems.map((p) => `${p.field.replace(/^details\./, '')}: ${p.rule}`).join('\n');
+  const common = {
+    currencies: SUPPORTED_CURRENCIES,
+    problems: problemText ? `Please fix:\n${truncate(problemText, 600, { multiline: true })}` : '',
+    hasProblems: problemText !== '',
+  };
+  const currency = knownCurrency(prefill.currency);
+  if (kind === 'loan') {
+    const loan = prefill as Partial<LoanRequest>;
+    return renderLoan({
+      ...common,
+      amount: positive(loan.amount),
+      currency: currency ?? 'EUR',
+      applicant: text(loan.applicant, INPUT_LIMITS.applicant),
+      termMonths: positive(loan.termMonths),
+      purpose: text(loan.purpose, INPUT_LIMITS.purpose, true),
+    });
+  }
+  const generic = prefill as Partial<GenericRequest>;
+  return renderGeneric({
+    ...common,
+    amount: positive(generic.amount),
+    currency: currency ?? null,
+    title: text(generic.title, INPUT_LIMITS.title),
+    details: text(generic.details, INPUT_LIMITS.details, true),
+  });
+}
+
+function knownCurrency(code: string | undefined): string | undefined {
+  const upper = code?.trim().toUpperCase();
+  return (SUPPORTED_CURRENCIES as readonly string[]).find((c) => c === upper);
+}
+
+function positive(value: number | undefined): number | null {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : null;
+}
+
+function text(value: string | undefined, limit: number, multiline = false): string | null {
+  const fitted = value ? truncate(value, limit, { multiline }) : '';
+  return fitted === '' ? null : fitted;
+}

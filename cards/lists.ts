@@ -1,0 +1,112 @@
+/**
+ * The answers to `my requests` and `pending`: one row per request from the approvals index,
+ * newest first, with a friendly line when there is nothing to show.
+ */
+
+import { COMMANDS } from '../bot/commands';
+import type { IndexRow } from '../functions/approvals/records';
+import { type AdaptiveCardJson, compileTemplate } from './card';
+import template from './templates/requestList.json';
+import { cardDateTime, fitOr, LIST_LIMITS, plural, TEXT_LIMITS } from './text';
+
+interface RowView {
+  id: string;
+  title: string;
+  state: string;
+  stateColor: string;
+  detail: string;
+  canReview: boolean;
+}
+
+interface ListView {
+  heading: string;
+  summary: string;
+  isEmpty: boolean;
+  emptyText: string;
+  rows: RowView[];
+  hasMore: boolean;
+  more: string;
+}
+
+const render = compileTemplate<ListView>('requestList', template);
+
+const STATE_COLOR: Record<IndexRow['state'], string> = {
+  Pending: 'Accent',
+  Approved: 'Good',
+  Rejected: 'Attention',
+  Expired: 'Warning',
+  Cancelled: 'Default',
+};
+
+/** The requests the user made, newest first. */
+export function myRequestsCard(rows: IndexRow[]): AdaptiveCardJson {
+  const open = rows.filter((r) => r.state === 'Pending').length;
+  return list(rows, {
+    heading: 'Your requests',
+    summary: rows.length === 0 ? 'Nothing yet' : `${plural(rows.length, 'request')}, ${open} still open`,
+    emptyText: `You have not asked for anything yet. Type "${COMMANDS.requestLoan.usage}" or "${COMMANDS.request.usage}" to start.`,
+    review: false,
+    detail: (r) =>
+      `${r.id} · ${r.state === 'Pending' ? `at ${stageName(r)} · ` : ''}asked ${cardDateTime(r.createdAt)}`,
+  });
+}
+
+/**
+ * The requests waiting for the user's decision (rows with `awaitingMe`), oldest first: they wait
+ * longest. Each row has a Review button: `Action.Execute` verb `refresh` with `data: { requestId }`,
+ * the same invoke Teams sends on automatic refresh, so the bot answers with that user's own view
+ * of the approval card (with Approve and Reject). This is how approvers beyond the 60 that Teams
+ * refreshes automatically get to decide in Teams.
+ */
+export function pendingCard(rows: IndexRow[]): AdaptiveCardJson {
+  const waiting = rows.filter((r) => r.awaitingMe && r.state === 'Pending');
+  waiting.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  return list(
+    waiting,
+    {
+      heading: 'Waiting for your decision',
+      summary: waiting.length === 0 ? 'All clear' : plural(waiting.length, 'request'),
+      emptyText: 'Nothing is waiting for you. New requests will arrive here as cards.',
+      review: true,
+      detail: (r) =>
+        `${r.id} · from ${fitOr(r.requesterName, TEXT_LIMITS.name, 'Unknown user')} · ${stageName(r)} · asked ${cardDateTime(r.createdAt)}`,
+    },
+    false,
+  );
+}
+
+function list(
+  rows: IndexRow[],
+  text: {
+    heading: string;
+    summary: string;
+    emptyText: string;
+    detail: (row: IndexRow) => string;
+    review: boolean;
+  },
+  newestFirst = true,
+): AdaptiveCardJson {
+  const ordered = newestFirst ? [...rows].sort((a, b) => b.createdAt.localeCompare(a.createdAt)) : rows;
+  const shown = ordered.slice(0, LIST_LIMITS.rows);
+  const more = ordered.length - shown.length;
+  return render({
+    heading: text.heading,
+    summary: text.summary,
+    isEmpty: rows.length === 0,
+    emptyText: text.emptyText,
+    rows: shown.map((r) => ({
+      id: r.id,
+      canReview: text.review,
+      title: fitOr(r.title, TEXT_LIMITS.title, 'Untitled request'),
+      state: r.state,
+      stateColor: STATE_COLOR[r.state] ?? 'Default',
+      detail: text.detail(r),
+    })),
+    hasMore: more > 0,
+    more: `Showing ${shown.length} of ${ordered.length}. ${plural(more, 'more request')} not shown; the approvals API lists them all.`,
+  });
+}
+
+function stageName(row: IndexRow): string {
+  return fitOr(row.stage, TEXT_LIMITS.title, 'an approval stage');
+}

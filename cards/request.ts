@@ -1,0 +1,335 @@
+/**
+ * The cards that show one approval request: the card approvers decide on, the confirmation the
+ * clicker gets, the final outcome, and the answer to `status <id>`. All four are one template
+ * (templates/request.json) bound to a view built here from the workflow's custom status, so
+ * they always show the same facts in the same place.
+ */
+
+import { COMMANDS } from '../bot/commands';
+import type { ApprovalStatus, RecordedDecision, StageStatus } from '../functions/approvals/decide';
+import type { GenericRequest, LoanRequest } from '../functions/approvals/requests';
+import { type AdaptiveCardJson, compileTemplate } from './card';
+import type { pendingCard } from './lists';
+import template from './templates/request.json';
+import {
+  CARD_BYTE_BUDGET,
+  cardDateTime,
+  displayName,
+  fitOr,
+  formatAmount,
+  joinNames,
+  LIST_LIMITS,
+  plural,
+  TEXT_LIMITS,
+} from './text';
+
+type Color = 'Default' | 'Accent' | 'Good' | 'Warning' | 'Attention';
+type ContainerStyle = 'default' | 'emphasis' | 'accent' | 'good' | 'warning' | 'attention';
+
+interface DecisionView {
+  verdict: string;
+  verdictColor: Color;
+  who: string;
+  comment: string;
+  hasComment: boolean;
+}
+
+/** What templates/request.json binds to. Every string is final text; `has*` flags drive `$when`. */
+interface RequestView {
+  requestId: string;
+  kindLabel: string;
+  headline: string;
+  headlineColor: Color;
+  headlineStyle: ContainerStyle;
+  subline: string;
+  hasSubline: boolean;
+  /** User text under the headline (the clicker's own comment), in a TextRun. */
+  headerNote: string;
+  hasHeaderNote: boolean;
+  title: string;
+  facts: Array<{ label: string; value: string }>;
+  purposeLabel: string;
+  purpose: string;
+  hasPurpose: boolean;
+  hasStage: boolean;
+  stageLine: string;
+  stageRule: string;
+  deadlineLine: string;
+  deadlineColor: Color;
+  awaiting: string;
+  hasAwaiting: boolean;
+  reason: string;
+  hasReason: boolean;
+  decisionsHeading: string;
+  decisions: DecisionView[];
+  hasDecisions: boolean;
+  earlierCount: number;
+  earlierDecisions: string;
+  hasEarlierDecisions: boolean;
+  unreachable: string;
+  hasUnreachable: boolean;
+  overflowNote: string;
+  hasOverflowNote: boolean;
+  showActions: boolean;
+  hasRefresh: boolean;
+  refreshUserIds: string[];
+}
+
+const expand = compileTemplate<RequestView>('request', template);
+
+/** Renders `view`, leaving out the oldest decisions while the card is over {@link CARD_BYTE_BUDGET}. */
+function render(view: RequestView): AdaptiveCardJson {
+  let card = expand(view);
+  let { decisions } = view;
+  let earlier = view.earlierCount;
+  while (decisions.length > 0 && Buffer.byteLength(JSON.stringify(card)) > CARD_BYTE_BUDGET) {
+    decisions = decisions.slice(1);
+    earlier += 1;
+    card = expand({ ...view, decisions, ...earlierParts(earlier) });
+  }
+  return card;
+}
+
+function earlierParts(
+  count: number,
+): Pick<RequestView, 'earlierCount' | 'earlierDecisions' | 'hasEarlierDecisions'> {
+  return {
+    earlierCount: count,
+    earlierDecisions: count > 0 ? `${plural(count, 'earlier decision')} not shown` : '',
+    hasEarlierDecisions: count > 0,
+  };
+}
+
+/** Who sees an approval card: an approver of the current stage gets the buttons, everyone else reads. */
+export type ApprovalView = 'approver' | 'readonly';
+
+/**
+ * The card posted for a request that is waiting for a decision.
+ *
+ * - `'approver'`: Approve (`Action.Execute` verb `approve`, no inputs) and Reject (verb `reject`,
+ *   sends the required `comment` input) buttons, each with `data: { requestId }`.
+ * - `'readonly'`: the same information without input or buttons.
+ *
+ * Both carry `refresh` (verb `refresh`, `data: { requestId }`) for the current stage's approvers,
+ * so Teams asks the bot for each of them for their own view when the card is shown. Teams
+ * refreshes automatically for at most 60 users: with more approvers, `userIds` holds the first 60
+ * and the card says that the others see read-only status here and can decide with the Review
+ * button of the `pending` command's list (see {@link pendingCard}) or through the approvals HTTP
+ * API (`POST /api/approvals/{id}/decision`).
+ *
+ * A request that is no longer pending gets {@link outcomeCard} instead: nobody can decide on it.
+ */
+export function approvalCard(status: ApprovalStatus, view: ApprovalView): AdaptiveCardJson {
+  if (status.state !== 'Pending' || !status.stage) return outcomeCard(status);
+  const stage = status.stage;
+  const ids = stage.approvers.map((a) => a.id);
+  const refreshUserIds = ids.slice(0, LIST_LIMITS.refreshUsers);
+  const left = ids.length - refreshUserIds.length;
+  const headline = view === 'approver' ? 'Your approval is needed' : 'Waiting for approval';
+  return render({
+    ...baseView(status),
+    headline,
+    headlineColor: 'Accent',
+    headlineStyle: 'emphasis',
+    subline: `Requested by ${displayName(status.requester)} on ${cardDateTime(status.createdAt)}`,
+    hasSubline: true,
+    overflowNote:
+      left > 0
+        ? `Teams updates this card for the first ${LIST_LIMITS.refreshUsers} approvers only. The other ${left} see read-only status here; they can decide with the Review button in their "${COMMANDS.pending.usage}" list or through the approvals API.`
+        : '',
+    hasOverflowNote: left > 0,
+    showActions: view === 'approver',
+    hasRefresh: true,
+    refreshUserIds,
+  });
+}
+
+/**
+ * What the approver who just clicked sees in place of the approval card: their own decision
+ * first, then where the request stands. No buttons and no `refresh`, so Teams does not swap it
+ * back at once; the next update of the request's card replaces it for everyone.
+ */
+export function decisionRecordedCard(status: ApprovalStatus, decision: RecordedDecision): AdaptiveCardJson {
+  const approved = decision.decision === 'approve';
+  const comment = fitOr(decision.comment, TEXT_LIMITS.comment, '', true);
+  const next =
+    status.state === 'Pending'
+      ? status.stage && status.stage.index !== decision.stage
+        ? `The request moved on to stage ${status.stage.index + 1} of ${status.stage.count}.`
+        : 'The request is still waiting for other approvers.'
+      : `The request is now ${status.state.toLowerCase()}.`;
+  return render({
+    ...baseView(status),
+    ...(status.state === 'Pending' ? {} : closedParts(status)),
+    headline: approved ? 'You approved this request' : 'You rejected this request',
+    headlineColor: approved ? 'Good' : 'Attention',
+    headlineStyle: approved ? 'good' : 'attention',
+    subline: next,
+    hasSubline: true,
+    headerNote: comment ? `Your comment: ${comment}` : '',
+    hasHeaderNote: comment !== '',
+  });
+}
+
+/** The final word on a request, for the requester and for every card posted: no buttons, no refresh. */
+export function outcomeCard(status: ApprovalStatus): AdaptiveCardJson {
+  const look = OUTCOME_LOOK[status.state];
+  return render({
+    ...baseView(status),
+    ...closedParts(status),
+    headline: look.headline,
+    headlineColor: look.color,
+    headlineStyle: look.style,
+    subline: status.closedAt ? `Closed on ${cardDateTime(status.closedAt)}` : '',
+    hasSubline: Boolean(status.closedAt),
+  });
+}
+
+/** The answer to `status <id>`: where the request stands, who decided, who is still awaited. No buttons. */
+export function statusCard(status: ApprovalStatus): AdaptiveCardJson {
+  const look = OUTCOME_LOOK[status.state];
+  const open = status.state === 'Pending';
+  return render({
+    ...baseView(status),
+    ...(open ? {} : closedParts(status)),
+    headline: open ? 'Status: waiting for approval' : `Status: ${look.headline.toLowerCase()}`,
+    headlineColor: look.color,
+    headlineStyle: 'emphasis',
+    subline: `Requested by ${displayName(status.requester)} on ${cardDateTime(status.createdAt)}`,
+    hasSubline: true,
+  });
+}
+
+const OUTCOME_LOOK: Record<
+  ApprovalStatus['state'],
+  { headline: string; color: Color; style: ContainerStyle }
+> = {
+  Pending: { headline: 'Waiting for approval', color: 'Accent', style: 'emphasis' },
+  Approved: { headline: 'Approved', color: 'Good', style: 'good' },
+  Rejected: { headline: 'Rejected', color: 'Attention', style: 'attention' },
+  Expired: { headline: 'Expired', color: 'Warning', style: 'warning' },
+  Cancelled: { headline: 'Cancelled', color: 'Default', style: 'emphasis' },
+};
+
+/** A closed request shows why it closed, and no stage or unreachable approvers: nobody waits any more. */
+function closedParts(status: ApprovalStatus): Partial<RequestView> {
+  const reason = fitOr(status.reason, TEXT_LIMITS.reason, '');
+  return { hasStage: false, hasAwaiting: false, hasUnreachable: false, reason, hasReason: reason !== '' };
+}
+
+/** Everything but the headline: facts, stage, decisions, unreachable approvers. */
+function baseView(status: ApprovalStatus): RequestView {
+  const loan = status.kind === 'loan' ? (status.request as LoanRequest) : undefined;
+  const generic = status.kind === 'generic' ? (status.request as GenericRequest) : undefined;
+  const facts: Array<{ label: string; value: string }> = [];
+  const amount = loan?.amount ?? generic?.amount;
+  if (amount !== undefined)
+    facts.push({ label: 'Amount', value: formatAmount(amount, loan?.currency ?? generic?.currency) });
+  if (loan) {
+    facts.push({ label: 'Applicant', value: fitOr(loan.applicant, TEXT_LIMITS.name, 'Not given') });
+    facts.push({ label: 'Term', value: plural(loan.termMonths, 'month') });
+  }
+  facts.push({ label: 'Requester', value: displayName(status.requester) });
+  if (status.score !== undefined) facts.push({ label: 'Risk score', value: riskText(status.score) });
+  facts.push({ label: 'Request id', value: status.id || 'unknown' });
+
+  const purpose = fitOr(loan?.purpose ?? generic?.details, TEXT_LIMITS.purpose, '', true);
+  const stage = status.stage;
+  const shown = status.decisions.slice(-LIST_LIMITS.decisions);
+  const earlier = status.decisions.length - shown.length;
+  const unreachable = status.unreachable.map((u) => displayName(u));
+
+  return {
+    requestId: status.id,
+    kindLabel: status.kind === 'loan' ? 'Loan request' : 'Request',
+    headline: '',
+    headlineColor: 'Default',
+    headlineStyle: 'emphasis',
+    subline: '',
+    hasSubline: false,
+    headerNote: '',
+    hasHeaderNote: false,
+    title: fitOr(status.title, TEXT_LIMITS.title, 'Untitled request'),
+    facts,
+    purposeLabel: loan ? 'Purpose' : 'Details',
+    purpose,
+    hasPurpose: purpose !== '',
+    ...stageParts(stage),
+    reason: '',
+    hasReason: false,
+    decisionsHeading: status.state === 'Pending' ? 'Decisions so far' : 'Decisions',
+    decisions: shown.map((d) => decisionView(d, stage)),
+    hasDecisions: shown.length > 0,
+    ...earlierParts(earlier),
+    unreachable:
+      unreachable.length > 0
+        ? `Could not reach ${joinNames(unreachable)}: Signoff is not installed for them in Teams, so they did not get this card.`
+        : '',
+    hasUnreachable: unreachable.length > 0,
+    overflowNote: '',
+    hasOverflowNote: false,
+    showActions: false,
+    hasRefresh: false,
+    refreshUserIds: [],
+  };
+}
+
+function stageParts(
+  stage: StageStatus | undefined,
+): Pick<
+  RequestView,
+  'hasStage' | 'stageLine' | 'stageRule' | 'deadlineLine' | 'deadlineColor' | 'awaiting' | 'hasAwaiting'
+> {
+  if (!stage) {
+    return {
+      hasStage: false,
+      stageLine: '',
+      stageRule: '',
+      deadlineLine: '',
+      deadlineColor: 'Default',
+      awaiting: '',
+      hasAwaiting: false,
+    };
+  }
+  const awaiting = stage.awaiting.map((a) => displayName(a));
+  return {
+    hasStage: true,
+    stageLine: `Stage ${stage.index + 1} of ${stage.count}: ${fitOr(stage.title, TEXT_LIMITS.title, stage.name || 'Approval')}`,
+    stageRule: `Needs ${modeText(stage)}: ${stage.approvals} of ${plural(stage.required, 'approval')} so far`,
+    deadlineLine: `${stage.escalated ? 'Escalated. Decide' : 'Decide'} by ${cardDateTime(stage.deadline)}`,
+    deadlineColor: stage.escalated ? 'Warning' : 'Default',
+    awaiting: awaiting.length > 0 ? `Waiting for ${joinNames(awaiting)}` : '',
+    hasAwaiting: awaiting.length > 0,
+  };
+}
+
+function modeText(stage: StageStatus): string {
+  const count = stage.approvers.length;
+  switch (stage.mode.type) {
+    case 'any':
+      return count === 1 ? 'one approval' : `any one of ${count} approvers`;
+    case 'all':
+      return count === 1 ? 'one approval' : `all ${count} approvers`;
+    case 'nOf':
+      return `${stage.required} of ${count} approvers`;
+  }
+}
+
+function decisionView(d: RecordedDecision, current: StageStatus | undefined): DecisionView {
+  const approved = d.decision === 'approve';
+  const stageNote = current && current.count > 1 ? `, stage ${d.stage + 1}` : '';
+  const comment = fitOr(d.comment, TEXT_LIMITS.comment, '', true);
+  return {
+    verdict: approved ? 'Approved' : 'Rejected',
+    verdictColor: approved ? 'Good' : 'Attention',
+    who: ` by ${displayName(d.approver)}${stageNote}, ${cardDateTime(d.at)}`,
+    comment,
+    hasComment: comment !== '',
+  };
+}
+
+function riskText(score: number): string {
+  const rounded = Math.round(Math.min(100, Math.max(0, score)));
+  const band = rounded >= 70 ? 'high' : rounded >= 40 ? 'medium' : 'low';
+  return `${rounded} / 100 (${band})`;
+}
