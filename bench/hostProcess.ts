@@ -4,10 +4,8 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { sleep } from './sleep';
 
 const BIN = path.resolve(__dirname, '..', 'host', 'bin', 'signoff-host.cjs');
 export const BENCH_APP = path.resolve(__dirname, 'app');
@@ -39,16 +37,7 @@ export function storeBytes(dataDir: string): number {
 }
 
 /** A loopback port that was free a moment ago, for a restart whose listening time we measure ourselves. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../host/azurite';
 
 export class BenchHost {
   private output = '';
@@ -123,19 +112,20 @@ export class BenchHost {
 
   memory(): HostMemory {
     const status = fs.readFileSync(`/proc/${this.pid}/status`, 'utf8');
-    const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+    const kib = (field: string) =>
+      Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
     return { rss: kib('VmRSS') * 1024, peakRss: kib('VmHWM') * 1024 };
   }
 
-  /** SIGTERM, and waits for the host's clean shutdown (it closes the store). */
+  /** SIGTERM, and waits for the host's clean shutdown (it closes the store); SIGKILL after `timeoutMs`. */
   async stop(timeoutMs = 60_000): Promise<number | null> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return this.child.exitCode;
     this.child.kill('SIGTERM');
-    const code = await Promise.race([this.exited, sleep(timeoutMs).then(() => 'timeout' as const)]);
-    if (code === 'timeout') {
-      this.child.kill('SIGKILL');
-      return this.exited;
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
+    try {
+      return await this.exited;
+    } finally {
+      clearTimeout(timer);
     }
-    return code;
   }
 }

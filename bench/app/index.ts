@@ -7,8 +7,9 @@
  * - `fanout` takes N, calls `index` N times at once and returns the sum of the results.
  * - `chain` takes N (default 100) and calls `step` N times one after another.
  */
-import * as df from 'durable-functions';
+
 import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
+import * as df from 'durable-functions';
 
 const HOUR_MS = 3_600_000;
 
