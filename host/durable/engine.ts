@@ -85,7 +85,11 @@ export class Engine {
     private readonly logger: Logger,
     private readonly options: EngineOptions,
   ) {
-    this.commits = new CommitQueue(store, () => this.settled());
+    // Work a commit released (activity results, new work) is picked up in the same turn.
+    this.commits = new CommitQueue(store, () => {
+      if (!this.closed) this.pump();
+      this.settled();
+    });
   }
 
   /** Loads what was pending when the host last stopped and starts working on it. */
