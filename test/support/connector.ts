@@ -62,25 +62,33 @@ export class FakeConnector {
     return this.calls.filter((c) => c.conversationId === conversationId && (!method || c.method === method));
   }
 
-  private handle(req: http.IncomingMessage, text: string, res: http.ServerResponse): void {
+  private handle(req: http.IncomingMessage, text: string, res: http.ServerResponse): undefined {
     const url = new URL(req.url ?? '/', 'http://connector');
     const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
-    const send = (status: number, body: unknown) => {
+    const send = (status: number, body: unknown): undefined => {
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
     };
-    if (parts[0] !== 'v3' || parts[1] !== 'conversations' || !parts[2]) return send(404, { error: 'not found' });
+    if (parts[0] !== 'v3' || parts[1] !== 'conversations' || !parts[2])
+      return send(404, { error: 'not found' });
     const conversationId = parts[2];
     if (req.method === 'GET' && parts[3] === 'members' && parts[4]) {
       const member = this.members.get(parts[4]);
-      return member ? send(200, member) : send(404, { error: { code: 'MemberNotFound', message: 'no such member' } });
+      return member
+        ? send(200, member)
+        : send(404, { error: { code: 'MemberNotFound', message: 'no such member' } });
     }
     if (parts[3] !== 'activities') return send(404, { error: 'not found' });
     const body = (text ? JSON.parse(text) : {}) as ConnectorCall['body'];
     const call: ConnectorCall = { method: req.method ?? '', conversationId, activityId: parts[4], body };
     this.calls.push(call);
     if (this.forbidden.has(conversationId)) {
-      return send(403, { error: { code: 'BotNotInConversationRoster', message: 'The bot is not part of the conversation roster.' } });
+      return send(403, {
+        error: {
+          code: 'BotNotInConversationRoster',
+          message: 'The bot is not part of the conversation roster.',
+        },
+      });
     }
     if (req.method === 'PUT') return send(200, { id: parts[4] });
     call.assignedId = `activity-${++this.next}`;

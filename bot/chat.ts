@@ -1,0 +1,159 @@
+/**
+ * Chat commands: the message text goes through parseCommand (commands.ts, the one command table)
+ * and each command answers with a card or a short text. Requests, status, lists and cancelling go
+ * through the approvals service, so the bot applies the same rules as the HTTP API.
+ */
+import { type Activity, MessageFactory, type TurnContext } from 'botbuilder';
+import type * as df from 'durable-functions';
+import {
+  type AdaptiveCardJson,
+  cardAttachment,
+  errorCard,
+  helpCard,
+  myRequestsCard,
+  pendingCard,
+  requestFormCard,
+  statusCard,
+} from '../cards';
+import { NoMatchingRuleError } from '../functions/approvals/policy';
+import { queryIndex } from '../functions/approvals/records';
+import { type User, ValidationError } from '../functions/approvals/requests';
+import { cancelApproval, findApproval, startApproval } from '../functions/approvals/service';
+import { COMMANDS, type ParsedCommand, parseCommand } from './commands';
+import { saveConversation, scopeOf } from './conversations';
+import { errorFields, log } from './log';
+import { durableClient, requesterOf, userIdOf } from './turn';
+
+/** How many rows "my requests" and "pending" show. */
+export const LIST_PAGE_SIZE = 20;
+
+export async function onMessage(context: TurnContext): Promise<void> {
+  const scope = scopeOf(context.activity);
+  if (scope === 'personal') await refreshPersonalReference(context.activity);
+
+  const parsed = parseCommand(context.activity.text ?? '', { scope });
+  if (!parsed.ok) {
+    switch (parsed.reason) {
+      case 'empty':
+        return reply(context, helpCard(undefined, scope));
+      case 'unknownCommand':
+        return reply(context, helpCard(parsed.suggestion, scope));
+      case 'notAvailableHere':
+        return reply(
+          context,
+          errorCard(
+            `"${COMMANDS[parsed.command].usage}" works in a personal chat with Signoff.`,
+            'Not available here',
+          ),
+        );
+      case 'invalidArguments':
+        if (parsed.command === 'requestLoan') return reply(context, requestFormCard('loan'));
+        if (parsed.command === 'request') return reply(context, requestFormCard('generic'));
+        return reply(context, errorCard(`${parsed.message}. Usage: ${parsed.usage}`, 'Check the command'));
+    }
+  }
+  await runCommand(context, parsed.command);
+}
+
+async function runCommand(context: TurnContext, command: ParsedCommand): Promise<void> {
+  const scope = scopeOf(context.activity);
+  switch (command.name) {
+    case 'help':
+      return reply(context, helpCard(undefined, scope));
+    case 'requestLoan': {
+      // A chat message cannot say everything a loan needs (the term): the form asks for the rest.
+      const { amount, currency, purpose } = command.args;
+      const requester = await requesterOf(context);
+      return reply(
+        context,
+        requestFormCard('loan', { amount, currency, purpose, applicant: requester.name }),
+      );
+    }
+    case 'request': {
+      const requester = await requesterOf(context);
+      const started = await startFromTeams(
+        durableClient(context),
+        'generic',
+        { title: command.args.title },
+        requester,
+      );
+      if (!started.ok)
+        return reply(context, requestFormCard('generic', { title: command.args.title }, started.problems));
+      return reply(context, startedText(started.id, started.stages));
+    }
+    case 'status': {
+      const status = await findApproval(durableClient(context), command.args.requestId);
+      if (!status) return reply(context, notFound(command.args.requestId));
+      return reply(context, statusCard(status));
+    }
+    case 'myRequests': {
+      const page = await queryIndex('requester', userIdOf(context), { pageSize: LIST_PAGE_SIZE });
+      return reply(context, myRequestsCard(page.items));
+    }
+    case 'pending': {
+      const page = await queryIndex('approver', userIdOf(context), {
+        awaitingMe: true,
+        pageSize: LIST_PAGE_SIZE,
+      });
+      return reply(context, pendingCard(page.items));
+    }
+    case 'cancel': {
+      const client = durableClient(context);
+      const status = await findApproval(client, command.args.requestId);
+      if (!status) return reply(context, notFound(command.args.requestId));
+      const outcome = await cancelApproval(client, status.id, userIdOf(context));
+      if (!outcome.ok) return reply(context, errorCard(outcome.message, 'Not cancelled'));
+      return reply(context, `Cancelling ${status.id} ("${status.title}"). Its approvers' cards will say so.`);
+    }
+  }
+}
+
+export type StartResult =
+  | { ok: true; id: string; stages: string[] }
+  | { ok: false; problems: Array<{ field: string; rule: string }> };
+
+/** Starts a request; invalid details come back as problems (for the form), not as an exception. */
+export async function startFromTeams(
+  client: df.DurableClient,
+  kind: 'loan' | 'generic',
+  details: Record<string, unknown>,
+  requester: User,
+): Promise<StartResult> {
+  try {
+    const started = await startApproval(client, kind, details, requester);
+    log('info', 'request started from Teams', { requestId: started.id, requesterId: requester.id });
+    return { ok: true, id: started.id, stages: started.stages.map((s) => s.title) };
+  } catch (error) {
+    if (error instanceof ValidationError) return { ok: false, problems: error.problems };
+    if (error instanceof NoMatchingRuleError)
+      return { ok: false, problems: [{ field: 'request', rule: error.message }] };
+    throw error;
+  }
+}
+
+export function startedText(id: string, stages: readonly string[]): string {
+  const route = stages.length > 0 ? stages.join(' → ') : 'no approval stages';
+  return `Request ${id} is on its way: ${route}. Type "status ${id}" to follow it.`;
+}
+
+function notFound(id: string): AdaptiveCardJson {
+  return errorCard(`There is no request "${id}". Type "my requests" to see yours.`, 'Not found');
+}
+
+async function reply(context: TurnContext, answer: AdaptiveCardJson | string): Promise<void> {
+  await context.sendActivity(
+    typeof answer === 'string' ? answer : MessageFactory.attachment(cardAttachment(answer)),
+  );
+}
+
+/** Keeps the personal chat's reference fresh: service URLs and conversation ids can change. */
+async function refreshPersonalReference(activity: Activity): Promise<void> {
+  try {
+    await saveConversation(activity);
+  } catch (error) {
+    log('warn', 'could not refresh the conversation reference', {
+      conversationId: activity.conversation?.id,
+      ...errorFields(error),
+    });
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * The Azure Functions v4 HTTP types seen as the Node request/response botbuilder's CloudAdapter
+ * is written against (Express/Restify style: `req.body` already parsed, `res.status().send().end()`),
+ * so the same adapter runs on the embedded host and in Azure.
+ */
+import type { HttpRequest, HttpResponseInit } from '@azure/functions';
+import type { Request as BotRequest, Response as BotResponse } from 'botbuilder';
+
+/** The request body is not a JSON object: answered 400 before the adapter sees it. */
+export class BadActivityError extends Error {
+  readonly code = 'BAD_ACTIVITY';
+}
+
+/** Reads the activity JSON and the headers (lower-case names) of a function's HTTP request. */
+export async function toBotRequest(request: HttpRequest): Promise<BotRequest> {
+  const text = await request.text();
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (error) {
+    throw new BadActivityError(`the body is not valid JSON: ${(error as Error).message}`);
+  }
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new BadActivityError('the body must be a JSON object (a Bot Framework activity)');
+  }
+  const headers: Record<string, string> = {};
+  request.headers.forEach((value, name) => {
+    headers[name.toLowerCase()] = value;
+  });
+  return { method: request.method, headers, body: body as Record<string, unknown> };
+}
+
+/** Collects what the adapter writes; `toHttpResponse()` is the function's return value. */
+export class ResponseRecorder implements BotResponse {
+  readonly socket = null;
+  private statusCode = 200;
+  private readonly headers: Record<string, string> = {};
+  private body: unknown;
+  private ended = false;
+
+  status(code: number): this {
+    this.statusCode = code;
+    return this;
+  }
+
+  header(name: string, value: unknown): this {
+    this.headers[name] = String(value);
+    return this;
+  }
+
+  send(body?: unknown): this {
+    this.body = body;
+    return this;
+  }
+
+  end(): this {
+    this.ended = true;
+    return this;
+  }
+
+  get finished(): boolean {
+    return this.ended;
+  }
+
+  toHttpResponse(): HttpResponseInit {
+    const { statusCode: status, headers, body } = this;
+    if (body === undefined || body === null || body === '') return { status, headers };
+    if (typeof body === 'string')
+      return { status, headers: { 'content-type': 'text/plain; charset=utf-8', ...headers }, body };
+    if (Buffer.isBuffer(body)) return { status, headers, body: new Uint8Array(body) };
+    return { status, headers, jsonBody: body };
+  }
+}

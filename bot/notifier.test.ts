@@ -1,0 +1,158 @@
+/**
+ * The Teams notifier against Azurite (the real table storage the app uses) and a stand-in for the
+ * Teams connector service (test/support/connector.ts): the Bot Connector REST calls a real Teams
+ * or Agents Playground would receive are recorded there, as Teams itself cannot be reached here.
+ */
+import { randomUUID } from 'node:crypto';
+import { TeamsAdapter } from '@microsoft/teams-ai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ApprovalStatus } from '../functions/approvals/decide';
+import type { User } from '../functions/approvals/requests';
+import { FakeConnector } from '../test/support/connector';
+import { saveConversation } from './conversations';
+import { TeamsNotifier } from './notifier';
+
+const connector = new FakeConnector();
+let notifier: TeamsNotifier;
+
+beforeAll(async () => {
+  await connector.start();
+  notifier = new TeamsNotifier(new TeamsAdapter({}), '');
+});
+
+afterAll(async () => {
+  await connector.stop();
+});
+
+function person(name: string): User {
+  const id = randomUUID();
+  return { id, name, email: `${id}@contoso.example` };
+}
+
+/** A personal chat with the bot, stored the way an install stores it. */
+async function install(user: { id: string; name: string }): Promise<string> {
+  const conversationId = `a:${randomUUID()}`;
+  await saveConversation({
+    type: 'installationUpdate',
+    channelId: 'msteams',
+    serviceUrl: connector.url,
+    from: { id: `29:${user.id}`, name: user.name, aadObjectId: user.id },
+    recipient: { id: '28:signoff', name: 'Signoff' },
+    conversation: { id: conversationId, conversationType: 'personal', isGroup: false, name: '' },
+  });
+  return conversationId;
+}
+
+function pending(users: User[], requester: User): ApprovalStatus {
+  return {
+    id: `generic-${randomUUID().slice(0, 8)}`,
+    kind: 'generic',
+    title: 'New laptop',
+    requester,
+    request: { title: 'New laptop', details: '' },
+    createdAt: new Date().toISOString(),
+    state: 'Pending',
+    stage: {
+      index: 0,
+      count: 1,
+      name: 'manager',
+      title: 'Manager approval',
+      approvers: users,
+      awaiting: users,
+      mode: { type: 'any' },
+      required: 1,
+      approvals: 0,
+      deadline: new Date(Date.now() + 86_400_000).toISOString(),
+      escalated: false,
+      startedAt: new Date().toISOString(),
+    },
+    decisions: [],
+    unreachable: [],
+  };
+}
+
+const verbs = (call: { body: { attachments?: Array<{ content: Record<string, unknown> }> } }) =>
+  JSON.stringify(call.body.attachments?.[0]?.content ?? {}).match(/"verb":"(\w+)"/g) ?? [];
+
+describe('TeamsNotifier', () => {
+  it('posts each approver their card once per key, however often the activity runs', async () => {
+    const megan = person('Megan Bowen');
+    const nobody = person('Not Installed');
+    const chat = await install(megan);
+    const status = pending([megan, nobody], person('Pat'));
+
+    const first = await notifier.requestApproval(status, [megan, nobody], 'request-0');
+    expect(first.unreachable.map((u) => u.id)).toEqual([nobody.id]);
+    const posts = connector.to(chat, 'POST');
+    expect(posts).toHaveLength(1);
+    expect(posts[0]?.body.attachments?.[0]?.contentType).toBe('application/vnd.microsoft.card.adaptive');
+    expect(verbs(posts[0] as never)).toEqual(expect.arrayContaining(['"verb":"approve"', '"verb":"reject"']));
+    // refresh.userIds carry the Teams id Teams knows the installed approver by.
+    const card = posts[0]?.body.attachments?.[0]?.content as { refresh?: { userIds?: string[] } };
+    expect(card.refresh?.userIds).toEqual([`29:${megan.id}`, nobody.id]);
+
+    // The activity runs again (a retry after a crash): nothing is sent twice.
+    const second = await notifier.requestApproval(status, [megan, nobody], 'request-0');
+    expect(second.unreachable.map((u) => u.id)).toEqual([nobody.id]);
+    expect(connector.to(chat, 'POST')).toHaveLength(1);
+
+    // A reminder is another key: sent once as well.
+    await notifier.remind(status, [megan], 'reminder-0-1');
+    await notifier.remind(status, [megan], 'reminder-0-1');
+    const reminders = connector.to(chat, 'POST').slice(1);
+    expect(reminders).toHaveLength(1);
+    expect(reminders[0]?.body.text).toMatch(/^Reminder: "New laptop" is waiting for your decision/);
+  });
+
+  it('updates every posted card when the request ends, and tells the requester once', async () => {
+    const megan = person('Megan Bowen');
+    const pat = person('Pat Requester');
+    const meganChat = await install(megan);
+    const patChat = await install(pat);
+    const status = pending([megan], pat);
+    await notifier.requestApproval(status, [megan], 'request-0');
+    const posted = connector.to(meganChat, 'POST')[0]?.assignedId;
+    expect(posted).toBeDefined();
+
+    const approved: ApprovalStatus = {
+      ...status,
+      state: 'Approved',
+      reason: 'Every stage approved',
+      closedAt: new Date().toISOString(),
+      decisions: [
+        {
+          stage: 0,
+          approver: megan,
+          decision: 'approve',
+          at: new Date().toISOString(),
+        },
+      ],
+      stage: status.stage && { ...status.stage, awaiting: [], approvals: 1 },
+    };
+    await notifier.updateCards(approved, 'cards-Approved');
+    const updates = connector.to(meganChat, 'PUT');
+    expect(updates).toHaveLength(1);
+    expect(updates[0]?.activityId).toBe(posted);
+    expect(verbs(updates[0] as never)).toEqual([]);
+    expect(JSON.stringify(updates[0]?.body.attachments?.[0]?.content)).toContain('Approved');
+
+    await notifier.notifyRequester(approved, 'outcome-Approved');
+    await notifier.notifyRequester(approved, 'outcome-Approved');
+    const told = connector.to(patChat, 'POST');
+    expect(told).toHaveLength(1);
+    expect(told[0]?.body.text).toBe('Your request "New laptop" is approved.');
+  });
+
+  it('reports an approver Teams refuses to deliver to as unreachable instead of failing', async () => {
+    const gone = person('Removed The App');
+    const chat = await install(gone);
+    connector.forbidden.add(chat);
+    const status = pending([gone], person('Pat'));
+    const delivery = await notifier.requestApproval(status, [gone], 'request-0');
+    expect(delivery.unreachable.map((u) => u.id)).toEqual([gone.id]);
+    // Not recorded as sent, so a later retry tries again.
+    connector.forbidden.delete(chat);
+    expect((await notifier.requestApproval(status, [gone], 'request-0')).unreachable).toEqual([]);
+    expect(connector.to(chat, 'POST')).toHaveLength(2);
+  });
+});

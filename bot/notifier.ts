@@ -1,0 +1,245 @@
+/**
+ * The approval workflow's notifier for Teams: approval cards posted to each approver's personal
+ * chat, reminders and escalations, every posted card kept up to date, and the outcome sent to the
+ * requester. Proactive messages go through `continueConversationAsync` with the stored
+ * conversation references (conversations.ts).
+ *
+ * Each posted card is a row in "cardmessages" (PartitionKey = request id, RowKey =
+ * `${key}|${userId}`, with the conversation reference and the activity id), which makes posting
+ * idempotent under activity retries (a row for the key means "already sent") and lets later
+ * updates find every card. An approver the bot cannot reach (the app is not installed for them,
+ * or Teams refused the message) is logged and returned in `unreachable`, which the workflow puts
+ * in the request's status.
+ *
+ * These methods never throw: they run inside workflow activities, where an error would fail the
+ * whole request. Failures are logged and reported as unreachable.
+ */
+import type { Activity, CloudAdapter, TurnContext } from 'botbuilder';
+import { type AdaptiveCardJson, cardAttachment } from '../cards';
+import type { ApprovalStatus } from '../functions/approvals/decide';
+import type { Delivery, Notifier } from '../functions/approvals/notifier';
+import type { User } from '../functions/approvals/requests';
+import { table } from '../functions/storage/tables';
+import { personalConversation, type Reference } from './conversations';
+import { errorFields, log } from './log';
+import { requesterView, viewFor } from './views';
+
+export const CARD_MESSAGES_TABLE = 'cardmessages';
+
+type Role = 'approver' | 'requester';
+
+interface CardMessageRow {
+  partitionKey: string;
+  rowKey: string;
+  requestId: string;
+  key: string;
+  userId: string;
+  role: Role;
+  reference: string;
+  activityId: string;
+  text: string;
+  postedAt: string;
+}
+
+const enc = (s: string) => encodeURIComponent(s);
+
+export class TeamsNotifier implements Notifier {
+  constructor(
+    private readonly adapter: Pick<CloudAdapter, 'continueConversationAsync'>,
+    /** The bot's app id ("" when running anonymously). */
+    private readonly botAppId: string,
+  ) {}
+
+  async requestApproval(status: ApprovalStatus, approvers: User[], key: string): Promise<Delivery> {
+    // A new stage: the cards of earlier stages now show where the request stands.
+    await this.updatePosted(status, key);
+    return this.post(status, approvers, key, '');
+  }
+
+  async remind(status: ApprovalStatus, approvers: User[], key: string): Promise<Delivery> {
+    const deadline = status.stage ? ` by ${new Date(status.stage.deadline).toUTCString()}` : '';
+    return this.post(
+      status,
+      approvers,
+      key,
+      `Reminder: "${status.title}" is waiting for your decision${deadline}.`,
+    );
+  }
+
+  async escalate(status: ApprovalStatus, approvers: User[], key: string): Promise<Delivery> {
+    await this.updatePosted(status, key);
+    const stage = status.stage ? ` at stage "${status.stage.title}"` : '';
+    return this.post(
+      status,
+      approvers,
+      key,
+      `Escalated to you: "${status.title}" got no decision${stage} in time.`,
+    );
+  }
+
+  /** Updating is idempotent (the same card again), so the key needs no row of its own. */
+  async updateCards(status: ApprovalStatus, _key: string): Promise<void> {
+    await this.updatePosted(status);
+  }
+
+  async notifyRequester(status: ApprovalStatus, key: string): Promise<void> {
+    const reached = await this.deliver(
+      status,
+      status.requester,
+      key,
+      'requester',
+      `Your request "${status.title}" is ${status.state.toLowerCase()}.`,
+    );
+    if (!reached)
+      log('warn', 'requester not told the outcome: unreachable', {
+        requestId: status.id,
+        userId: status.requester.id,
+      });
+  }
+
+  private async post(status: ApprovalStatus, users: User[], key: string, text: string): Promise<Delivery> {
+    const results = await Promise.all(users.map((user) => this.deliver(status, user, key, 'approver', text)));
+    return { unreachable: users.filter((_, i) => !results[i]) };
+  }
+
+  /** Sends one user their card for `key` unless it was sent already; whether they were reached. */
+  private async deliver(
+    status: ApprovalStatus,
+    user: User,
+    key: string,
+    role: Role,
+    text: string,
+  ): Promise<boolean> {
+    const fields = { requestId: status.id, key, userId: user.id, role };
+    try {
+      const rows = await table(CARD_MESSAGES_TABLE);
+      const rowKey = enc(`${key}|${user.id}`);
+      if (await rowExists(rows, enc(status.id), rowKey)) return true;
+      const conversation = await personalConversation(user.id);
+      if (!conversation) {
+        log('warn', 'unreachable: Signoff is not installed for this user', fields);
+        return false;
+      }
+      const card = role === 'requester' ? requesterView(status) : await viewFor(status, user.id);
+      let activityId: string;
+      try {
+        activityId = await this.send(conversation.reference, text, card);
+      } catch (error) {
+        log('warn', 'unreachable: Teams did not take the message', { ...fields, ...errorFields(error) });
+        return false;
+      }
+      const row: CardMessageRow = {
+        partitionKey: enc(status.id),
+        rowKey,
+        requestId: status.id,
+        key,
+        userId: user.id,
+        role,
+        reference: JSON.stringify(conversation.reference),
+        activityId,
+        text,
+        postedAt: new Date().toISOString(),
+      };
+      try {
+        await rows.upsertEntity(row, 'Replace');
+      } catch (error) {
+        // Sent but not noted: a retry of this activity would send it again, and updates will miss it.
+        log('error', 'card sent but not recorded', { ...fields, activityId, ...errorFields(error) });
+      }
+      log('info', 'card posted', { ...fields, activityId });
+      return true;
+    } catch (error) {
+      log('error', 'unreachable: notification failed', { ...fields, ...errorFields(error) });
+      return false;
+    }
+  }
+
+  /** Brings every card posted for the request (except those just posted for `skipKey`) up to date. */
+  private async updatePosted(status: ApprovalStatus, skipKey?: string): Promise<void> {
+    let posted: CardMessageRow[];
+    try {
+      const rows = await table(CARD_MESSAGES_TABLE);
+      posted = [];
+      const filter = `PartitionKey eq '${enc(status.id).replace(/'/g, "''")}'`;
+      for await (const row of rows.listEntities<CardMessageRow>({ queryOptions: { filter } }))
+        posted.push(row);
+    } catch (error) {
+      log('error', 'could not list the cards to update', { requestId: status.id, ...errorFields(error) });
+      return;
+    }
+    await Promise.all(
+      posted
+        .filter((row) => row.key !== skipKey && row.activityId)
+        .map(async (row) => {
+          try {
+            const card = row.role === 'requester' ? requesterView(status) : await viewFor(status, row.userId);
+            await this.update(JSON.parse(row.reference) as Reference, row.activityId, row.text, card);
+          } catch (error) {
+            log('warn', 'card not updated', {
+              requestId: status.id,
+              key: row.key,
+              userId: row.userId,
+              ...errorFields(error),
+            });
+          }
+        }),
+    );
+  }
+
+  private async send(reference: Reference, text: string, card: AdaptiveCardJson): Promise<string> {
+    const sent = await this.inConversation(reference, (ctx) => ctx.sendActivity(message(text, card)));
+    if (!sent?.id) throw new Error('the channel returned no message id');
+    return sent.id;
+  }
+
+  private async update(
+    reference: Reference,
+    activityId: string,
+    text: string,
+    card: AdaptiveCardJson,
+  ): Promise<void> {
+    await this.inConversation(reference, (ctx) =>
+      ctx.updateActivity({ ...message(text, card), id: activityId }),
+    );
+  }
+
+  /**
+   * Runs `fn` in a proactive turn and hands back its result or error. Errors are caught inside
+   * the turn: the adapter's onTurnError would otherwise swallow them.
+   */
+  private async inConversation<T>(
+    reference: Reference,
+    fn: (context: TurnContext) => Promise<T>,
+  ): Promise<T> {
+    const outcome: { value?: T; error?: unknown; ran: boolean } = { ran: false };
+    await this.adapter.continueConversationAsync(this.botAppId, reference, async (context) => {
+      outcome.ran = true;
+      try {
+        outcome.value = await fn(context);
+      } catch (error) {
+        outcome.error = error ?? new Error('unknown error');
+      }
+    });
+    if (outcome.error !== undefined) throw outcome.error;
+    if (!outcome.ran) throw new Error('the proactive turn did not run');
+    return outcome.value as T;
+  }
+}
+
+function message(text: string, card: AdaptiveCardJson): Partial<Activity> {
+  return { type: 'message', ...(text ? { text } : {}), attachments: [cardAttachment(card)] };
+}
+
+async function rowExists(
+  rows: Awaited<ReturnType<typeof table>>,
+  partitionKey: string,
+  rowKey: string,
+): Promise<boolean> {
+  try {
+    await rows.getEntity(partitionKey, rowKey, { queryOptions: { select: ['PartitionKey'] } });
+    return true;
+  } catch (error) {
+    if ((error as { statusCode?: number }).statusCode === 404) return false;
+    throw error;
+  }
+}

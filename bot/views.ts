@@ -1,0 +1,17 @@
+/** Which card a person sees for a request, decided by the rules of decide.ts (never re-stated here). */
+
+import { type AdaptiveCardJson, approvalCard, outcomeCard, statusCard } from '../cards';
+import { type ApprovalStatus, evaluate, isOpen } from '../functions/approvals/decide';
+import { teamsUserIds } from './refreshUsers';
+
+/** For anyone but the requester: the approver view exactly when a decision by them would count now. */
+export async function viewFor(status: ApprovalStatus, userId: string): Promise<AdaptiveCardJson> {
+  if (!isOpen(status)) return outcomeCard(status);
+  const canDecide = evaluate(status, { approverId: userId, decision: 'approve' }).accepted;
+  return teamsUserIds(approvalCard(status, canDecide ? 'approver' : 'readonly'));
+}
+
+/** For the requester: where the request stands, then its outcome. */
+export function requesterView(status: ApprovalStatus): AdaptiveCardJson {
+  return isOpen(status) ? statusCard(status) : outcomeCard(status);
+}

@@ -1,0 +1,347 @@
+/**
+ * The bot through /api/messages on the embedded host, with the real function app, Azurite, and a
+ * stand-in for the Teams connector service (test/support/connector.ts) at each activity's
+ * serviceUrl: Teams cannot be reached here, so what the bot sends back over the Bot Connector
+ * protocol is recorded there. Users come from the bundled policy (Megan approves small requests).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestHost, type TestHost } from '../host/testing';
+import { FakeConnector } from './support/connector';
+
+const MEGAN = '00000000-0000-0000-0000-00000000a001';
+const DIEGO = '00000000-0000-0000-0000-00000000a004';
+const PAT = 'u-bot-test-pat';
+
+interface Person {
+  aad: string;
+  mri: string;
+  name: string;
+  chat: string;
+}
+const people = {
+  megan: { aad: MEGAN, mri: '29:megan', name: 'Megan Bowen', chat: 'a:chat-megan' },
+  diego: { aad: DIEGO, mri: '29:diego', name: 'Diego Siciliani', chat: 'a:chat-diego' },
+  pat: { aad: PAT, mri: '29:pat', name: 'Pat Requester', chat: 'a:chat-pat' },
+} satisfies Record<string, Person>;
+
+const connector = new FakeConnector();
+let host: TestHost;
+let seq = 0;
+
+beforeAll(async () => {
+  await connector.start();
+  connector.members.set(people.pat.mri, {
+    id: people.pat.mri,
+    name: people.pat.name,
+    aadObjectId: PAT,
+    email: 'pat@contoso.example',
+    userPrincipalName: 'pat@contoso.example',
+  });
+  host = await startTestHost({ app: '.', clock: 'virtual' });
+});
+
+afterAll(async () => {
+  await host?.stop();
+  await connector.stop();
+});
+
+function activity(person: Person, fields: Record<string, unknown>) {
+  return {
+    id: `incoming-${++seq}`,
+    channelId: 'msteams',
+    serviceUrl: connector.url,
+    timestamp: new Date().toISOString(),
+    from: { id: person.mri, name: person.name, aadObjectId: person.aad },
+    recipient: { id: '28:signoff', name: 'Signoff' },
+    conversation: { id: person.chat, conversationType: 'personal', tenantId: 'tenant-1' },
+    channelData: { tenant: { id: 'tenant-1' } },
+    ...fields,
+  };
+}
+
+type CardBody = { statusCode: number; type: string; value: Record<string, unknown> };
+
+async function say(person: Person, text: string) {
+  const before = connector.to(person.chat).length;
+  const res = await host.post('/api/messages', activity(person, { type: 'message', text }));
+  expect(res.status).toBe(200);
+  return connector.to(person.chat).slice(before);
+}
+
+/** The message a clicked card belongs to, as Teams sends it in the invoke's replyToId. */
+const CLICKED = 'clicked-card';
+
+async function click(person: Person, verb: string, data: Record<string, unknown>, replyToId = CLICKED) {
+  const res = await host.post<CardBody>(
+    '/api/messages',
+    activity(person, {
+      type: 'invoke',
+      name: 'adaptiveCard/action',
+      replyToId,
+      value: {
+        action: { type: 'Action.Execute', verb, data },
+        trigger: verb === 'refresh' ? 'automatic' : 'manual',
+      },
+    }),
+  );
+  return res;
+}
+
+const text = (card: unknown) => JSON.stringify(card);
+const hasButtons = (card: unknown) =>
+  /"verb":"approve"/.test(text(card)) && /"verb":"reject"/.test(text(card));
+
+async function install(person: Person) {
+  const res = await host.post(
+    '/api/messages',
+    activity(person, { type: 'conversationUpdate', membersAdded: [{ id: '28:signoff' }] }),
+  );
+  expect(res.status).toBe(200);
+}
+
+describe('/api/messages', () => {
+  it('stores the conversation on install and greets once with the help card', async () => {
+    await install(people.megan);
+    const res = await host.post(
+      '/api/messages',
+      activity(people.megan, { type: 'installationUpdate', action: 'add' }),
+    );
+    expect(res.status).toBe(200);
+    const greetings = connector.to(people.megan.chat, 'POST');
+    expect(greetings).toHaveLength(1);
+    expect(text(greetings[0]?.body.attachments)).toContain('my requests');
+    await install(people.diego);
+    await install(people.pat);
+  });
+
+  it('answers commands: unknown ones with help and a suggestion, lists, status', async () => {
+    const typo = await say(people.pat, 'stauts 1234');
+    expect(text(typo[0]?.body.attachments)).toContain('Did you mean \\"status <id>\\"?');
+    const mine = await say(people.pat, '  MY   requests ');
+    expect(mine[0]?.body.attachments?.[0]?.contentType).toBe('application/vnd.microsoft.card.adaptive');
+    const missing = await say(people.pat, 'status nosuch1');
+    expect(text(missing[0]?.body.attachments)).toContain('There is no request');
+    const loan = await say(people.pat, 'request loan 2,500 usd new bike');
+    const form = text(loan[0]?.body.attachments);
+    expect(form).toContain('"verb":"submitRequest"');
+    expect(form).toContain('Pat Requester');
+  });
+
+  it('a request, a refresh per user, a decision, a repeated click and the outcome', async () => {
+    const replies = await say(people.pat, 'request New laptop for Pat');
+    const reply = replies[0]?.body.text ?? '';
+    expect(reply).toMatch(/^Request generic-\w+ is on its way: Manager approval\./);
+    const id = /generic-\w+/.exec(reply)?.[0] as string;
+    await host.idle();
+
+    // The notifier posted Megan her card; Teams knows her by her MRI in refresh.userIds.
+    const posted = connector.to(people.megan.chat, 'POST').find((c) => text(c.body).includes(id));
+    expect(posted).toBeDefined();
+    const postedCard = posted?.body.attachments?.[0]?.content as { refresh?: { userIds?: string[] } };
+    expect(hasButtons(postedCard)).toBe(true);
+    expect(postedCard.refresh?.userIds).toEqual([people.megan.mri]);
+    const shown = posted?.assignedId as string;
+
+    // Automatic refresh: the approver gets the buttons, anyone else the read-only view; both answers
+    // are card responses, and nothing is pushed to the shared message (teams-ai's replace-for-all).
+    const forMegan = await click(people.megan, 'refresh', { requestId: id });
+    expect(forMegan.status).toBe(200);
+    expect(Object.keys(forMegan.body).sort()).toEqual(['statusCode', 'type', 'value']);
+    expect(forMegan.body).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.card.adaptive' });
+    expect(hasButtons(forMegan.body.value)).toBe(true);
+    expect(forMegan.body.value.refresh).toBeDefined();
+    const forDiego = await click(people.diego, 'refresh', { requestId: id });
+    expect(forDiego.body).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.card.adaptive' });
+    expect(hasButtons(forDiego.body.value)).toBe(false);
+    expect(text(forDiego.body.value)).toContain('Waiting for approval');
+
+    // Someone who is not an approver clicking Approve: an error card, for them only.
+    const refused = await click(people.diego, 'approve', { requestId: id });
+    expect(refused.body).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.card.adaptive' });
+    expect(text(refused.body.value)).toContain('Only the approvers of stage');
+
+    // Reject without a comment is refused by the rules.
+    const noComment = await click(people.megan, 'reject', { requestId: id, comment: '  ' });
+    expect(text(noComment.body.value)).toContain('A rejection needs a comment');
+
+    // Approve after a refresh: still a card response; a double click gets the same recorded decision.
+    const [first, second] = await Promise.all([
+      click(people.megan, 'approve', { requestId: id }),
+      click(people.megan, 'approve', { requestId: id }),
+    ]);
+    for (const res of [first, second]) {
+      expect(res?.status).toBe(200);
+      expect(res?.body).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.card.adaptive' });
+      expect(text(res?.body.value)).toContain('You approved this request');
+      expect(hasButtons(res?.body.value)).toBe(false);
+    }
+    // Teams retries the invoke later: the recorded-decision card again, not an error.
+    const retried = await click(people.megan, 'approve', { requestId: id });
+    expect(text(retried.body.value)).toContain('You approved this request');
+    // No answer was pushed to the clicked message itself (teams-ai's "replace for all" would PUT it).
+    expect(connector.calls.filter((c) => c.method === 'PUT' && c.activityId === CLICKED)).toEqual([]);
+
+    await host.idle();
+    const detail = await host.get<{ state: string; audit: Array<{ type: string }> }>(`/api/approvals/${id}`);
+    expect(detail.body.state).toBe('Approved');
+    expect(detail.body.audit.map((a) => a.type)).toEqual(['requested', 'decision', 'outcome']);
+
+    // Every posted card now shows the outcome; the requester was told.
+    const updated = connector.to(people.megan.chat, 'PUT').filter((c) => c.activityId === shown);
+    expect(updated.length).toBeGreaterThan(0);
+    expect(hasButtons(updated.at(-1)?.body.attachments?.[0]?.content)).toBe(false);
+    const told = connector.to(people.pat.chat, 'POST').filter((c) => c.body.text?.includes('is approved'));
+    expect(told).toHaveLength(1);
+
+    // A refresh after the end shows the outcome, still as a card response.
+    const late = await click(people.megan, 'refresh', { requestId: id.split('-')[1] });
+    expect(late.body).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.card.adaptive' });
+    expect(hasButtons(late.body.value)).toBe(false);
+    expect(text(late.body.value)).toContain('Approved');
+  });
+
+  it('the request form starts the request once, however often it is sent', async () => {
+    const data = {
+      kind: 'loan',
+      amount: '2500',
+      currency: 'EUR',
+      applicant: 'Pat Requester',
+      termMonths: '',
+      purpose: 'new bike',
+    };
+    const invalid = await click(people.pat, 'submitRequest', data, 'form-1');
+    expect(invalid.body.type).toBe('application/vnd.microsoft.card.adaptive');
+    expect(text(invalid.body.value)).toContain('termMonths');
+
+    const complete = { ...data, termMonths: '24' };
+    const [a, b] = await Promise.all([
+      click(people.pat, 'submitRequest', complete, 'form-1'),
+      click(people.pat, 'submitRequest', complete, 'form-1'),
+    ]);
+    expect(a?.status).toBe(200);
+    expect(b?.status).toBe(200);
+    await host.idle();
+    const mine = await host.get<{ items: Array<{ id: string; kind: string }> }>(
+      `/api/approvals?requester=${PAT}&pageSize=100`,
+    );
+    expect(mine.body.items.filter((r) => r.kind === 'loan')).toHaveLength(1);
+  });
+
+  it('cancel by the requester, refused for anyone else', async () => {
+    const replies = await say(people.pat, 'request Team offsite');
+    const id = /generic-\w+/.exec(replies[0]?.body.text ?? '')?.[0] as string;
+    await host.idle();
+    const short = id.split('-')[1] as string;
+    const refused = await say(people.diego, `cancel ${short}`);
+    expect(text(refused[0]?.body.attachments)).toContain('Only the requester can cancel');
+    const done = await say(people.pat, `cancel #${short}`);
+    expect(done[0]?.body.text).toContain(`Cancelling ${id}`);
+    await host.idle();
+    expect((await host.get<{ state: string }>(`/api/approvals/${id}`)).body.state).toBe('Cancelled');
+  });
+
+  it('forgets the conversation on uninstall: the approver becomes unreachable', async () => {
+    const res = await host.post(
+      '/api/messages',
+      activity(people.megan, { type: 'installationUpdate', action: 'remove' }),
+    );
+    expect(res.status).toBe(200);
+    const replies = await say(people.pat, 'request Standing desk');
+    const id = /generic-\w+/.exec(replies[0]?.body.text ?? '')?.[0] as string;
+    await host.idle();
+    const detail = await host.get<{ unreachable: Array<{ id: string }> }>(`/api/approvals/${id}`);
+    expect(detail.body.unreachable.map((u) => u.id)).toEqual([MEGAN]);
+    expect(host.logs.some((l) => l.includes('unreachable: Signoff is not installed') && l.includes(id))).toBe(
+      true,
+    );
+  });
+
+  it('in a group chat: greets on install, reads commands after the @mention, keeps personal commands personal', async () => {
+    const group = {
+      id: '19:group-1@thread.v2',
+      conversationType: 'groupChat',
+      isGroup: true,
+      tenantId: 'tenant-1',
+    };
+    const inGroup = (fields: Record<string, unknown>) => ({
+      ...activity(people.pat, fields),
+      conversation: group,
+    });
+    expect(
+      (
+        await host.post(
+          '/api/messages',
+          inGroup({ type: 'conversationUpdate', membersAdded: [{ id: '28:signoff' }] }),
+        )
+      ).status,
+    ).toBe(200);
+    const greeting = connector.to(group.id, 'POST');
+    expect(greeting).toHaveLength(1);
+    expect(text(greeting[0]?.body.attachments)).toContain('status <id>');
+    expect(text(greeting[0]?.body.attachments)).not.toContain('my requests');
+
+    const mention = {
+      type: 'mention',
+      mentioned: { id: '28:signoff', name: 'Signoff' },
+      text: '<at>Signoff</at>',
+    };
+    const ask = async (words: string) => {
+      const before = connector.to(group.id).length;
+      const res = await host.post(
+        '/api/messages',
+        inGroup({ type: 'message', text: `<at>Signoff</at> ${words}`, entities: [mention] }),
+      );
+      expect(res.status).toBe(200);
+      return connector.to(group.id).slice(before);
+    };
+    expect(text((await ask('My Requests'))[0]?.body.attachments)).toContain('works in a personal chat');
+    expect(text((await ask('  STATUS   nosuch2 '))[0]?.body.attachments)).toContain('There is no request');
+  });
+
+  it('refuses a body that is not an activity with 400', async () => {
+    const res = await host.post<{ error: string }>('/api/messages', 'not json', {
+      'content-type': 'application/json',
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatch(/not valid JSON/);
+  });
+});
+
+describe('/api/messages with credentials', () => {
+  it('answers 401 to an activity without a Bot Framework token', async () => {
+    const secured = await startTestHost({
+      app: '.',
+      clock: 'virtual',
+      env: {
+        MicrosoftAppId: '11111111-2222-3333-4444-555555555555',
+        MicrosoftAppPassword: 'not-a-real-secret',
+      },
+    });
+    try {
+      const res = await secured.post(
+        '/api/messages',
+        activity(people.pat, { type: 'message', text: 'help' }),
+      );
+      expect(res.status).toBe(401);
+      expect(secured.logs.some((l) => l.includes('accepts requests without a Bot Framework token'))).toBe(
+        false,
+      );
+    } finally {
+      await secured.stop();
+    }
+  });
+
+  it('will not start with a SingleTenant app that has no tenant id, naming the setting', async () => {
+    await expect(
+      startTestHost({
+        app: '.',
+        clock: 'virtual',
+        env: {
+          MicrosoftAppId: '11111111-2222-3333-4444-555555555555',
+          MicrosoftAppPassword: 'not-a-real-secret',
+          MicrosoftAppType: 'SingleTenant',
+        },
+      }),
+    ).rejects.toThrow(/MicrosoftAppTenantId: is required for a SingleTenant bot/);
+  });
+});
