@@ -72,6 +72,18 @@ export const recordApproval = df.app.activity('approvalRecord', {
   },
 });
 
+export interface CardsInput {
+  status: ApprovalStatus;
+  key: string;
+}
+
+/** Brings every posted card up to date, e.g. after a decision that did not end the stage. */
+export const updateApprovalCards = df.app.activity('approvalCards', {
+  handler: async (input: CardsInput): Promise<void> => {
+    await notifier().updateCards(input.status, input.key);
+  },
+});
+
 /** The end: outcome audited and indexed, every card updated, the requester told. */
 export const finishApproval = df.app.activity('approvalFinish', {
   handler: async (input: FinishInput): Promise<void> => {

@@ -9,7 +9,7 @@
 import type { OrchestrationContext, OrchestrationHandler, Task } from 'durable-functions';
 import * as df from 'durable-functions';
 import { z } from 'zod/v4';
-import type { FinishInput, NotifyInput, RecordInput } from './activities';
+import type { CardsInput, FinishInput, NotifyInput, RecordInput } from './activities';
 import { deadlineAt, reminderTimes } from './deadlines';
 import {
   type ApprovalState,
@@ -213,6 +213,11 @@ const approvalWorkflow: OrchestrationHandler = function* (ctx: OrchestrationCont
         break stages;
       }
       if (verdict.stageComplete) break;
+      // The stage goes on (N of M): every card shows the decision so far.
+      yield ctx.df.callActivity('approvalCards', {
+        status,
+        key: `cards-${index}-${status.decisions.length}`,
+      } satisfies CardsInput);
     }
   }
 
