@@ -63,7 +63,9 @@ export class ResponseRecorder implements BotResponse {
   }
 
   toHttpResponse(): HttpResponseInit {
-    const { statusCode: status, headers, body } = this;
+    const status = this.statusCode;
+    const headers = this.headers;
+    const body = this.body;
     if (body === undefined || body === null || body === '') return { status, headers };
     if (typeof body === 'string')
       return { status, headers: { 'content-type': 'text/plain; charset=utf-8', ...headers }, body };

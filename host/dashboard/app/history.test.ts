@@ -1,0 +1,168 @@
+/** The dashboard's pure readings of histories and approval statuses. */
+import { describe, expect, it } from 'vitest';
+import type { HistoryItem, InstanceStatus } from './api';
+import { approverWaits, openRequests } from './approvalData';
+import { failures, markTimers, openItems, parentByConvention, startedChild, timeline } from './history';
+import { percentile, stepStats } from './stats';
+
+const T0 = Date.parse('2026-01-05T09:00:00.000Z');
+const at = (s: number) => new Date(T0 + s * 1000).toISOString();
+
+const retried: HistoryItem[] = [
+  { EventType: 'ExecutionStarted', Timestamp: at(0), FunctionName: 'order' },
+  {
+    EventType: 'TaskFailed',
+    Timestamp: at(2),
+    ScheduledTime: at(0),
+    FunctionName: 'charge',
+    FailureDetails: {
+      ErrorType: 'Error',
+      ErrorMessage: 'card declined',
+      StackTrace: 'Error: card declined\n  at charge',
+    },
+  },
+  { EventType: 'TimerCreated', Timestamp: at(2), FireAt: at(7) },
+  { EventType: 'TimerFired', Timestamp: at(7), FireAt: at(7) },
+  { EventType: 'TaskCompleted', Timestamp: at(10), ScheduledTime: at(7), FunctionName: 'charge', Result: 1 },
+  { EventType: 'TimerCreated', Timestamp: at(10), FireAt: at(100) },
+  { EventType: 'EventRaised', Timestamp: at(40), Name: 'approve', Input: '{}' },
+  { EventType: 'TaskScheduled', Timestamp: at(40), Name: 'ship' },
+];
+
+describe('timeline', () => {
+  it('shows the attempts of one activity as one row, with the retry delay between them', () => {
+    const rows = timeline(retried);
+    const charge = rows.filter((r) => r.label === 'charge');
+    expect(charge).toHaveLength(1);
+    expect(charge[0]?.attempts.map((a) => [a.end, a.failed])).toEqual([
+      [T0 + 2000, true],
+      [T0 + 10_000, false],
+    ]);
+    expect(charge[0]?.retryDelays).toEqual([{ start: T0 + 2000, fireAt: T0 + 7000, end: T0 + 7000 }]);
+    // The retry timer is not a timer row of its own; the user's timer is.
+    expect(rows.filter((r) => r.kind === 'timer').map((r) => r.fireAt)).toEqual([T0 + 100_000]);
+    const wait = rows.find((r) => r.kind === 'wait');
+    expect(wait?.attempts[0]).toMatchObject({ start: T0 + 10_000, end: T0 + 40_000 });
+  });
+
+  it('lists what is still open, and tells stale timers from held ones', () => {
+    const rows = timeline(retried);
+    markTimers(rows, T0 + 50_000, 'Running');
+    expect(openItems(rows, T0 + 50_000).map((i) => [i.kind, i.label])).toEqual([
+      ['timer', 'timer'],
+      ['activity', 'ship'],
+    ]);
+    markTimers(rows, T0 + 200_000, 'Suspended');
+    expect(rows.find((r) => r.kind === 'timer')).toMatchObject({ held: true, stale: false });
+    markTimers(rows, T0 + 200_000, 'Running');
+    expect(rows.find((r) => r.kind === 'timer')).toMatchObject({ held: false, stale: true });
+  });
+
+  it('collects failures with their stacks', () => {
+    expect(failures(retried)).toEqual([
+      {
+        source: 'activity charge',
+        at: T0 + 2000,
+        type: 'Error',
+        message: 'card declined',
+        stack: 'Error: card declined\n  at charge',
+      },
+    ]);
+  });
+});
+
+describe('sub-orchestration links', () => {
+  it('reads the parent from generated ids, and recognises a child in a parent history', () => {
+    expect(parentByConvention('order-1:3')).toBe('order-1');
+    expect(parentByConvention('order-1')).toBeUndefined();
+    const parent: HistoryItem[] = [
+      {
+        EventType: 'SubOrchestrationInstanceCompleted',
+        Timestamp: at(5),
+        ScheduledTime: at(1),
+        FunctionName: 'child',
+      },
+    ];
+    expect(startedChild(parent, { instanceId: 'x', name: 'child', created: T0 + 1500 })).toBe('time');
+    expect(startedChild(parent, { instanceId: 'x', name: 'other', created: T0 + 1500 })).toBeUndefined();
+    const open: HistoryItem[] = [
+      { EventType: 'SubOrchestrationInstanceCreated', Timestamp: at(1), InstanceId: 'x' },
+    ];
+    expect(startedChild(open, { instanceId: 'x', name: 'child', created: T0 + 1500 })).toBe('id');
+  });
+});
+
+describe('stats', () => {
+  it('computes nearest-rank percentiles and per-activity figures', () => {
+    expect(percentile([5, 1, 3, 2, 4], 50)).toBe(3);
+    expect(percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 95)).toBe(10);
+    expect(percentile([], 50)).toBeNaN();
+    const [charge] = stepStats([retried, retried]).filter((s) => s.name === 'charge');
+    expect(charge).toMatchObject({
+      calls: 2,
+      attempts: 4,
+      failedAttempts: 2,
+      failedCalls: 0,
+      p50: 2000,
+      p95: 3000,
+    });
+  });
+});
+
+describe('approvals', () => {
+  const person = (id: string) => ({ id, name: id.toUpperCase() });
+  const inst = (id: string, custom: unknown): InstanceStatus => ({
+    name: 'approvalWorkflow',
+    instanceId: id,
+    runtimeStatus: 'Running',
+    input: null,
+    output: null,
+    customStatus: custom,
+    createdTime: at(0),
+    lastUpdatedTime: at(0),
+  });
+  const status = (deadlineS: number, decisions: unknown[], stageIndex = 1) => ({
+    title: 'Loan',
+    state: 'Pending',
+    createdAt: at(0),
+    requester: person('pat'),
+    decisions,
+    unreachable: [person('bob')],
+    stage: {
+      index: stageIndex,
+      count: 2,
+      title: 'Risk',
+      approvers: [person('bob')],
+      awaiting: [person('bob')],
+      deadline: at(deadlineS),
+      escalated: false,
+      startedAt: at(3600),
+    },
+  });
+
+  it('puts overdue requests first, against the given clock', () => {
+    const list = openRequests(
+      [inst('a', status(90_000, [])), inst('b', status(10_000, [])), inst('c', { x: 1 })],
+      T0 + 20_000_000,
+    );
+    expect(list.map((r) => [r.instanceId, r.overdue])).toEqual([
+      ['b', true],
+      ['a', false],
+    ]);
+    expect(openRequests([inst('a', status(90_000, []))], T0).map((r) => r.overdue)).toEqual([false]);
+  });
+
+  it('measures decisions from the start of their stage and open waits from now', () => {
+    const decided = [{ stage: 0, approver: person('meg'), decision: 'approve', at: at(3600) }];
+    const waits = approverWaits([inst('a', status(90_000, decided))], T0 + 7200_000);
+    expect(
+      waits
+        .sort((x, y) => x.approver.id.localeCompare(y.approver.id))
+        .map((w) => [w.approver.id, w.decided, w.waiting.map((x) => x.ms), w.unreachable]),
+    ).toEqual([
+      ['bob', [], [7200_000 - 3600_000], 1],
+      ['meg', [3600_000], [], 0],
+    ]);
+    expect(waits.find((w) => w.approver.id === 'meg')?.estimated).toBe(true);
+  });
+});

@@ -1,0 +1,186 @@
+/**
+ * The operator dashboard: entry module. Routes between the views (the view in the hash, its
+ * filters in the query string so a link reproduces what you see), owns the settings (base URL
+ * and key, kept in localStorage), the clock (the host's when it tells, else the browser's) and
+ * auto-refresh.
+ *
+ *   #/instances            instance list          (listView)
+ *   #/instances/<id>       one instance           (instanceView); also ?instance=<id>
+ *   #/approvals            open approvals         (approvalsView)
+ *   #/bottlenecks          activity durations     (bottlenecksView)
+ */
+import { DurableApi, loadSettings, saveSettings } from './api.js';
+import { approvalsView } from './approvalsView.js';
+import { bottlenecksView } from './bottlenecksView.js';
+import { clear, confirmDialog, field, h } from './dom.js';
+import { duration, time } from './format.js';
+import { instanceView } from './instanceView.js';
+import { listView } from './listView.js';
+
+export interface View {
+  refresh(): Promise<void>;
+  /** False for views too heavy to refresh on a timer. */
+  autoRefresh?: boolean;
+}
+
+export interface AppContext {
+  api: DurableApi;
+  /** The current time on the host's clock when known, else the browser's. */
+  now(): number;
+  params(): URLSearchParams;
+  /** Updates the query string (replacing history) without reloading. */
+  setParams(values: Record<string, string | undefined>): void;
+  /** Link to an instance page, keeping the query string. */
+  instanceHref(id: string): string;
+  go(hash: string): void;
+  /** A line in the status bar. */
+  notify(text: string, tone?: 'ok' | 'bad'): void;
+}
+
+let api = new DurableApi(loadSettings());
+let clockOffset = 0;
+let clockKind = 'browser';
+let view: View | undefined;
+let timer: number | undefined;
+
+const main = document.getElementById('view') as HTMLElement;
+const clockEl = document.getElementById('clock') as HTMLElement;
+const statusEl = document.getElementById('status-line') as HTMLElement;
+const refreshToggle = document.getElementById('auto-refresh') as HTMLInputElement;
+const refreshEvery = document.getElementById('refresh-every') as HTMLSelectElement;
+
+const ctx: AppContext = {
+  get api() {
+    return api;
+  },
+  now: () => Date.now() + clockOffset,
+  params: () => new URLSearchParams(location.search),
+  setParams(values) {
+    const p = new URLSearchParams(location.search);
+    for (const [k, v] of Object.entries(values)) {
+      if (v === undefined || v === '') p.delete(k);
+      else p.set(k, v);
+    }
+    const qs = p.toString();
+    history.replaceState(null, '', `${location.pathname}${qs ? `?${qs}` : ''}${location.hash}`);
+  },
+  instanceHref: (id) => {
+    const p = new URLSearchParams(location.search);
+    p.delete('instance');
+    const qs = p.toString();
+    return `${qs ? `?${qs}` : location.pathname}#/instances/${encodeURIComponent(id)}`;
+  },
+  go(hash) {
+    location.hash = hash;
+  },
+  notify(text, tone = 'ok') {
+    statusEl.textContent = text;
+    statusEl.className = `status-line ${tone}`;
+  },
+};
+
+async function syncClock(): Promise<void> {
+  const server = await api.serverClock();
+  clockOffset = server ? server.now - Date.now() : 0;
+  clockKind = server ? `${server.kind} clock of the host` : 'browser clock';
+  const skew =
+    Math.abs(clockOffset) > 5000
+      ? ` (${clockOffset > 0 ? '+' : '-'}${duration(Math.abs(clockOffset))} vs this browser)`
+      : '';
+  clockEl.textContent = `${time(ctx.now())} · ${clockKind}${skew}`;
+  clockEl.title = server
+    ? 'Ages, deadlines and "overdue" are computed against the host clock (GET /admin/clock).'
+    : 'The host does not expose /admin/clock: ages and deadlines use this browser clock.';
+}
+
+function route(): void {
+  const hash = location.hash.replace(/^#\/?/, '');
+  const fromQuery = new URLSearchParams(location.search).get('instance');
+  document.querySelectorAll('nav a').forEach((a) => {
+    const target = (a.getAttribute('href') ?? '').replace(/^#\/?/, '');
+    a.classList.toggle('active', hash.split('/')[0] === target || (hash === '' && target === 'instances'));
+  });
+  main.replaceChildren();
+  statusEl.textContent = '';
+  if (hash.startsWith('instances/'))
+    view = instanceView(ctx, main, decodeURIComponent(hash.slice('instances/'.length)));
+  else if (fromQuery && (hash === '' || hash === 'instances')) view = instanceView(ctx, main, fromQuery);
+  else if (hash === 'approvals') view = approvalsView(ctx, main);
+  else if (hash === 'bottlenecks') view = bottlenecksView(ctx, main);
+  else view = listView(ctx, main);
+  void refresh();
+}
+
+async function refresh(): Promise<void> {
+  try {
+    await syncClock();
+    await view?.refresh();
+  } catch (error) {
+    ctx.notify((error as Error).message, 'bad');
+  }
+}
+
+function scheduleRefresh(): void {
+  if (timer !== undefined) window.clearInterval(timer);
+  timer = undefined;
+  const seconds = Number(refreshEvery.value);
+  ctx.setParams({ refresh: refreshToggle.checked ? String(seconds) : undefined });
+  if (!refreshToggle.checked) return;
+  timer = window.setInterval(() => {
+    if (view?.autoRefresh !== false && !document.querySelector('dialog[open]')) void refresh();
+  }, seconds * 1000);
+}
+
+async function openSettings(): Promise<void> {
+  const base = h('input', {
+    type: 'url',
+    value: api.settings.baseUrl,
+    placeholder: location.origin,
+    id: 'settings-base',
+  });
+  const code = h('input', {
+    type: 'password',
+    value: api.settings.code,
+    placeholder: 'optional',
+    id: 'settings-code',
+  });
+  const ok = await confirmDialog({
+    title: 'Connection',
+    message:
+      'The dashboard uses only the Durable Functions HTTP API. Leave the base URL empty for this host; for an Azure function app, give its URL and its durabletask_extension system key (the app must allow this origin in CORS and expose x-ms-continuation-token).',
+    confirmLabel: 'Save',
+    fields: [
+      field('Base URL', base, 'e.g. https://myapp.azurewebsites.net'),
+      field('Key (code)', code, 'sent as ?code= on every request; kept in this browser'),
+    ],
+  });
+  if (!ok) return;
+  saveSettings({ baseUrl: base.value.trim(), code: code.value.trim() });
+  api = new DurableApi(loadSettings());
+  route();
+}
+
+function start(): void {
+  const p = new URLSearchParams(location.search);
+  const every = p.get('refresh');
+  if (every) {
+    refreshToggle.checked = true;
+    if (Array.from(refreshEvery.options).some((o) => o.value === every)) refreshEvery.value = every;
+  }
+  refreshToggle.addEventListener('change', scheduleRefresh);
+  refreshEvery.addEventListener('change', scheduleRefresh);
+  (document.getElementById('refresh-now') as HTMLButtonElement).addEventListener(
+    'click',
+    () => void refresh(),
+  );
+  (document.getElementById('open-settings') as HTMLButtonElement).addEventListener(
+    'click',
+    () => void openSettings(),
+  );
+  window.addEventListener('hashchange', route);
+  scheduleRefresh();
+  route();
+}
+
+clear(statusEl);
+start();
