@@ -126,3 +126,18 @@ export async function personalConversation(userId: string): Promise<StoredConver
     throw error;
   }
 }
+
+/** A team channel or group chat the bot was added to, by conversation id. */
+export async function sharedConversation(conversationId: string): Promise<StoredConversation | undefined> {
+  const conversations = await table(CONVERSATIONS_TABLE);
+  try {
+    const row = await conversations.getEntity<{ reference: string; scope: ChatScope }>(
+      SHARED_PARTITION,
+      key(conversationId),
+    );
+    return { scope: row.scope, reference: JSON.parse(row.reference) as Reference };
+  } catch (error) {
+    if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+    throw error;
+  }
+}

@@ -7,6 +7,7 @@
  * - app.ts: the teams-ai Application and its routes
  * - chat.ts: chat commands; cardActions.ts: Action.Execute invokes; install.ts: (un)install
  * - notifier.ts: proactive cards, reminders, escalations, outcome messages
+ * - opsChannel.ts: alerts posted to the ops channel (OPS_CHANNEL_CONVERSATION_ID)
  * - conversations.ts, claims.ts: what the bot keeps in Azure Tables
  * - httpShim.ts: Azure Functions HTTP ↔ the Node request/response botbuilder expects
  */
@@ -17,12 +18,14 @@ import {
   type InvocationContext,
 } from '@azure/functions';
 import * as df from 'durable-functions';
+import { setAlertChannel } from '../functions/alerts/record';
 import { setNotifier } from '../functions/approvals/notifier';
 import { createBot } from './app';
 import { readBotConfig } from './config';
 import { BadActivityError, ResponseRecorder, toBotRequest } from './httpShim';
 import { log } from './log';
 import { TeamsNotifier } from './notifier';
+import { TeamsOpsChannel } from './opsChannel';
 import { setDurableClient } from './turn';
 
 const config = readBotConfig();
@@ -36,6 +39,11 @@ if (config.mode === 'anonymous') {
   log('info', 'bot credentials loaded', { appId: config.appId, appType: config.appType });
 }
 setNotifier(new TeamsNotifier(bot.adapter, config.appId));
+const opsChannel = process.env.OPS_CHANNEL_CONVERSATION_ID?.trim();
+if (opsChannel) {
+  setAlertChannel(new TeamsOpsChannel(bot.adapter, config.appId, opsChannel));
+  log('info', 'alerts go to the ops channel', { conversationId: opsChannel });
+}
 
 export async function messages(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   let botRequest: Awaited<ReturnType<typeof toBotRequest>>;

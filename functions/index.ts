@@ -3,6 +3,7 @@
  * `@azure/functions` / `durable-functions` when imported.
  */
 import './health';
+import './alerts';
 import './approvals';
 import './http';
 import './patterns';

@@ -5,6 +5,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { HostAlertSink, readAlertConfig } from './alerts';
 import { applyLocalSettings, loadApp, readHostJson } from './app';
 import { type Clock, RealClock, VirtualClock } from './durable/clock';
 import { parseDuration } from './durable/duration';
@@ -14,6 +15,7 @@ import { FunctionRegistry, installCoreModule } from './functions/core';
 import { Invoker } from './functions/invoke';
 import { createRequestHandler, httpRoutes } from './http/server';
 import { createLogger, type Logger } from './log';
+import { readTelemetryConfig, startTelemetry } from './telemetry';
 
 export interface HostOptions {
   appDir: string;
@@ -48,6 +50,10 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   installCoreModule(registry);
   applyLocalSettings(appDir);
   const hostJson = readHostJson(appDir);
+  const alertConfig = readAlertConfig();
+  // Before the app loads, so that instrumentations (Azure Monitor's) see its modules load.
+  const telemetry = await startTelemetry(readTelemetryConfig());
+  if (telemetry.path !== 'off') logger.info({ telemetry: telemetry.path }, 'telemetry on');
   const store = new Store(path.resolve(options.dataDir));
 
   let clock: Clock;
@@ -81,6 +87,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     maxConcurrentOrchestrations:
       hostJson.maxConcurrentOrchestratorFunctions ?? DEFAULT_ENGINE_OPTIONS.maxConcurrentOrchestrations,
     alwaysReplay: options.alwaysReplay ?? false,
+    instanceSlaMs: alertConfig.instanceSlaMs,
   });
   if (clock instanceof VirtualClock) {
     const virtual = clock;
@@ -114,6 +121,18 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   });
   port = (server.address() as AddressInfo).port;
   process.env.WEBSITE_HOSTNAME = `${hostname}:${port}`;
+  // A webhook path means this host's own app (e.g. /api/alerts), called with the key if keys are on.
+  const webhook = alertConfig.webhook;
+  const alertSink = new HostAlertSink(
+    logger,
+    webhook === undefined
+      ? undefined
+      : {
+          url: webhook.startsWith('/') ? `${origin()}${webhook}` : webhook,
+          headers: webhook.startsWith('/') && functionKey ? { 'x-functions-key': functionKey } : undefined,
+        },
+  );
+  engine.alerts = alertSink;
 
   await invoker.runAppHooks('appStart');
   engine.recover();
@@ -143,6 +162,8 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     },
     close() {
       closing ??= (async () => {
+        // Alerts on their way to the app's webhook (often this host itself) arrive first.
+        await alertSink.flushed();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections();
@@ -153,6 +174,9 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
           .runAppHooks('appTerminate')
           .catch((err: unknown) => logger.error({ err }, 'appTerminate hook failed'));
         store.close();
+        await telemetry
+          .shutdown()
+          .catch((err: unknown) => logger.error({ err }, 'telemetry did not shut down cleanly'));
       })();
       return closing;
     },

@@ -47,18 +47,17 @@ async function alertRows(instanceId: string): Promise<Array<Record<string, unkno
   return rows;
 }
 
+/** The app's alert log lines (one JSON object each, with `alert` naming the kind). */
 function alertLogs(instanceId: string): Array<Record<string, unknown>> {
   return host.logs
     .map((line) => {
       try {
-        return JSON.parse(line) as { msg?: string };
+        return JSON.parse(line) as Record<string, unknown>;
       } catch {
         return {};
       }
     })
-    .filter((l) => typeof l.msg === 'string' && l.msg.includes('"event":"alert"'))
-    .map((l) => JSON.parse(l.msg as string) as Record<string, unknown>)
-    .filter((a) => a.instanceId === instanceId);
+    .filter((a) => a.msg === 'alert' && a.source === 'subscriptionOnboarding' && a.instanceId === instanceId);
 }
 
 describe('subscription onboarding', () => {
@@ -103,7 +102,8 @@ describe('subscription onboarding', () => {
     ]);
     expect(alertLogs(id)).toEqual([
       expect.objectContaining({
-        event: 'alert',
+        alert: 'step-sla',
+        name: 'provisionMailbox',
         source: 'subscriptionOnboarding',
         kind: 'sla-breach',
         step: 'provisionMailbox',

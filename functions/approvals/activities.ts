@@ -3,6 +3,8 @@
  * notifications). Each one is idempotent, because activities run at least once.
  */
 import * as df from 'durable-functions';
+import { type AlertRecord, alertSchema, raiseAlert } from '../alerts/record';
+import { parseWith } from '../validation';
 import type { ApprovalStatus } from './decide';
 import { notifier } from './notifier';
 import { type AuditEntry, appendAudit, indexStatus } from './records';
@@ -99,5 +101,12 @@ export const finishApproval = df.app.activity('approvalFinish', {
     await indexStatus(status, at);
     await notifier().updateCards(status, `cards-${status.state}`);
     await notifier().notifyRequester(status, `outcome-${status.state}`);
+  },
+});
+
+/** Raises an alert (approval SLA): log line, "alerts" row, ops channel. Idempotent by key. */
+export const alertApproval = df.app.activity('approvalAlert', {
+  handler: async (alert: AlertRecord): Promise<void> => {
+    await raiseAlert(parseWith(alertSchema, alert));
   },
 });

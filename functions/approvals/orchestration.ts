@@ -3,7 +3,8 @@
  * it asks the approvers, then waits for `decision` and `cancel` events raced against reminder
  * and deadline timers; it escalates or expires at the deadline, and ends by recording the
  * outcome, updating every card and telling the requester. Its custom status is always the
- * current {@link ApprovalStatus}.
+ * current {@link ApprovalStatus}. With an approval SLA (`slaMs`), one more timer races the
+ * waits: a request still open at its SLA raises an `approval-sla` alert, once, and goes on.
  */
 
 import type { OrchestrationContext, OrchestrationHandler, Task } from 'durable-functions';
@@ -22,6 +23,7 @@ import {
 } from './decide';
 import type { Stage } from './policy';
 import { type ApprovalRequest, titleOf, type User } from './requests';
+import { approvalSlaAlert } from './sla';
 
 export const APPROVAL_ORCHESTRATOR = 'approvalWorkflow';
 
@@ -30,6 +32,8 @@ export interface WorkflowInput {
   request: ApprovalRequest;
   requester: User;
   stages: Stage[];
+  /** The approval SLA in milliseconds from the start, if any (fixed when the request starts). */
+  slaMs?: number;
 }
 
 const decisionEvent = z.object({
@@ -73,6 +77,9 @@ const approvalWorkflow: OrchestrationHandler = function* (ctx: OrchestrationCont
     ctx.df.callActivity('approvalNotify', { type, status, approvers, key } satisfies NotifyInput);
 
   publish();
+  const slaAt = input.slaMs === undefined ? undefined : now() + input.slaMs;
+  let slaAlerted = false;
+  const alertRetry = new df.RetryOptions(5_000, 3);
   const request = (yield ctx.df.callActivity('approvalValidate', {
     request: input.request,
   })) as ApprovalRequest;
@@ -109,12 +116,29 @@ const approvalWorkflow: OrchestrationHandler = function* (ctx: OrchestrationCont
       if (!current) break;
       reminders = reminders.filter((t) => t > now());
       const nextReminder = reminders[0];
-      const wakeAt = nextReminder !== undefined && nextReminder < deadline ? nextReminder : deadline;
+      const stageWake = nextReminder !== undefined && nextReminder < deadline ? nextReminder : deadline;
+      const slaDue = slaAt !== undefined && !slaAlerted ? slaAt : undefined;
+      const wakeAt = slaDue !== undefined && slaDue < stageWake ? slaDue : stageWake;
       const timer = ctx.df.createTimer(new Date(wakeAt));
       const decision = ctx.df.waitForExternalEvent('decision');
       const cancel = ctx.df.waitForExternalEvent('cancel');
       const winner: Task = yield ctx.df.Task.any([decision, cancel, timer]);
       if (winner !== timer) timer.cancel();
+
+      if (winner === timer && slaDue !== undefined && wakeAt >= slaDue) {
+        slaAlerted = true;
+        try {
+          yield ctx.df.callActivityWithRetry(
+            'approvalAlert',
+            alertRetry,
+            approvalSlaAlert(ctx.df.instanceId, status, input.slaMs as number, iso(), APPROVAL_ORCHESTRATOR),
+          );
+        } catch (error) {
+          // An alert that cannot be raised must not stop the approval (the host alerts on it).
+          log('approval SLA alert failed', { error: (error as Error).message });
+        }
+        if (wakeAt < stageWake) continue;
+      }
 
       if (winner === timer && wakeAt < deadline) {
         reminderCount++;

@@ -9,6 +9,7 @@ import { type ApprovalStatus, type DecisionInput, evaluate, isOpen, type Refusal
 import { APPROVAL_ORCHESTRATOR, type WorkflowInput } from './orchestration';
 import { currentPolicy, type Stage } from './policy';
 import { parseRequest, type User } from './requests';
+import { approvalSlaMs } from './sla';
 
 /** Short, readable ids such as "loan-7k2m9qxd", shown on cards and accepted by chat commands. */
 export function newRequestId(kind: string): string {
@@ -32,7 +33,8 @@ export async function startApproval(
   const request = parseRequest(kind, details);
   const stages = currentPolicy().stagesFor(request);
   const id = newRequestId(request.kind);
-  const input: WorkflowInput = { id, request, requester, stages };
+  const slaMs = approvalSlaMs();
+  const input: WorkflowInput = { id, request, requester, stages, ...(slaMs ? { slaMs } : {}) };
   await client.startNew(APPROVAL_ORCHESTRATOR, { instanceId: id, input });
   return { id, stages };
 }

@@ -4,9 +4,10 @@
  * backoff. The custom status shows progress ({step, completed, attempts, alerts}).
  *
  * Each step has an SLA: a durable timer races the step (`Task.any`). When the timer wins, the
- * workflow raises an alert and keeps waiting for the step. An alert is a structured log line
- * and a row of the Azure Table "alerts" (state "pending"), which the Teams bot delivers. A step
- * that exhausts its retries raises a "step-failed" alert and ends the run as failed.
+ * workflow raises a "step-sla" alert and keeps waiting for the step. A step that exhausts its
+ * retries raises a "step-failed" alert and ends the run as failed. Alerts are the app's one
+ * alert record (functions/alerts): a log line, a row of the Azure Table "alerts", and a message
+ * to the ops channel when one is configured.
  *
  * Flakiness is deterministic from the input: `failFirst: {provisionMailbox: 2}` makes the
  * first two attempts of that step fail. Attempts are counted in the Azure Table
@@ -16,15 +17,15 @@
  *   POST /api/patterns/subscription-onboarding   → 202 | 400
  */
 import { createHash } from 'node:crypto';
-import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { z } from 'zod/v4';
+import { ALERTS_TABLE, type AlertRecord, raiseAlert as raise } from '../alerts/record';
 import { table } from '../storage/tables';
 import { isConflict, parseInput, readRow, registerStarter, StorageContentionError } from './starter';
 
 export const ONBOARDING_ORCHESTRATOR = 'subscriptionOnboarding';
 const STEPS_TABLE = 'onboardingSteps';
-export const ALERTS_TABLE = 'alerts';
+export { ALERTS_TABLE };
 
 export const ONBOARDING_STEPS = [
   'createAccount',
@@ -171,21 +172,23 @@ export interface OnboardingAlert {
   customer: string;
 }
 
-/** Logs the alert and stores it for the bot (once: a repeated run finds the row). */
-export async function raiseAlert(alert: OnboardingAlert, context: InvocationContext): Promise<void> {
-  context.warn(JSON.stringify({ event: 'alert', source: ONBOARDING_ORCHESTRATOR, ...alert }));
-  const t = await table(ALERTS_TABLE);
-  try {
-    await t.createEntity({
-      partitionKey: alert.instanceId,
-      rowKey: `${alert.kind}-${alert.step}`,
-      source: ONBOARDING_ORCHESTRATOR,
-      state: 'pending',
-      ...alert,
-    });
-  } catch (error) {
-    if (!isConflict(error)) throw error;
-  }
+/** The onboarding alert as the app's alert record (its kind, step and customer as details). */
+export function alertRecord(alert: OnboardingAlert): AlertRecord {
+  return {
+    alert: alert.kind === 'sla-breach' ? 'step-sla' : 'step-failed',
+    instanceId: alert.instanceId,
+    name: alert.step,
+    at: alert.at,
+    message: alert.message,
+    source: ONBOARDING_ORCHESTRATOR,
+    key: `${alert.kind}-${alert.step}`,
+    details: { kind: alert.kind, step: alert.step, customer: alert.customer },
+  };
+}
+
+/** Logs, stores and posts the alert (once: a repeated run finds the row). */
+export async function raiseAlert(alert: OnboardingAlert): Promise<void> {
+  await raise(alertRecord(alert));
 }
 
 // ---- activities ------------------------------------------------------------------------
@@ -197,7 +200,7 @@ for (const step of ONBOARDING_STEPS) {
 }
 
 df.app.activity('onboardingAlert', {
-  handler: (alert: OnboardingAlert, context: InvocationContext): Promise<void> => raiseAlert(alert, context),
+  handler: (alert: OnboardingAlert): Promise<void> => raiseAlert(alert),
 });
 
 // ---- orchestrator (deterministic) ------------------------------------------------------

@@ -3,6 +3,7 @@
  * under the client's `rpcBaseUrl` (`/durabletask/`), with the extension's status codes. The
  * `durable-functions` client and the dashboard use nothing else.
  */
+import { activeTraceContext, isTraceParent } from '../telemetry';
 import { DurableError, type Engine } from './engine';
 import { EventType, EventTypeNames, type HistoryEvent } from './history';
 import { type InstanceQuery, type InstanceRow, type RuntimeStatus, TERMINAL_STATUSES } from './store';
@@ -184,13 +185,28 @@ async function start(
   if (instanceId !== undefined) checkInstanceId(instanceId);
   const input = parseJsonBody(req);
   try {
-    const row = await ctx.engine.start(name, instanceId, input);
+    const row = await ctx.engine.start(name, instanceId, input, startTraceContext(req));
     return checkStatusResponse(ctx, req.origin, row.instanceId);
   } catch (error) {
     // The documented API answers 400 when the orchestrator function does not exist.
     if (error instanceof DurableError && error.code === 'NOT_FOUND') throw new ApiError(400, error.message);
     throw error;
   }
+}
+
+/**
+ * What a new instance's spans hang under: the host's span of this request when telemetry is on,
+ * else the caller's `traceparent` (the durable-functions client sends its active span's).
+ */
+function startTraceContext(req: ApiRequest): HistoryEvent['ParentTraceContext'] {
+  const active = activeTraceContext();
+  if (active) return active;
+  const header = req.headers.traceparent;
+  const traceParent = Array.isArray(header) ? header[0] : header;
+  if (!isTraceParent(traceParent)) return undefined;
+  const state = req.headers.tracestate;
+  const traceState = Array.isArray(state) ? state.join(',') : state;
+  return { TraceParent: traceParent, ...(traceState ? { TraceState: traceState } : {}) };
 }
 
 function checkStatusResponse(ctx: ApiContext, origin: string, instanceId: string): ApiResponse {
@@ -208,7 +224,7 @@ async function restart(ctx: ApiContext, req: ApiRequest, instanceId: string): Pr
   // The extension's RestartAsync throws an ArgumentException here, which its API answers with 400.
   if (!row) throw new ApiError(400, 'InstanceId does not match a valid orchestration instance.');
   const newId = parseBool(req.query.get('restartWithNewInstanceId')) === false ? instanceId : undefined;
-  const started = await ctx.engine.start(row.name, newId, row.input ?? undefined);
+  const started = await ctx.engine.start(row.name, newId, row.input ?? undefined, startTraceContext(req));
   return checkStatusResponse(ctx, req.origin, started.instanceId);
 }
 
@@ -315,6 +331,7 @@ export function historyView(
         delete item.Name;
         delete item.OrchestrationInstance;
         delete item.ParentInstance;
+        delete item.ParentTraceContext;
         delete item.Version;
         break;
       case EventType.TaskScheduled:

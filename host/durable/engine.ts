@@ -4,21 +4,26 @@
  * once), runs activities up to a concurrency limit, fires timers from the clock, and commits
  * through the group-commit queue. See host/README.md for how an episode flows.
  */
+import { context, type Span, SpanKind, trace } from '@opentelemetry/api';
+import { type AlertSink, activityFailedAlert, type HostAlert, instanceSlaAlert } from '../alerts';
 import type { FunctionRegistry, RegisteredFunction } from '../functions/core';
 import { InvocationError, type Invoker } from '../functions/invoke';
 import type { Logger } from '../log';
+import { activeTracer, contextFrom, endSpan, traceParentOf } from '../telemetry';
 import type { Clock } from './clock';
 import { CommitQueue } from './commitQueue';
 import {
   type EpisodeOutcome,
   type EpisodeSettings,
   executionStarted,
+  type FinalFailure,
   type OrchestratorResult,
   type PendingMessage,
   runEpisode,
 } from './episode';
 import { EventType, event, type FailureDetails, type HistoryEvent, toFailureDetails } from './history';
 import { InstanceState } from './instance';
+import { SlaWatch } from './slaWatch';
 import {
   type HistoryRow,
   type InstanceQuery,
@@ -38,6 +43,8 @@ export interface EngineOptions {
   timers: EpisodeSettings;
   /** Replay every instance from a cold load at every episode (hunts non-determinism). */
   alwaysReplay: boolean;
+  /** An instance still running this long after it was created raises an `instance-sla` alert. */
+  instanceSlaMs?: number;
 }
 
 export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
@@ -75,7 +82,11 @@ export class Engine {
   private nextTimerAt: number | undefined;
   private idleWaiters: Array<() => void> = [];
   private closed = false;
+  /** Instance SLAs, when `instanceSlaMs` is set. */
+  private readonly slas: SlaWatch | undefined;
   readonly commits: CommitQueue;
+  /** Where alerts go (activity failed after its last attempt, instance SLA); none: not raised. */
+  alerts: AlertSink | undefined;
 
   constructor(
     private readonly store: Store,
@@ -85,6 +96,7 @@ export class Engine {
     private readonly logger: Logger,
     private readonly options: EngineOptions,
   ) {
+    this.slas = options.instanceSlaMs === undefined ? undefined : new SlaWatch(options.instanceSlaMs);
     // Work a commit released (activity results, new work) is picked up in the same turn.
     this.commits = new CommitQueue(store, () => {
       if (!this.closed) this.pump();
@@ -101,6 +113,10 @@ export class Engine {
         executionId: m.executionId,
         event: JSON.parse(m.event) as HistoryEvent,
       });
+    }
+    if (this.slas) {
+      for (const row of this.store.query({ runtimeStatus: ['Pending', 'Running', 'Suspended'] }))
+        this.watchSla(row.instanceId, row.createdAt);
     }
     this.timerWatermark = Number.NEGATIVE_INFINITY;
     this.loadDueTimers();
@@ -126,7 +142,13 @@ export class Engine {
     return this.cache.get(instanceId)?.row ?? this.store.getInstance(instanceId);
   }
 
-  async start(name: string, instanceId: string | undefined, input: string | undefined): Promise<InstanceRow> {
+  /** Starts an instance; `traceContext` (the caller's W3C trace context) parents its spans. */
+  async start(
+    name: string,
+    instanceId: string | undefined,
+    input: string | undefined,
+    traceContext?: HistoryEvent['ParentTraceContext'],
+  ): Promise<InstanceRow> {
     const fn = this.registry.get(name);
     if (fn?.trigger.type !== 'orchestrationTrigger') {
       throw new DurableError('NOT_FOUND', `No orchestrator function named '${name}' is registered`);
@@ -136,24 +158,21 @@ export class Engine {
     const row = newInstanceRow(fn.name, id, input, now);
     if (this.running.has(id)) throw conflict(id);
     let messageId = 0;
+    const started = executionStarted(row, now, traceContext);
     await this.commits.enqueue(
       () => {
         const existing = this.store.getInstance(id);
         if (existing && !TERMINAL_STATUSES.has(existing.status)) throw conflict(id);
         if (existing) this.store.purge(id);
         this.store.putInstance(row);
-        messageId = this.store.addMessage(id, row.executionId, JSON.stringify(executionStarted(row, now)));
+        messageId = this.store.addMessage(id, row.executionId, JSON.stringify(started));
       },
       () => {
         this.cache.delete(id);
         this.pending.delete(id);
         this.held.delete(id);
-        this.push(id, {
-          source: 'message',
-          rowId: messageId,
-          executionId: row.executionId,
-          event: executionStarted(row, now),
-        });
+        this.watchSla(id, now);
+        this.push(id, { source: 'message', rowId: messageId, executionId: row.executionId, event: started });
       },
     );
     return row;
@@ -322,6 +341,7 @@ export class Engine {
   /** Tells the engine the clock moved (virtual clock), so due timers are loaded. */
   clockMoved(): void {
     this.loadDueTimers();
+    this.checkSlas();
     this.settled();
   }
 
@@ -432,6 +452,7 @@ export class Engine {
   private async episode(instanceId: string, messages: PendingMessage[]): Promise<void> {
     let outcome: EpisodeOutcome | undefined;
     const state = this.loadState(instanceId);
+    let span: Span | undefined;
     try {
       if (!state) {
         // Messages for an instance that was purged: drop them.
@@ -440,11 +461,31 @@ export class Engine {
         });
         return;
       }
+      const traceContext =
+        state.traceContext ??
+        messages.find((m) => m.event.EventType === EventType.ExecutionStarted)?.event.ParentTraceContext;
+      span = activeTracer()?.startSpan(
+        `orchestration ${state.row.name}`,
+        {
+          kind: SpanKind.INTERNAL,
+          attributes: {
+            'durable.instance.id': instanceId,
+            'durable.execution.id': state.row.executionId,
+            'durable.replay.length': state.history.length,
+            'durable.messages': messages.length,
+          },
+        },
+        contextFrom(traceContext),
+      );
+      const traceParent = span ? traceParentOf(span) : traceContext?.TraceParent;
       outcome = await runEpisode(state, messages, this.clock.now(), this.options.timers, (payload) =>
-        this.runOrchestrator(state.row, payload),
+        this.runOrchestrator(state.row, payload, traceParent, span),
       );
       await this.commit(state, outcome);
+      if (span) endSpan(span, outcome.row.status);
+      if (outcome.finalFailures.length > 0) this.activitiesFailed(outcome.row, outcome.finalFailures);
     } catch (error) {
+      if (span) endSpan(span, 'host-error', error);
       this.logger.error(
         { instanceId, err: error },
         'orchestration episode failed in the host; instance marked Failed',
@@ -477,17 +518,26 @@ export class Engine {
     });
   }
 
-  private async runOrchestrator(row: InstanceRow, payload: string): Promise<OrchestratorResult> {
+  private async runOrchestrator(
+    row: InstanceRow,
+    payload: string,
+    traceParent: string | undefined,
+    span: Span | undefined,
+  ): Promise<OrchestratorResult> {
     const fn = this.registry.get(row.name);
     if (fn?.trigger.type !== 'orchestrationTrigger') {
       return { error: { message: `No orchestrator function named '${row.name}' is registered in the app` } };
     }
     try {
-      const { response } = await this.invoker.invoke({
+      const request = {
         fn,
         inputData: [{ name: fn.triggerName, data: { json: payload } }],
+        traceParent,
         logFields: { instanceId: row.instanceId, kind: 'orchestrator' },
-      });
+      };
+      const { response } = span
+        ? await context.with(trace.setSpan(context.active(), span), () => this.invoker.invoke(request))
+        : await this.invoker.invoke(request);
       const json = response.returnValue?.json ?? response.returnValue?.string;
       if (!json) return { error: { message: 'The orchestrator returned no state' } };
       return { state: JSON.parse(json) };
@@ -575,7 +625,7 @@ export class Engine {
               restarted.push(child.instanceId);
             }
             this.store.putInstance(child);
-            ev = executionStarted(child, child.createdAt);
+            ev = executionStarted(child, child.createdAt, state.traceContext);
           }
           const id = this.store.addMessage(target, executionId, JSON.stringify(ev));
           delivered.push({
@@ -634,6 +684,7 @@ export class Engine {
         });
         this.queueWork(workRows);
         for (const child of restarted) this.cache.delete(child);
+        for (const child of outcome.children) this.watchSla(child.instanceId, child.createdAt);
         for (const d of delivered) this.push(d.instanceId, d.message);
       },
       { durable },
@@ -655,7 +706,7 @@ export class Engine {
     }
     if (this.nextTimerAt === undefined || fireAt < this.nextTimerAt) {
       this.nextTimerAt = fireAt;
-      this.clock.wakeAt(fireAt, () => this.clockMoved());
+      this.scheduleWake();
     }
   }
 
@@ -671,7 +722,7 @@ export class Engine {
     }
     this.timerWatermark = now;
     this.nextTimerAt = this.store.nextTimerAfter(now);
-    this.clock.wakeAt(this.nextTimerAt, () => this.clockMoved());
+    this.scheduleWake();
   }
 
   /** When the next durable timer is due, if any. */
@@ -705,18 +756,37 @@ export class Engine {
         FailureDetails: { ErrorType: 'FunctionNotFound', ErrorMessage: message },
       });
     } else {
+      const traceContext = this.traceContextOf(work.instanceId);
+      const span = activeTracer()?.startSpan(
+        `activity ${work.name}`,
+        {
+          kind: SpanKind.INTERNAL,
+          attributes: {
+            'durable.instance.id': work.instanceId,
+            'durable.execution.id': work.executionId,
+            'durable.task.id': work.taskId,
+          },
+        },
+        contextFrom(traceContext),
+      );
+      const request = {
+        fn,
+        inputData: [{ name: fn.triggerName, data: work.input === null ? {} : { json: work.input } }],
+        traceParent: span ? traceParentOf(span) : traceContext?.TraceParent,
+        logFields: { instanceId: work.instanceId, kind: 'activity', taskId: work.taskId },
+      };
       try {
-        const { response } = await this.invoker.invoke({
-          fn,
-          inputData: [{ name: fn.triggerName, data: work.input === null ? {} : { json: work.input } }],
-          logFields: { instanceId: work.instanceId, kind: 'activity', taskId: work.taskId },
-        });
+        const { response } = span
+          ? await context.with(trace.setSpan(context.active(), span), () => this.invoker.invoke(request))
+          : await this.invoker.invoke(request);
         ev = event(EventType.TaskCompleted, now(), {
           TaskScheduledId: work.taskId,
           Result: resultJson(response.returnValue),
         });
+        if (span) endSpan(span, 'completed');
       } catch (err) {
         const original = err instanceof InvocationError ? err.original : err;
+        if (span) endSpan(span, 'failed', original);
         const details = activityFailureDetails(original);
         ev = event(EventType.TaskFailed, now(), {
           TaskScheduledId: work.taskId,
@@ -744,6 +814,63 @@ export class Engine {
       // An activity's result is an internal step: the work row stays until it commits.
       { durable: false },
     );
+  }
+
+  /** The trace context an instance's execution was started with (from memory, else its history). */
+  private traceContextOf(instanceId: string): HistoryEvent['ParentTraceContext'] {
+    const cached = this.cache.get(instanceId);
+    if (cached) return cached.traceContext;
+    for (const json of this.store.historyHead(instanceId)) {
+      const ev = JSON.parse(json) as HistoryEvent;
+      if (ev.EventType === EventType.ExecutionStarted) return ev.ParentTraceContext;
+    }
+    return undefined;
+  }
+
+  // ---- alerts -------------------------------------------------------------------------
+
+  private activitiesFailed(row: InstanceRow, failures: FinalFailure[]): void {
+    const now = this.clock.now();
+    for (const f of failures) this.raise(activityFailedAlert(row, f, now));
+  }
+
+  private raise(alert: HostAlert): void {
+    try {
+      this.alerts?.emit(alert);
+    } catch (err) {
+      this.logger.error(
+        { err, alert: alert.alert, instanceId: alert.instanceId },
+        'could not raise an alert',
+      );
+    }
+  }
+
+  private watchSla(instanceId: string, createdAt: number): void {
+    if (!this.slas) return;
+    this.slas.watch(instanceId, createdAt);
+    this.scheduleWake();
+  }
+
+  /** Raises `instance-sla` for every instance that is past its SLA and still not ended. */
+  private checkSlas(): void {
+    if (!this.slas) return;
+    const now = this.clock.now();
+    for (const due of this.slas.takeDue(now)) {
+      const row = this.getInstance(due.instanceId);
+      // Ended, or a new instance with the same id (watched on its own).
+      if (!row || TERMINAL_STATUSES.has(row.status) || row.createdAt + this.slas.slaMs !== due.dueAt)
+        continue;
+      this.raise(instanceSlaAlert(row, this.slas.slaMs, now));
+    }
+    this.scheduleWake();
+  }
+
+  /** Asks the clock to wake the engine at the next durable timer or SLA, whichever comes first. */
+  private scheduleWake(): void {
+    const sla = this.slas?.next;
+    const timer = this.nextTimerAt;
+    const at = sla === undefined ? timer : timer === undefined ? sla : Math.min(sla, timer);
+    this.clock.wakeAt(at, () => this.clockMoved());
   }
 
   // ---- idleness -----------------------------------------------------------------------

@@ -44,6 +44,15 @@ export interface EpisodeOutcome {
   children: InstanceRow[];
   /** The instance ended: drop its timers and queued activities. */
   ended: boolean;
+  /** Activities whose failure is final: no retry policy, or the last attempt of one (alerts). */
+  finalFailures: FinalFailure[];
+}
+
+export interface FinalFailure {
+  taskId: number;
+  name: string;
+  attempts: number;
+  reason: string;
 }
 
 export interface OrchestratorResult {
@@ -141,6 +150,7 @@ export async function runEpisode(
     work: [],
     children: [],
     ended: false,
+    finalFailures: [],
   };
 
   if (TERMINAL_STATUSES.has(state.row.status)) {
@@ -248,6 +258,18 @@ export async function runEpisode(
     if (ev.EventType === EventType.TaskFailed || ev.EventType === EventType.SubOrchestrationInstanceFailed) {
       const entry = state.entryFor(ev.TaskScheduledId);
       const policy = entry?.meta.retry;
+      if (
+        entry &&
+        ev.EventType === EventType.TaskFailed &&
+        (!policy || entry.attempts >= policy.maxNumberOfAttempts)
+      ) {
+        out.finalFailures.push({
+          taskId: ev.TaskScheduledId as number,
+          name: entry.name,
+          attempts: entry.attempts,
+          reason: ev.FailureDetails?.ErrorMessage ?? ev.Reason ?? '',
+        });
+      }
       if (!entry || !policy) continue;
       // After the last attempt DTFx still writes a timer, due at once ("dummy timer for
       // back-compat"); the SDK waits for it before it surfaces the failure.
@@ -456,13 +478,17 @@ function startNewExecution(
   out.messages.push({
     instanceId: row.instanceId,
     executionId: row.executionId,
-    event: executionStarted(row, now),
+    event: executionStarted(row, now, state.traceContext),
   });
   for (const ev of carried) out.messages.push({ instanceId: row.instanceId, executionId: null, event: ev });
   state.raised.clear();
 }
 
-export function executionStarted(row: InstanceRow, now: number): HistoryEvent {
+export function executionStarted(
+  row: InstanceRow,
+  now: number,
+  traceContext?: HistoryEvent['ParentTraceContext'],
+): HistoryEvent {
   return event(EventType.ExecutionStarted, now, {
     Name: row.name,
     Version: row.version ?? '',
@@ -475,6 +501,7 @@ export function executionStarted(row: InstanceRow, now: number): HistoryEvent {
           TaskScheduleId: row.parent.taskId,
         }
       : undefined,
+    ...(traceContext ? { ParentTraceContext: traceContext } : {}),
   });
 }
 

@@ -63,6 +63,8 @@ export interface HistoryEvent {
     OrchestrationInstance: { InstanceId: string; ExecutionId: string };
     TaskScheduleId: number;
   };
+  /** W3C trace context of what started the instance (ExecutionStarted), as DTFx stores it. */
+  ParentTraceContext?: { TraceParent: string; TraceState?: string };
   OrchestrationStatus?: string;
   Tags?: Record<string, string>;
   Data?: string;

@@ -56,6 +56,8 @@ export class InstanceState {
   readonly raised = new Map<string, number>();
   /** Timers table rows for open timers, by sequence number. */
   readonly timerRows = new Map<number, number>();
+  /** The trace context the execution was started with, if any. */
+  traceContext: HistoryEvent['ParentTraceContext'];
 
   constructor(public row: InstanceRow) {}
 
@@ -147,6 +149,9 @@ export class InstanceState {
           entry.done = true;
         return;
       }
+      case EventType.ExecutionStarted:
+        this.traceContext = ev.ParentTraceContext;
+        return;
       case EventType.EventRaised: {
         const name = ev.Name ?? '';
         this.raised.set(name, (this.raised.get(name) ?? 0) + 1);

@@ -328,6 +328,14 @@ export class Store {
     this.stmt.deleteTimer.run(id);
   }
 
+  /** The first two history events (JSON): every execution begins OrchestratorStarted, ExecutionStarted. */
+  historyHead(instanceId: string): string[] {
+    const rows = this.db
+      .prepare('SELECT event FROM history WHERE instance_id = ? AND seq <= 1 ORDER BY seq')
+      .all(instanceId) as Array<{ event: string }>;
+    return rows.map((r) => r.event);
+  }
+
   timersOf(instanceId: string): Array<{ id: number; fireAt: number; event: string }> {
     return this.stmt.timersOf.all(instanceId).map((r) => ({ id: r.id, fireAt: r.fire_at, event: r.event }));
   }

@@ -3,6 +3,8 @@
  * triggers (route templates, methods, auth keys), invoked through the programming model.
  */
 import type http from 'node:http';
+import { context, type Span, SpanKind, trace } from '@opentelemetry/api';
+import { isDashboardPath, serveDashboard } from '../dashboard/serve';
 import { type ApiContext, clientBindingPayload, handleApi, RPC_PATH, WEBHOOK_PATH } from '../durable/api';
 import { VirtualClock } from '../durable/clock';
 import { parseDuration } from '../durable/duration';
@@ -15,6 +17,7 @@ import type {
 } from '../functions/core';
 import { InvocationError, type Invoker } from '../functions/invoke';
 import type { Logger } from '../log';
+import { activeTraceContext, activeTracer, contextFrom, endSpan } from '../telemetry';
 import { parseRouteTemplate, type RouteTemplate } from './routeTemplate';
 
 const MAX_BODY = 100 * 1024 * 1024;
@@ -90,14 +93,64 @@ function readBody(req: http.IncomingMessage): Promise<Buffer> {
 }
 
 export function createRequestHandler(ctx: ServerContext) {
-  const routes = httpRoutes(ctx.registry, ctx.routePrefix);
+  const handle = requestHandler(ctx);
   return async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
+    const tracer = activeTracer();
+    if (!tracer) return handle(req, res, undefined);
+    const method = (req.method ?? 'GET').toUpperCase();
+    const header = req.headers.traceparent;
+    const state = req.headers.tracestate;
+    const parent = contextFrom(
+      typeof header === 'string'
+        ? { TraceParent: header, ...(typeof state === 'string' ? { TraceState: state } : {}) }
+        : undefined,
+    );
+    const span = tracer.startSpan(
+      `HTTP ${method}`,
+      { kind: SpanKind.SERVER, attributes: { 'http.request.method': method, 'url.path': req.url ?? '/' } },
+      parent,
+    );
+    try {
+      await context.with(trace.setSpan(parent, span), () => handle(req, res, span));
+    } finally {
+      span.setAttribute('http.response.status_code', res.statusCode);
+      endSpan(span, String(res.statusCode), res.statusCode >= 500 ? `HTTP ${res.statusCode}` : undefined);
+    }
+  };
+}
+
+/** Names the server span after the route that matched (`HTTP POST /api/approvals/{kind:alpha}`). */
+function nameSpan(span: Span | undefined, method: string, route: string): void {
+  if (!span) return;
+  span.updateName(`HTTP ${method} ${route}`);
+  span.setAttribute('http.route', route);
+}
+
+/** A Durable API path with its instance id or function name as placeholders. */
+function apiRoute(base: string, path: string): string {
+  const parts = path.split('/').filter(Boolean);
+  if (parts[0] === 'orchestrators' && parts.length > 1) parts[1] = '{functionName}';
+  if (parts[0] === 'orchestrators' && parts.length > 2) parts[2] = '{instanceId}';
+  if (parts[0] === 'instances' && parts.length > 1) parts[1] = '{instanceId}';
+  if (parts[0] === 'instances' && parts[2]?.toLowerCase() === 'raiseevent' && parts.length > 3)
+    parts[3] = '{eventName}';
+  return `${base.replace(/\/+$/, '')}/${parts.join('/')}`;
+}
+
+function requestHandler(ctx: ServerContext) {
+  const routes = httpRoutes(ctx.registry, ctx.routePrefix);
+  return async (
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    span: Span | undefined,
+  ): Promise<void> => {
     const started = performance.now();
     try {
       const url = new URL(req.url ?? '/', ctx.origin());
       const body = await readBody(req);
       const path = url.pathname;
       if (path.startsWith('/admin/')) return await admin(ctx, req, res, url, body);
+      if (isDashboardPath(path)) return serveDashboard(req, res, url);
       const apiBase = path.startsWith(`${WEBHOOK_PATH}/`)
         ? WEBHOOK_PATH
         : path.startsWith(RPC_PATH)
@@ -109,9 +162,11 @@ export function createRequestHandler(ctx: ServerContext) {
             error: 'A valid key is required (code query parameter or x-functions-key header)',
           });
         }
+        const apiPath = path.slice(apiBase.length).replace(/^\/+|\/+$/g, '');
+        nameSpan(span, (req.method ?? 'GET').toUpperCase(), apiRoute(apiBase, apiPath));
         const result = await handleApi(ctx.api, {
           method: req.method ?? 'GET',
-          path: path.slice(apiBase.length).replace(/^\/+|\/+$/g, ''),
+          path: apiPath,
           query: url.searchParams,
           headers: req.headers,
           body,
@@ -128,6 +183,7 @@ export function createRequestHandler(ctx: ServerContext) {
           methodMismatch = true;
           continue;
         }
+        nameSpan(span, method, `/${route.template.template}`);
         if (route.authLevel !== 'anonymous' && ctx.functionKey && !hasKey(req, url, ctx.functionKey)) {
           return send(res, 401, {
             error: 'A valid function key is required (code query parameter or x-functions-key header)',
@@ -185,7 +241,10 @@ async function invokeHttp(
     }
   }
   try {
-    const { response } = await ctx.invoker.invoke({ fn, inputData, traceParent: headers.traceparent });
+    // Inside the server span (when telemetry is on), so that a durable client call the function
+    // makes carries it; the invocation's traceContext names the same span.
+    const traceParent = activeTraceContext()?.TraceParent ?? headers.traceparent;
+    const { response } = await ctx.invoker.invoke({ fn, inputData, traceParent });
     const outName = Object.entries(fn.metadata.bindings).find(
       ([, b]) => b.direction === 'out' && b.type === 'http',
     )?.[0];
