@@ -54,7 +54,35 @@ export async function approvalStatus(
     return undefined;
   }
   if (status.name !== APPROVAL_ORCHESTRATOR || !status.customStatus) return undefined;
-  return status.customStatus as ApprovalStatus;
+  return withRuntimeOutcome(
+    status.customStatus as ApprovalStatus,
+    String(status.runtimeStatus),
+    status.output,
+  );
+}
+
+/**
+ * A workflow that an operator terminated, or that failed, never wrote its final status: its
+ * custom status still says Pending. Such a request is closed, and says why.
+ */
+export function withRuntimeOutcome(
+  status: ApprovalStatus,
+  runtimeStatus: string,
+  output: unknown,
+): ApprovalStatus {
+  if (status.state !== 'Pending') return status;
+  if (runtimeStatus === 'Terminated') {
+    const why = typeof output === 'string' && output ? `: ${output}` : '';
+    return { ...status, state: 'Cancelled', reason: `Terminated by an operator${why}` };
+  }
+  if (runtimeStatus === 'Failed') {
+    return {
+      ...status,
+      state: 'Cancelled',
+      reason: 'The workflow failed; an operator can rewind it from the dashboard',
+    };
+  }
+  return status;
 }
 
 /** Finds a request by its full id or by the short part after the kind ("7k2m9qxd"). */
