@@ -21,11 +21,12 @@ import {
   type PendingMessage,
   runEpisode,
 } from './episode';
-import { EventType, event, type FailureDetails, type HistoryEvent, toFailureDetails } from './history';
+import { EventType, event, type HistoryEvent } from './history';
 import { InstanceState } from './instance';
+import { orchestratorFailure, taskCompleted, taskFailed } from './results';
+import { planRewind } from './rewind';
 import { SlaWatch } from './slaWatch';
 import {
-  type HistoryRow,
   type InstanceQuery,
   type InstanceRow,
   newId,
@@ -63,8 +64,6 @@ export class DurableError extends Error {
     super(message);
   }
 }
-
-const OUT_OF_PROC_MARKER = '\n\n$OutOfProcData$:';
 
 export class Engine {
   private readonly cache = new Map<string, InstanceState>();
@@ -252,46 +251,7 @@ export class Engine {
       );
     }
     const now = this.clock.now();
-    const rows = this.store.history(instanceId);
-    const events = rows.map((r) => JSON.parse(r.event) as HistoryEvent);
-    const metaOf = new Map<number, string | null>();
-    rows.forEach((r) => {
-      const ev = events[rows.indexOf(r)] as HistoryEvent;
-      if (r.meta) metaOf.set(ev.EventId, r.meta);
-    });
-    const scheduledById = new Map<number, HistoryEvent>();
-    const rerun: Array<{ taskId: number; name: string; input: string | null }> = [];
-    const children: string[] = [];
-    const rewritten = events.map((ev) => {
-      if (
-        ev.EventType === EventType.TaskScheduled ||
-        ev.EventType === EventType.SubOrchestrationInstanceCreated
-      ) {
-        scheduledById.set(ev.EventId, ev);
-      }
-      const failedTask =
-        ev.EventType === EventType.TaskFailed || ev.EventType === EventType.SubOrchestrationInstanceFailed;
-      const scheduled = failedTask ? scheduledById.get(ev.TaskScheduledId ?? -1) : undefined;
-      const retried = scheduled && metaOf.get(scheduled.EventId)?.includes('"retry"');
-      if (failedTask && scheduled && !retried) {
-        if (scheduled.EventType === EventType.TaskScheduled) {
-          rerun.push({
-            taskId: scheduled.EventId,
-            name: scheduled.Name ?? '',
-            input: scheduled.Input ?? null,
-          });
-        } else if (scheduled.InstanceId) {
-          children.push(scheduled.InstanceId);
-        }
-        return event(EventType.GenericEvent, Date.parse(ev.Timestamp), {
-          Data: `Rewound: ${ev.Reason ?? ''}`,
-        });
-      }
-      if (ev.EventType === EventType.ExecutionCompleted) {
-        return event(EventType.GenericEvent, Date.parse(ev.Timestamp), { Data: `Rewound: ${reason}` });
-      }
-      return ev;
-    });
+    const { rows, rerun, children } = planRewind(this.store.history(instanceId), reason);
     for (const child of children) {
       const childRow = this.getInstance(child);
       if (childRow?.status === 'Failed') await this.rewind(child, reason);
@@ -302,10 +262,7 @@ export class Engine {
     await this.commits.enqueue(
       () => {
         this.store.clearHistory(instanceId);
-        rewritten.forEach((ev, i) => {
-          const r = rows[i] as HistoryRow;
-          this.store.appendHistory(instanceId, { ...r, event: JSON.stringify({ ...ev, IsPlayed: true }) });
-        });
+        for (const r of rows) this.store.appendHistory(instanceId, r);
         this.store.putInstance({ ...row, status: 'Running', output: null, updatedAt: now });
         for (const w of rerun) {
           const id = this.store.addWork(instanceId, row.executionId, w.taskId, w.name, w.input);
@@ -543,23 +500,7 @@ export class Engine {
       return { state: JSON.parse(json) };
     } catch (err) {
       if (!(err instanceof InvocationError)) throw err;
-      const original = err.original instanceof Error ? err.original : new Error(String(err.original));
-      const at = original.message.indexOf(OUT_OF_PROC_MARKER);
-      if (at < 0) return { error: { message: original.message, stack: original.stack } };
-      let state: OrchestratorResult['state'];
-      let details: FailureDetails | undefined;
-      let message = original.message.slice(0, at);
-      try {
-        const parsed = JSON.parse(original.message.slice(at + OUT_OF_PROC_MARKER.length));
-        state = { ...parsed, actions: [] };
-        details = parsed.failureDetails;
-        // The SDK puts the orchestrator's own error message in the state's "error" field.
-        if (typeof parsed.error === 'string') message = parsed.error;
-      } catch {
-        state = undefined;
-      }
-      const stack = original.stack ?? details?.StackTrace;
-      return { state, error: { message, stack, details } };
+      return orchestratorFailure(err.original);
     }
   }
 
@@ -779,21 +720,12 @@ export class Engine {
         const { response } = span
           ? await context.with(trace.setSpan(context.active(), span), () => this.invoker.invoke(request))
           : await this.invoker.invoke(request);
-        ev = event(EventType.TaskCompleted, now(), {
-          TaskScheduledId: work.taskId,
-          Result: resultJson(response.returnValue),
-        });
+        ev = taskCompleted(work.taskId, response.returnValue, now());
         if (span) endSpan(span, 'completed');
       } catch (err) {
         const original = err instanceof InvocationError ? err.original : err;
         if (span) endSpan(span, 'failed', original);
-        const details = activityFailureDetails(original);
-        ev = event(EventType.TaskFailed, now(), {
-          TaskScheduledId: work.taskId,
-          Reason: `Activity function '${work.name}' failed: ${details.ErrorMessage}`,
-          Details: details.StackTrace,
-          FailureDetails: details,
-        });
+        ev = taskFailed(work.taskId, work.name, original, now());
       }
     }
     let id = 0;
@@ -901,39 +833,4 @@ export class Engine {
 
 function conflict(id: string): DurableError {
   return new DurableError('CONFLICT', `An instance with ID '${id}' already exists and is still running`);
-}
-
-function resultJson(
-  value:
-    | { json?: string | null; string?: string | null; int?: number | null; double?: number | null }
-    | null
-    | undefined,
-): string {
-  if (!value) return 'null';
-  if (typeof value.json === 'string') return value.json;
-  if (typeof value.string === 'string') return JSON.stringify(value.string);
-  if (typeof value.int === 'number') return String(value.int);
-  if (typeof value.double === 'number') return String(value.double);
-  return 'null';
-}
-
-/** An activity's error, or the failure details the SDK serialized into its message. */
-function activityFailureDetails(error: unknown): FailureDetails {
-  if (error instanceof Error && error.message.startsWith('{')) {
-    try {
-      const parsed = JSON.parse(error.message) as Record<string, unknown>;
-      if (typeof parsed.errorType === 'string' && typeof parsed.errorMessage === 'string') {
-        return {
-          ErrorType: parsed.errorType,
-          ErrorMessage: parsed.errorMessage,
-          StackTrace: typeof parsed.stackTrace === 'string' ? parsed.stackTrace : error.stack,
-          IsNonRetriable: parsed.isNonRetriable === true,
-          Properties: parsed.properties as Record<string, unknown> | undefined,
-        };
-      }
-    } catch {
-      // not the SDK's serialized form
-    }
-  }
-  return toFailureDetails(error);
 }
