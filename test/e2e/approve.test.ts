@@ -92,7 +92,12 @@ describe('e2e: a loan approved from the Playground', () => {
 
     // Everyone was reached as far as the bot knows: each proactive message was accepted as one
     // message with an id (the Playground splits text + card into two and answers without one).
-    expect.soft(host.logs.filter((l) => l.includes('unreachable'))).toEqual([]);
+    expect
+      .soft(
+        host.logs.filter((l) => l.includes('unreachable')),
+        'people the bot reports unreachable',
+      )
+      .toEqual([]);
   });
 
   it('a 50,000 loan needs the manager, then a risk officer', async () => {
