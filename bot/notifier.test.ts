@@ -8,7 +8,7 @@ import { TeamsAdapter } from '@microsoft/teams-ai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApprovalStatus } from '../functions/approvals/decide';
 import type { User } from '../functions/approvals/requests';
-import { FakeConnector } from '../test/support/connector';
+import { FakeConnector, noteOf } from '../test/support/connector';
 import { saveConversation } from './conversations';
 import { TeamsNotifier } from './notifier';
 
@@ -101,7 +101,9 @@ describe('TeamsNotifier', () => {
     await notifier.remind(status, [megan], 'reminder-0-1');
     const reminders = connector.to(chat, 'POST').slice(1);
     expect(reminders).toHaveLength(1);
-    expect(reminders[0]?.body.text).toMatch(/^Reminder: "New laptop" is waiting for your decision/);
+    expect(reminders[0] && noteOf(reminders[0])).toMatch(
+      /^Reminder: "New laptop" is waiting for your decision/,
+    );
   });
 
   it('updates every posted card when the request ends, and tells the requester once', async () => {
@@ -140,7 +142,7 @@ describe('TeamsNotifier', () => {
     await notifier.notifyRequester(approved, 'outcome-Approved');
     const told = connector.to(patChat, 'POST');
     expect(told).toHaveLength(1);
-    expect(told[0]?.body.text).toBe('Your request "New laptop" is approved.');
+    expect(told[0] && noteOf(told[0])).toBe('Your request "New laptop" is approved.');
   });
 
   it('reports an approver Teams refuses to deliver to as unreachable instead of failing', async () => {

@@ -173,7 +173,7 @@ export class TeamsNotifier implements Notifier {
         .map(async (row) => {
           try {
             const card = row.role === 'requester' ? requesterView(status) : await viewFor(status, row.userId);
-            await this.update(JSON.parse(row.reference) as Reference, row.activityId, row.text, card);
+            await this.update(JSON.parse(row.reference) as Reference, row.activityId, card);
           } catch (error) {
             log('warn', 'card not updated', {
               requestId: status.id,
@@ -192,14 +192,9 @@ export class TeamsNotifier implements Notifier {
     return sent.id;
   }
 
-  private async update(
-    reference: Reference,
-    activityId: string,
-    text: string,
-    card: AdaptiveCardJson,
-  ): Promise<void> {
+  private async update(reference: Reference, activityId: string, card: AdaptiveCardJson): Promise<void> {
     await this.inConversation(reference, (ctx) =>
-      ctx.updateActivity({ ...message(text, card), id: activityId }),
+      ctx.updateActivity({ ...message('', card), id: activityId }),
     );
   }
 
@@ -226,8 +221,23 @@ export class TeamsNotifier implements Notifier {
   }
 }
 
-function message(text: string, card: AdaptiveCardJson): Partial<Activity> {
-  return { type: 'message', ...(text ? { text } : {}), attachments: [cardAttachment(card)] };
+/**
+ * One message with one card and no activity text: Teams keeps text + card as one message, but
+ * other clients (the Agents Playground among them) split it in two and give no id to update. The
+ * note (a reminder, an escalation, the outcome) goes inside the card instead, as plain text runs
+ * (never Markdown, since it quotes the request title); updates drop it, as the card then shows
+ * the current state.
+ */
+function message(note: string, card: AdaptiveCardJson): Partial<Activity> {
+  return { type: 'message', attachments: [cardAttachment(note ? withNote(card, note) : card)] };
+}
+
+function withNote(card: AdaptiveCardJson, note: string): AdaptiveCardJson {
+  const banner = {
+    type: 'RichTextBlock',
+    inlines: [{ type: 'TextRun', text: note, weight: 'Bolder', color: 'Accent' }],
+  };
+  return { ...card, body: [banner, ...card.body] };
 }
 
 async function rowExists(

@@ -149,14 +149,25 @@ export function approvalCard(status: ApprovalStatus, view: ApprovalView): Adapti
  * first, then where the request stands. No buttons and no `refresh`, so Teams does not swap it
  * back at once; the next update of the request's card replaces it for everyone.
  */
+/** What happens next, seen from a decision the workflow may not have processed yet. */
+function pendingAfterDecision(status: ApprovalStatus, decision: RecordedDecision): string {
+  const stage = status.stage;
+  if (!stage) return 'The request is being processed.';
+  if (stage.index !== decision.stage)
+    return `The request moved on to stage ${stage.index + 1} of ${stage.count}.`;
+  if (decision.decision === 'reject') return 'The request is being closed as rejected.';
+  if (stage.approvals < stage.required) return 'The request is still waiting for other approvers.';
+  return stage.index + 1 < stage.count
+    ? `Your approval completes this stage; the request moves on to stage ${stage.index + 2} of ${stage.count}.`
+    : 'Your approval completes the last stage; the request is being approved.';
+}
+
 export function decisionRecordedCard(status: ApprovalStatus, decision: RecordedDecision): AdaptiveCardJson {
   const approved = decision.decision === 'approve';
   const comment = fitOr(decision.comment, TEXT_LIMITS.comment, '', true);
   const next =
     status.state === 'Pending'
-      ? status.stage && status.stage.index !== decision.stage
-        ? `The request moved on to stage ${status.stage.index + 1} of ${status.stage.count}.`
-        : 'The request is still waiting for other approvers.'
+      ? pendingAfterDecision(status, decision)
       : `The request is now ${status.state.toLowerCase()}.`;
   return render({
     ...baseView(status),

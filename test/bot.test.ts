@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestHost, type TestHost } from '../host/testing';
-import { FakeConnector } from './support/connector';
+import { FakeConnector, noteOf } from './support/connector';
 
 const MEGAN = '00000000-0000-0000-0000-00000000a001';
 const DIEGO = '00000000-0000-0000-0000-00000000a004';
@@ -190,7 +190,7 @@ describe('/api/messages', () => {
     const updated = connector.to(people.megan.chat, 'PUT').filter((c) => c.activityId === shown);
     expect(updated.length).toBeGreaterThan(0);
     expect(hasButtons(updated.at(-1)?.body.attachments?.[0]?.content)).toBe(false);
-    const told = connector.to(people.pat.chat, 'POST').filter((c) => c.body.text?.includes('is approved'));
+    const told = connector.to(people.pat.chat, 'POST').filter((c) => noteOf(c)?.includes('is approved'));
     expect(told).toHaveLength(1);
 
     // A refresh after the end shows the outcome, still as a card response.

@@ -26,6 +26,19 @@ export interface ConnectorCall {
   assignedId?: string;
 }
 
+/**
+ * What a person reads first in a sent message: its text, or the note the bot puts at the top of
+ * a card (reminders, escalations, outcomes are cards with a note, so they stay one message).
+ */
+export function noteOf(call: ConnectorCall): string | undefined {
+  if (call.body.text) return call.body.text;
+  const body = call.body.attachments?.[0]?.content.body as Array<Record<string, unknown>> | undefined;
+  const first = body?.[0];
+  if (first?.type !== 'RichTextBlock') return undefined;
+  const inlines = first.inlines as Array<{ text?: string }> | undefined;
+  return inlines?.map((i) => i.text ?? '').join('');
+}
+
 export interface Member {
   id: string;
   name: string;
