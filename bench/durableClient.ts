@@ -79,6 +79,22 @@ export class DurableClient {
     });
   }
 
+  /** Starts and waits for the end (the documented create-and-wait), returning the output. */
+  async startAndWait(
+    name: string,
+    instanceId: string,
+    input: unknown,
+    timeoutSeconds = 120,
+  ): Promise<unknown> {
+    const res = await this.request(
+      'POST',
+      `${API}/orchestrators/${name}/${encodeURIComponent(instanceId)}?timeout=${timeoutSeconds}&pollingInterval=1`,
+      input,
+    );
+    if (res.status !== 200) throw unexpected(`start-and-wait ${name}/${instanceId}`, res);
+    return res.body;
+  }
+
   async start(name: string, instanceId: string, input: unknown): Promise<void> {
     const res = await this.request(
       'POST',

@@ -198,6 +198,23 @@ describe('Durable HTTP API', () => {
     await host.client.operation(id, 'terminate');
   });
 
+  it('waits for completion when started with timeout and pollingInterval', async () => {
+    const done = await host.post(`${API}/orchestrators/chain?timeout=20&pollingInterval=1`);
+    expect(done).toMatchObject({ status: 200, body: ['Hello Tokyo', 'Hello Seattle', 'Hello London'] });
+    const failed = await host.post<{ runtimeStatus: string }>(
+      `${API}/orchestrators/throws?timeout=20&pollingInterval=1`,
+    );
+    expect(failed.status).toBe(200);
+    expect(failed.body.runtimeStatus).toBe('Failed');
+    const waiting = await host.post<{ id: string }>(
+      `${API}/orchestrators/status?timeout=0.2&pollingInterval=0.1`,
+    );
+    expect(waiting.status).toBe(202);
+    expect(waiting.headers.get('location')).toContain(waiting.body.id);
+    expect((await host.post(`${API}/orchestrators/chain?timeout=1&pollingInterval=5`)).status).toBe(400);
+    await host.client.operation(waiting.body.id, 'terminate');
+  });
+
   it('answers 400 for an unknown orchestrator, malformed JSON and a bad instance id', async () => {
     const unknown = await host.post<{ error: string }>(`${API}/orchestrators/noSuchOrchestrator`);
     expect(unknown.status).toBe(400);

@@ -184,8 +184,10 @@ async function start(
 ): Promise<ApiResponse> {
   if (instanceId !== undefined) checkInstanceId(instanceId);
   const input = parseJsonBody(req);
+  const wait = waitOptions(req);
   try {
     const row = await ctx.engine.start(name, instanceId, input, startTraceContext(req));
+    if (wait) return await waitForCompletion(ctx, req, row.instanceId, wait);
     return checkStatusResponse(ctx, req.origin, row.instanceId);
   } catch (error) {
     // The documented API answers 400 when the orchestrator function does not exist.
@@ -207,6 +209,43 @@ function startTraceContext(req: ApiRequest): HistoryEvent['ParentTraceContext'] 
   const state = req.headers.tracestate;
   const traceState = Array.isArray(state) ? state.join(',') : state;
   return { TraceParent: traceParent, ...(traceState ? { TraceState: traceState } : {}) };
+}
+
+/** `timeout` and `pollingInterval` (seconds) ask the start to wait for the instance to end. */
+function waitOptions(req: ApiRequest): { timeoutMs: number } | undefined {
+  const timeout = req.query.get('timeout');
+  if (timeout === null) return undefined;
+  const seconds = Number(timeout);
+  const interval = Number(req.query.get('pollingInterval') ?? 1);
+  if (!Number.isFinite(seconds) || seconds < 0) {
+    throw new ApiError(400, `timeout must be a number of seconds, got '${timeout}'`);
+  }
+  if (!Number.isFinite(interval) || interval <= 0) {
+    throw new ApiError(
+      400,
+      `pollingInterval must be a positive number of seconds, got '${req.query.get('pollingInterval')}'`,
+    );
+  }
+  if (interval > seconds) throw new ApiError(400, 'pollingInterval must not be longer than timeout');
+  return { timeoutMs: seconds * 1000 };
+}
+
+/**
+ * The documented create-and-wait: 200 with the output once Completed, the status once Failed or
+ * Terminated, or the usual 202 check-status answer when the timeout passes first. The host is
+ * told when an instance ends, so it waits without polling.
+ */
+async function waitForCompletion(
+  ctx: ApiContext,
+  req: ApiRequest,
+  instanceId: string,
+  wait: { timeoutMs: number },
+): Promise<ApiResponse> {
+  await ctx.engine.whenEnded(instanceId, wait.timeoutMs);
+  const row = ctx.engine.getInstance(instanceId);
+  if (!row || !TERMINAL_STATUSES.has(row.status)) return checkStatusResponse(ctx, req.origin, instanceId);
+  if (row.status === 'Completed') return { status: 200, body: parseJsonText(row.output) };
+  return { status: 200, body: statusPayload(row, true) };
 }
 
 function checkStatusResponse(ctx: ApiContext, origin: string, instanceId: string): ApiResponse {

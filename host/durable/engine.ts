@@ -80,6 +80,7 @@ export class Engine {
   private timerWatermark = 0;
   private nextTimerAt: number | undefined;
   private idleWaiters: Array<() => void> = [];
+  private readonly endWaiters = new Map<string, Array<() => void>>();
   private closed = false;
   /** Instance SLAs, when `instanceSlaMs` is set. */
   private readonly slas: SlaWatch | undefined;
@@ -289,6 +290,37 @@ export class Engine {
     return rows.map((h) => JSON.parse(h) as HistoryEvent);
   }
 
+  /**
+   * Resolves true when the instance has ended (Completed, Failed, Terminated), at once if it has,
+   * or false when `timeoutMs` passes first (real time: a client is waiting).
+   */
+  whenEnded(instanceId: string, timeoutMs: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const list = this.endWaiters.get(instanceId) ?? [];
+      const timer = setTimeout(() => {
+        const i = list.indexOf(done);
+        if (i >= 0) list.splice(i, 1);
+        if (list.length === 0 && this.endWaiters.get(instanceId) === list) this.endWaiters.delete(instanceId);
+        resolve(false);
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      list.push(done);
+      this.endWaiters.set(instanceId, list);
+      const row = this.getInstance(instanceId);
+      if (!row || TERMINAL_STATUSES.has(row.status)) this.ended(instanceId);
+    });
+  }
+
+  private ended(instanceId: string): void {
+    const list = this.endWaiters.get(instanceId);
+    if (!list) return;
+    this.endWaiters.delete(instanceId);
+    for (const resolve of list) resolve();
+  }
+
   /** Resolves when no work is pending or running and no timer is due. */
   whenIdle(): Promise<void> {
     if (this.isIdle()) return Promise.resolve();
@@ -473,6 +505,7 @@ export class Engine {
         this.store.dropPendingWork(instanceId);
       }
     });
+    this.ended(instanceId);
   }
 
   private async runOrchestrator(
@@ -627,6 +660,7 @@ export class Engine {
         for (const child of restarted) this.cache.delete(child);
         for (const child of outcome.children) this.watchSla(child.instanceId, child.createdAt);
         for (const d of delivered) this.push(d.instanceId, d.message);
+        if (durable) this.ended(instanceId);
       },
       { durable },
     );
