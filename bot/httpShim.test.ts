@@ -44,6 +44,16 @@ describe('toBotRequest', () => {
     await expect(toBotRequest(httpRequest('[1,2]'))).rejects.toThrow(/must be a JSON object/);
     await expect(toBotRequest(httpRequest(''))).rejects.toThrow(/not valid JSON/);
   });
+
+  it('refuses an activity without the fields the bot needs to answer, naming the field', async () => {
+    await expect(toBotRequest(httpRequest('{}'))).rejects.toThrow('activity.type: is required');
+    const noConversation = { ...activity, conversation: {} };
+    await expect(toBotRequest(httpRequest(JSON.stringify(noConversation)))).rejects.toThrow(
+      'activity.conversation.id: is required',
+    );
+    const noService = { ...activity, serviceUrl: '' };
+    await expect(toBotRequest(httpRequest(JSON.stringify(noService)))).rejects.toThrow(BadActivityError);
+  });
 });
 
 describe('ResponseRecorder', () => {

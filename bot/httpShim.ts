@@ -12,6 +12,29 @@ export class BadActivityError extends Error {
 }
 
 /** Reads the activity JSON and the headers (lower-case names) of a function's HTTP request. */
+const CONVERSATIONAL = new Set([
+  'message',
+  'invoke',
+  'conversationUpdate',
+  'installationUpdate',
+  'messageReaction',
+]);
+
+/**
+ * The fields the bot needs to answer an activity, checked before the adapter sees it (which would
+ * otherwise fail deep inside with a 500). Each problem names the field.
+ */
+function checkActivity(activity: Record<string, unknown>): void {
+  const text = (v: unknown) => typeof v === 'string' && v.trim() !== '';
+  if (!text(activity.type)) throw new BadActivityError('activity.type: is required (e.g. "message")');
+  if (!CONVERSATIONAL.has(activity.type as string)) return;
+  if (!text(activity.serviceUrl)) throw new BadActivityError('activity.serviceUrl: is required to answer');
+  const conversation = activity.conversation as { id?: unknown } | undefined;
+  if (!text(conversation?.id)) throw new BadActivityError('activity.conversation.id: is required');
+  const from = activity.from as { id?: unknown } | undefined;
+  if (!text(from?.id)) throw new BadActivityError('activity.from.id: is required');
+}
+
 export async function toBotRequest(request: HttpRequest): Promise<BotRequest> {
   const text = await request.text();
   let body: unknown;
@@ -23,6 +46,7 @@ export async function toBotRequest(request: HttpRequest): Promise<BotRequest> {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new BadActivityError('the body must be a JSON object (a Bot Framework activity)');
   }
+  checkActivity(body as Record<string, unknown>);
   const headers: Record<string, string> = {};
   request.headers.forEach((value, name) => {
     headers[name.toLowerCase()] = value;
