@@ -290,6 +290,13 @@ describe('lists', () => {
 });
 
 describe('bad input', () => {
+  it('fails a workflow started directly with a bad input, naming the fields', async () => {
+    const { id } = await host.client.start('approvalWorkflow', { id: 'x', request: { kind: 'car' } });
+    const failed = await host.client.waitFor(id, ['Failed']);
+    expect(failed.output).toEqual(expect.stringContaining('input.request.kind'));
+    expect(failed.output).toEqual(expect.stringContaining('input.requester'));
+  });
+
   it('names the field and the rule on every endpoint', async () => {
     const bad = await host.post<{ error: string; problems: Array<{ field: string }> }>(
       '/api/approvals/loan',

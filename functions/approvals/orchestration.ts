@@ -22,7 +22,7 @@ import {
   stageStatus,
 } from './decide';
 import type { Stage } from './policy';
-import { type ApprovalRequest, titleOf, type User } from './requests';
+import { type ApprovalRequest, parseRequest, parseWith, titleOf, type User, userSchema } from './requests';
 import { approvalSlaAlert } from './sla';
 
 export const APPROVAL_ORCHESTRATOR = 'approvalWorkflow';
@@ -36,6 +36,16 @@ export interface WorkflowInput {
   slaMs?: number;
 }
 
+const workflowInputSchema = z.object({
+  id: z.string().min(1),
+  request: z.object({ kind: z.enum(['loan', 'generic']), details: z.record(z.string(), z.unknown()) }),
+  requester: userSchema,
+  stages: z
+    .array(z.looseObject({ name: z.string(), title: z.string(), approvers: z.array(userSchema).min(1) }))
+    .min(1),
+  slaMs: z.number().positive().optional(),
+});
+
 const decisionEvent = z.object({
   approverId: z.string().min(1),
   decision: z.enum(['approve', 'reject']),
@@ -45,7 +55,13 @@ const decisionEvent = z.object({
 const cancelEvent = z.object({ requesterId: z.string().min(1) });
 
 const approvalWorkflow: OrchestrationHandler = function* (ctx: OrchestrationContext) {
-  const input = ctx.df.getInput() as WorkflowInput;
+  // Instances started through the Durable API directly get the same checks as the HTTP API.
+  const raw = parseWith(workflowInputSchema, ctx.df.getInput(), 'input');
+  const input: WorkflowInput = {
+    ...raw,
+    request: parseRequest(raw.request.kind, raw.request.details),
+    stages: raw.stages as unknown as Stage[],
+  };
   const now = () => ctx.df.currentUtcDateTime.getTime();
   const iso = () => ctx.df.currentUtcDateTime.toISOString();
   const log = (message: string, fields: Record<string, unknown>) => {
