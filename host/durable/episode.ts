@@ -4,11 +4,27 @@
  * actions are matched against the ledger. The result is an {@link EpisodeOutcome}: everything
  * to commit in one transaction. Nothing here touches the store.
  */
+
+import {
+  ActionType,
+  checkDeterminism,
+  describe,
+  flatten,
+  inputJson,
+  NonDeterminismError,
+  retryDelay,
+  type SdkAction,
+  scheduleAction,
+  scheduleAttempt,
+  timerCreated,
+  UNSUPPORTED,
+  UnsupportedActionError,
+} from './actions';
 import { toTimeSpan } from './duration';
 import { EventType, event, type HistoryEvent, iso, toFailureDetails } from './history';
-import type { ActionMeta, InstanceState, LedgerEntry, RetryPolicy } from './instance';
+import type { ActionMeta, InstanceState, LedgerEntry } from './instance';
 import type { InstanceRow, RuntimeStatus } from './store';
-import { newId, newInstanceRow, TERMINAL_STATUSES } from './store';
+import { newId, TERMINAL_STATUSES } from './store';
 
 export interface PendingMessage {
   source: 'message' | 'timer';
@@ -66,54 +82,6 @@ interface OrchestratorState {
   output?: unknown;
   error?: string;
   customStatus?: unknown;
-}
-
-interface SdkAction {
-  actionType: number;
-  functionName?: string;
-  input?: unknown;
-  instanceId?: string;
-  version?: string;
-  retryOptions?: RetryPolicy;
-  fireAt?: string;
-  isCanceled?: boolean;
-  externalEventName?: string;
-  compoundActions?: SdkAction[];
-}
-
-const ActionType = {
-  CallActivity: 0,
-  CallActivityWithRetry: 1,
-  CallSubOrchestrator: 2,
-  CallSubOrchestratorWithRetry: 3,
-  ContinueAsNew: 4,
-  CreateTimer: 5,
-  WaitForExternalEvent: 6,
-  CallEntity: 7,
-  CallHttp: 8,
-  SignalEntity: 9,
-  WhenAny: 11,
-  WhenAll: 12,
-  LockEntities: 13,
-  ReleaseEntities: 14,
-} as const;
-
-const UNSUPPORTED: Record<number, string> = {
-  [ActionType.CallEntity]: 'callEntity',
-  [ActionType.SignalEntity]: 'signalEntity',
-  [ActionType.LockEntities]: 'lock',
-  [ActionType.ReleaseEntities]: 'lock',
-  [ActionType.CallHttp]: 'callHttp',
-};
-
-export class NonDeterminismError extends Error {
-  readonly code = 'NON_DETERMINISTIC';
-  override readonly name = 'NonDeterministicOrchestrationError';
-}
-
-export class UnsupportedActionError extends Error {
-  readonly code = 'UNSUPPORTED_ACTION';
-  override readonly name = 'UnsupportedActionError';
 }
 
 export interface EpisodeSettings {
@@ -516,179 +484,6 @@ function generatesFollowUp(state: InstanceState, ev: HistoryEvent, now: number):
     return Boolean(entry.meta.retry && entry.attempts < entry.meta.retry.maxNumberOfAttempts);
   }
   return false;
-}
-
-/** DTFx's RetryInterceptor: first interval × coefficient^(attempt), capped at the max interval. */
-export function retryDelay(policy: RetryPolicy, failedAttemptIndex: number): number {
-  const delay =
-    policy.firstRetryIntervalInMilliseconds * (policy.backoffCoefficient ?? 1) ** failedAttemptIndex;
-  const cap = policy.maxRetryIntervalInMilliseconds;
-  return Math.round(cap !== undefined && cap > 0 && delay > cap ? cap : delay);
-}
-
-function timerCreated(
-  state: InstanceState,
-  entry: LedgerEntry,
-  seq: number,
-  fireAt: number,
-  now: number,
-  out: EpisodeOutcome,
-): NewHistoryEvent {
-  const ix = state.ledger.indexOf(entry);
-  out.timers.push({
-    fireAt,
-    event: event(EventType.TimerFired, fireAt, { TimerId: seq, FireAt: iso(fireAt) }),
-  });
-  return { event: event(EventType.TimerCreated, now, { FireAt: iso(fireAt) }, seq), actionIx: ix };
-}
-
-function scheduleAttempt(
-  state: InstanceState,
-  entry: LedgerEntry,
-  ix: number,
-  seq: number,
-  input: string | undefined,
-  now: number,
-  out: EpisodeOutcome,
-): NewHistoryEvent {
-  if (entry.kind === 'subOrchestration') {
-    const childId = entry.childId ?? `${state.row.instanceId}:${seq}`;
-    return createChild(state.row, entry.name, childId, input, ix, seq, now, out);
-  }
-  out.work.push({ taskId: seq, name: entry.name, input: input ?? null });
-  return {
-    event: event(EventType.TaskScheduled, now, { Name: entry.name, Input: input }, seq),
-    actionIx: ix,
-  };
-}
-
-function scheduleAction(
-  row: InstanceRow,
-  action: SdkAction,
-  ix: number,
-  seq: number,
-  now: number,
-  settings: EpisodeSettings,
-  out: EpisodeOutcome,
-): NewHistoryEvent {
-  switch (action.actionType) {
-    case ActionType.CallActivity:
-    case ActionType.CallActivityWithRetry: {
-      const name = action.functionName ?? '';
-      const input = inputJson(action.input, true);
-      out.work.push({ taskId: seq, name, input: input ?? null });
-      return {
-        event: event(EventType.TaskScheduled, now, { Name: name, Input: input }, seq),
-        actionIx: ix,
-        meta: action.retryOptions ? { retry: action.retryOptions } : undefined,
-      };
-    }
-    case ActionType.CallSubOrchestrator:
-    case ActionType.CallSubOrchestratorWithRetry: {
-      const name = action.functionName ?? '';
-      const childId = action.instanceId || `${row.instanceId}:${seq}`;
-      const created = createChild(row, name, childId, inputJson(action.input, false), ix, seq, now, out);
-      return { ...created, meta: action.retryOptions ? { retry: action.retryOptions } : undefined };
-    }
-    case ActionType.CreateTimer: {
-      const finalAt = Date.parse(action.fireAt ?? '');
-      const first =
-        finalAt - now > settings.maximumShortTimerMs ? now + settings.longRunningTimerIntervalMs : finalAt;
-      if (!action.isCanceled) {
-        out.timers.push({
-          fireAt: first,
-          event: event(EventType.TimerFired, first, { TimerId: seq, FireAt: iso(first) }),
-        });
-      }
-      return {
-        event: event(EventType.TimerCreated, now, { FireAt: iso(first) }, seq),
-        actionIx: ix,
-        meta: { fireAt: finalAt },
-      };
-    }
-    default:
-      throw new UnsupportedActionError(
-        `Orchestrator '${row.name}' returned an unknown action type ${action.actionType}`,
-      );
-  }
-}
-
-function createChild(
-  parentRow: InstanceRow,
-  name: string,
-  childId: string,
-  input: string | undefined,
-  ix: number,
-  seq: number,
-  now: number,
-  out: EpisodeOutcome,
-): NewHistoryEvent {
-  const child = newInstanceRow(name, childId, input, now, {
-    instanceId: parentRow.instanceId,
-    executionId: parentRow.executionId,
-    taskId: seq,
-    name: parentRow.name,
-  });
-  out.children.push(child);
-  return {
-    event: event(
-      EventType.SubOrchestrationInstanceCreated,
-      now,
-      { Name: name, InstanceId: childId, Input: input },
-      seq,
-    ),
-    actionIx: ix,
-  };
-}
-
-/**
- * The SDK serializes string inputs of activities and continue-as-new itself (they arrive as JSON
- * text); other inputs arrive as values.
- */
-function inputJson(input: unknown, stringIsJson: boolean): string | undefined {
-  if (input === undefined) return undefined;
-  if (typeof input === 'string' && stringIsJson) return input;
-  return JSON.stringify(input);
-}
-
-function kindOf(action: SdkAction): LedgerEntry['kind'] {
-  switch (action.actionType) {
-    case ActionType.CreateTimer:
-      return 'timer';
-    case ActionType.CallSubOrchestrator:
-    case ActionType.CallSubOrchestratorWithRetry:
-      return 'subOrchestration';
-    default:
-      return 'activity';
-  }
-}
-
-function describe(entry: { kind: string; name: string }): string {
-  if (entry.kind === 'timer') return 'a durable timer';
-  return `${entry.kind === 'activity' ? 'activity' : 'sub-orchestration'} '${entry.name}'`;
-}
-
-function checkDeterminism(orchestrator: string, step: number, entry: LedgerEntry, action: SdkAction): void {
-  const kind = kindOf(action);
-  const name = kind === 'timer' ? '' : (action.functionName ?? '');
-  if (entry.kind !== kind || entry.name.toLowerCase() !== name.toLowerCase()) {
-    throw new NonDeterminismError(
-      `Non-deterministic orchestrator '${orchestrator}': step ${step} of its history is ${describe(entry)}, but on replay the orchestrator scheduled ${describe({ kind, name })}. Orchestrator code must not change while instances are running, and must not depend on Date.now(), Math.random() or I/O.`,
-    );
-  }
-}
-
-function flatten(actions: unknown[][] | undefined): SdkAction[] {
-  const result: SdkAction[] = [];
-  const visit = (a: SdkAction) => {
-    if (a.actionType === ActionType.WhenAll || a.actionType === ActionType.WhenAny) {
-      for (const child of a.compoundActions ?? []) visit(child);
-    } else {
-      result.push(a);
-    }
-  };
-  for (const group of actions ?? []) for (const a of group ?? []) visit(a as SdkAction);
-  return result;
 }
 
 function buildPayload(

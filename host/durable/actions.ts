@@ -1,0 +1,237 @@
+/**
+ * The orchestrator's actions as the SDK returns them, and what the host writes for each: the
+ * scheduling history events (with the DTFx sequence numbers), activity work, timers, child
+ * instances, and the checks that an action on replay is the one the history holds.
+ */
+
+import type { EpisodeOutcome, EpisodeSettings, NewHistoryEvent } from './episode';
+import { EventType, event, iso } from './history';
+import type { InstanceState, LedgerEntry, RetryPolicy } from './instance';
+import type { InstanceRow } from './store';
+import { newInstanceRow } from './store';
+
+export interface SdkAction {
+  actionType: number;
+  functionName?: string;
+  input?: unknown;
+  instanceId?: string;
+  version?: string;
+  retryOptions?: RetryPolicy;
+  fireAt?: string;
+  isCanceled?: boolean;
+  externalEventName?: string;
+  compoundActions?: SdkAction[];
+}
+
+export const ActionType = {
+  CallActivity: 0,
+  CallActivityWithRetry: 1,
+  CallSubOrchestrator: 2,
+  CallSubOrchestratorWithRetry: 3,
+  ContinueAsNew: 4,
+  CreateTimer: 5,
+  WaitForExternalEvent: 6,
+  CallEntity: 7,
+  CallHttp: 8,
+  SignalEntity: 9,
+  WhenAny: 11,
+  WhenAll: 12,
+  LockEntities: 13,
+  ReleaseEntities: 14,
+} as const;
+
+export const UNSUPPORTED: Record<number, string> = {
+  [ActionType.CallEntity]: 'callEntity',
+  [ActionType.SignalEntity]: 'signalEntity',
+  [ActionType.LockEntities]: 'lock',
+  [ActionType.ReleaseEntities]: 'lock',
+  [ActionType.CallHttp]: 'callHttp',
+};
+
+export class NonDeterminismError extends Error {
+  readonly code = 'NON_DETERMINISTIC';
+  override readonly name = 'NonDeterministicOrchestrationError';
+}
+
+export class UnsupportedActionError extends Error {
+  readonly code = 'UNSUPPORTED_ACTION';
+  override readonly name = 'UnsupportedActionError';
+}
+
+/** DTFx's RetryInterceptor: first interval × coefficient^(attempt), capped at the max interval. */
+export function retryDelay(policy: RetryPolicy, failedAttemptIndex: number): number {
+  const delay =
+    policy.firstRetryIntervalInMilliseconds * (policy.backoffCoefficient ?? 1) ** failedAttemptIndex;
+  const cap = policy.maxRetryIntervalInMilliseconds;
+  return Math.round(cap !== undefined && cap > 0 && delay > cap ? cap : delay);
+}
+
+export function timerCreated(
+  state: InstanceState,
+  entry: LedgerEntry,
+  seq: number,
+  fireAt: number,
+  now: number,
+  out: EpisodeOutcome,
+): NewHistoryEvent {
+  const ix = state.ledger.indexOf(entry);
+  out.timers.push({
+    fireAt,
+    event: event(EventType.TimerFired, fireAt, { TimerId: seq, FireAt: iso(fireAt) }),
+  });
+  return { event: event(EventType.TimerCreated, now, { FireAt: iso(fireAt) }, seq), actionIx: ix };
+}
+
+export function scheduleAttempt(
+  state: InstanceState,
+  entry: LedgerEntry,
+  ix: number,
+  seq: number,
+  input: string | undefined,
+  now: number,
+  out: EpisodeOutcome,
+): NewHistoryEvent {
+  if (entry.kind === 'subOrchestration') {
+    const childId = entry.childId ?? `${state.row.instanceId}:${seq}`;
+    return createChild(state.row, entry.name, childId, input, ix, seq, now, out);
+  }
+  out.work.push({ taskId: seq, name: entry.name, input: input ?? null });
+  return {
+    event: event(EventType.TaskScheduled, now, { Name: entry.name, Input: input }, seq),
+    actionIx: ix,
+  };
+}
+
+export function scheduleAction(
+  row: InstanceRow,
+  action: SdkAction,
+  ix: number,
+  seq: number,
+  now: number,
+  settings: EpisodeSettings,
+  out: EpisodeOutcome,
+): NewHistoryEvent {
+  switch (action.actionType) {
+    case ActionType.CallActivity:
+    case ActionType.CallActivityWithRetry: {
+      const name = action.functionName ?? '';
+      const input = inputJson(action.input, true);
+      out.work.push({ taskId: seq, name, input: input ?? null });
+      return {
+        event: event(EventType.TaskScheduled, now, { Name: name, Input: input }, seq),
+        actionIx: ix,
+        meta: action.retryOptions ? { retry: action.retryOptions } : undefined,
+      };
+    }
+    case ActionType.CallSubOrchestrator:
+    case ActionType.CallSubOrchestratorWithRetry: {
+      const name = action.functionName ?? '';
+      const childId = action.instanceId || `${row.instanceId}:${seq}`;
+      const created = createChild(row, name, childId, inputJson(action.input, false), ix, seq, now, out);
+      return { ...created, meta: action.retryOptions ? { retry: action.retryOptions } : undefined };
+    }
+    case ActionType.CreateTimer: {
+      const finalAt = Date.parse(action.fireAt ?? '');
+      const first =
+        finalAt - now > settings.maximumShortTimerMs ? now + settings.longRunningTimerIntervalMs : finalAt;
+      if (!action.isCanceled) {
+        out.timers.push({
+          fireAt: first,
+          event: event(EventType.TimerFired, first, { TimerId: seq, FireAt: iso(first) }),
+        });
+      }
+      return {
+        event: event(EventType.TimerCreated, now, { FireAt: iso(first) }, seq),
+        actionIx: ix,
+        meta: { fireAt: finalAt },
+      };
+    }
+    default:
+      throw new UnsupportedActionError(
+        `Orchestrator '${row.name}' returned an unknown action type ${action.actionType}`,
+      );
+  }
+}
+
+export function createChild(
+  parentRow: InstanceRow,
+  name: string,
+  childId: string,
+  input: string | undefined,
+  ix: number,
+  seq: number,
+  now: number,
+  out: EpisodeOutcome,
+): NewHistoryEvent {
+  const child = newInstanceRow(name, childId, input, now, {
+    instanceId: parentRow.instanceId,
+    executionId: parentRow.executionId,
+    taskId: seq,
+    name: parentRow.name,
+  });
+  out.children.push(child);
+  return {
+    event: event(
+      EventType.SubOrchestrationInstanceCreated,
+      now,
+      { Name: name, InstanceId: childId, Input: input },
+      seq,
+    ),
+    actionIx: ix,
+  };
+}
+
+/**
+ * The SDK serializes string inputs of activities and continue-as-new itself (they arrive as JSON
+ * text); other inputs arrive as values.
+ */
+export function inputJson(input: unknown, stringIsJson: boolean): string | undefined {
+  if (input === undefined) return undefined;
+  if (typeof input === 'string' && stringIsJson) return input;
+  return JSON.stringify(input);
+}
+
+export function kindOf(action: SdkAction): LedgerEntry['kind'] {
+  switch (action.actionType) {
+    case ActionType.CreateTimer:
+      return 'timer';
+    case ActionType.CallSubOrchestrator:
+    case ActionType.CallSubOrchestratorWithRetry:
+      return 'subOrchestration';
+    default:
+      return 'activity';
+  }
+}
+
+export function describe(entry: { kind: string; name: string }): string {
+  if (entry.kind === 'timer') return 'a durable timer';
+  return `${entry.kind === 'activity' ? 'activity' : 'sub-orchestration'} '${entry.name}'`;
+}
+
+export function checkDeterminism(
+  orchestrator: string,
+  step: number,
+  entry: LedgerEntry,
+  action: SdkAction,
+): void {
+  const kind = kindOf(action);
+  const name = kind === 'timer' ? '' : (action.functionName ?? '');
+  if (entry.kind !== kind || entry.name.toLowerCase() !== name.toLowerCase()) {
+    throw new NonDeterminismError(
+      `Non-deterministic orchestrator '${orchestrator}': step ${step} of its history is ${describe(entry)}, but on replay the orchestrator scheduled ${describe({ kind, name })}. Orchestrator code must not change while instances are running, and must not depend on Date.now(), Math.random() or I/O.`,
+    );
+  }
+}
+
+export function flatten(actions: unknown[][] | undefined): SdkAction[] {
+  const result: SdkAction[] = [];
+  const visit = (a: SdkAction) => {
+    if (a.actionType === ActionType.WhenAll || a.actionType === ActionType.WhenAny) {
+      for (const child of a.compoundActions ?? []) visit(child);
+    } else {
+      result.push(a);
+    }
+  };
+  for (const group of actions ?? []) for (const a of group ?? []) visit(a as SdkAction);
+  return result;
+}
