@@ -7,11 +7,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestHost, type TestHost } from '../host/testing';
+import { launchChromium } from './support/chromium';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = path.resolve(__dirname, '..', 'test-results');
 const MEGAN = '00000000-0000-0000-0000-00000000a001';
 const pat = { id: 'u-pat', name: 'Pat Requester', email: 'pat@contoso.example' };
@@ -38,7 +38,6 @@ async function shot(name: string): Promise<void> {
 const dashboard = (suffix = '') => `${host.url}/_dashboard/${suffix}`;
 
 beforeAll(async () => {
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium is required at ${CHROMIUM} (or set CHROMIUM_PATH)`);
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   host = await startTestHost({ app: '.', clock: 'virtual' });
 
@@ -66,17 +65,7 @@ beforeAll(async () => {
   ).toBe(202);
   await host.idle();
 
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   page.on('pageerror', (e) => pageErrors.push(e.message));
 });

@@ -6,34 +6,23 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../support/chromium';
 import { executeVerbs } from './playground';
 import { isAbout, requestLoan, type Signoff, startSignoff, waitForInstance } from './signoff';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = path.resolve(__dirname, '..', '..', 'test-results', 'e2e');
 
-describe.skipIf(!fs.existsSync(CHROMIUM))('e2e: the approval card in the Playground web UI', () => {
+describe('e2e: the approval card in the Playground web UI', () => {
   let s: Signoff;
   let browser: Browser;
   const offline: string[] = [];
 
   beforeAll(async () => {
     s = await startSignoff();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
