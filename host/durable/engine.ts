@@ -4,10 +4,10 @@
  * once), runs activities up to a concurrency limit, fires timers from the clock, and commits
  * through the group-commit queue. See host/README.md for how an episode flows.
  */
-import { context, type Span, SpanKind, trace } from '@opentelemetry/api';
+import { type Span, SpanKind } from '@opentelemetry/api';
 import { type AlertSink, activityFailedAlert, type HostAlert, instanceSlaAlert } from '../alerts';
-import type { FunctionRegistry, RegisteredFunction } from '../functions/core';
-import { InvocationError, type Invoker } from '../functions/invoke';
+import type { FunctionRegistry } from '../functions/core';
+import type { Invoker } from '../functions/invoke';
 import type { Logger } from '../log';
 import { activeTracer, contextFrom, endSpan, traceParentOf } from '../telemetry';
 import type { Clock } from './clock';
@@ -17,13 +17,12 @@ import {
   type EpisodeSettings,
   executionStarted,
   type FinalFailure,
-  type OrchestratorResult,
   type PendingMessage,
   runEpisode,
 } from './episode';
 import { EventType, event, type HistoryEvent } from './history';
 import { InstanceState } from './instance';
-import { orchestratorFailure, taskCompleted, taskFailed } from './results';
+import { type InvocationDeps, invokeActivity, invokeOrchestrator } from './invocations';
 import { planRewind } from './rewind';
 import { SlaWatch } from './slaWatch';
 import {
@@ -85,13 +84,14 @@ export class Engine {
   /** Instance SLAs, when `instanceSlaMs` is set. */
   private readonly slas: SlaWatch | undefined;
   readonly commits: CommitQueue;
+  private readonly invocationDeps: InvocationDeps;
   /** Where alerts go (activity failed after its last attempt, instance SLA); none: not raised. */
   alerts: AlertSink | undefined;
 
   constructor(
     private readonly store: Store,
     private readonly registry: FunctionRegistry,
-    private readonly invoker: Invoker,
+    readonly invoker: Invoker,
     readonly clock: Clock,
     private readonly logger: Logger,
     private readonly options: EngineOptions,
@@ -102,6 +102,7 @@ export class Engine {
       if (!this.closed) this.pump();
       this.settled();
     });
+    this.invocationDeps = { registry, invoker, now: () => clock.now() };
   }
 
   /** Loads what was pending when the host last stopped and starts working on it. */
@@ -468,7 +469,7 @@ export class Engine {
       );
       const traceParent = span ? traceParentOf(span) : traceContext?.TraceParent;
       outcome = await runEpisode(state, messages, this.clock.now(), this.options.timers, (payload) =>
-        this.runOrchestrator(state.row, payload, traceParent, span),
+        invokeOrchestrator(this.invocationDeps, state.row, payload, traceParent, span),
       );
       await this.commit(state, outcome);
       if (span) endSpan(span, outcome.row.status);
@@ -506,35 +507,6 @@ export class Engine {
       }
     });
     this.ended(instanceId);
-  }
-
-  private async runOrchestrator(
-    row: InstanceRow,
-    payload: string,
-    traceParent: string | undefined,
-    span: Span | undefined,
-  ): Promise<OrchestratorResult> {
-    const fn = this.registry.get(row.name);
-    if (fn?.trigger.type !== 'orchestrationTrigger') {
-      return { error: { message: `No orchestrator function named '${row.name}' is registered in the app` } };
-    }
-    try {
-      const request = {
-        fn,
-        inputData: [{ name: fn.triggerName, data: { json: payload } }],
-        traceParent,
-        logFields: { instanceId: row.instanceId, kind: 'orchestrator' },
-      };
-      const { response } = span
-        ? await context.with(trace.setSpan(context.active(), span), () => this.invoker.invoke(request))
-        : await this.invoker.invoke(request);
-      const json = response.returnValue?.json ?? response.returnValue?.string;
-      if (!json) return { error: { message: 'The orchestrator returned no state' } };
-      return { state: JSON.parse(json) };
-    } catch (err) {
-      if (!(err instanceof InvocationError)) throw err;
-      return orchestratorFailure(err.original);
-    }
   }
 
   private deleteSource(m: PendingMessage): void {
@@ -720,48 +692,7 @@ export class Engine {
   }
 
   private async runActivity(work: WorkRow): Promise<void> {
-    const fn: RegisteredFunction | undefined = this.registry.get(work.name);
-    const now = () => this.clock.now();
-    let ev: HistoryEvent;
-    if (fn?.trigger.type !== 'activityTrigger') {
-      const message = `No activity function named '${work.name}' is registered in the app`;
-      ev = event(EventType.TaskFailed, now(), {
-        TaskScheduledId: work.taskId,
-        Reason: message,
-        FailureDetails: { ErrorType: 'FunctionNotFound', ErrorMessage: message },
-      });
-    } else {
-      const traceContext = this.traceContextOf(work.instanceId);
-      const span = activeTracer()?.startSpan(
-        `activity ${work.name}`,
-        {
-          kind: SpanKind.INTERNAL,
-          attributes: {
-            'durable.instance.id': work.instanceId,
-            'durable.execution.id': work.executionId,
-            'durable.task.id': work.taskId,
-          },
-        },
-        contextFrom(traceContext),
-      );
-      const request = {
-        fn,
-        inputData: [{ name: fn.triggerName, data: work.input === null ? {} : { json: work.input } }],
-        traceParent: span ? traceParentOf(span) : traceContext?.TraceParent,
-        logFields: { instanceId: work.instanceId, kind: 'activity', taskId: work.taskId },
-      };
-      try {
-        const { response } = span
-          ? await context.with(trace.setSpan(context.active(), span), () => this.invoker.invoke(request))
-          : await this.invoker.invoke(request);
-        ev = taskCompleted(work.taskId, response.returnValue, now());
-        if (span) endSpan(span, 'completed');
-      } catch (err) {
-        const original = err instanceof InvocationError ? err.original : err;
-        if (span) endSpan(span, 'failed', original);
-        ev = taskFailed(work.taskId, work.name, original, now());
-      }
-    }
+    const ev = await invokeActivity(this.invocationDeps, work, this.traceContextOf(work.instanceId));
     let id = 0;
     await this.commits.enqueue(
       () => {
