@@ -11,7 +11,9 @@ const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 const hasApt = fs.existsSync('/usr/bin/apt-get');
 if (!isRoot || !hasApt) {
   console.error(`Chromium is needed for the browser tests and is not at ${path}.`);
-  console.error('Install it with: sudo apt-get update && sudo apt-get install -y chromium (or set CHROMIUM_PATH).');
+  console.error(
+    'Install it with: sudo apt-get update && sudo apt-get install -y chromium (or set CHROMIUM_PATH).',
+  );
   process.exit(1);
 }
 console.error('Installing Chromium for the browser tests (apt-get install chromium)...');
