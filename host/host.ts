@@ -150,6 +150,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       const lines = [
         `Signoff host listening on ${url}`,
         `Durable HTTP API: ${url}/runtime/webhooks/durabletask/`,
+        `Dashboard: ${url}/_dashboard`,
       ];
       for (const r of httpRoutes(registry, hostJson.routePrefix)) {
         const methods = r.methods ? [...r.methods].join(',') : 'ANY';
