@@ -2,7 +2,7 @@
  * Validation at the app's boundaries (HTTP bodies, workflow inputs, event payloads): one error
  * type that names every problem by field and rule, so clients get a 400 they can act on.
  */
-import type { HttpRequest } from '@azure/functions';
+import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import type { z } from 'zod/v4';
 
 export interface FieldProblem {
@@ -41,4 +41,10 @@ export async function jsonBody(request: HttpRequest): Promise<unknown> {
   } catch (error) {
     throw new ValidationError([{ field: '(body)', rule: `is not valid JSON: ${(error as Error).message}` }]);
   }
+}
+
+/** 400 naming every problem of a {@link ValidationError}; anything else is rethrown (the host answers 500). */
+export function badRequest(error: unknown): HttpResponseInit {
+  if (!(error instanceof ValidationError)) throw error;
+  return { status: 400, jsonBody: { error: error.message, code: error.code, problems: error.problems } };
 }

@@ -8,7 +8,7 @@
  *                      → 202 {created, posted} | 400 naming the field
  */
 import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
-import { jsonBody, parseWith, ValidationError } from '../validation';
+import { badRequest, jsonBody, parseWith } from '../validation';
 import { alertSchema, raiseAlert } from './record';
 
 export async function receiveAlert(request: HttpRequest): Promise<HttpResponseInit> {
@@ -16,8 +16,7 @@ export async function receiveAlert(request: HttpRequest): Promise<HttpResponseIn
   try {
     alert = parseWith(alertSchema, await jsonBody(request));
   } catch (error) {
-    if (!(error instanceof ValidationError)) throw error;
-    return { status: 400, jsonBody: { error: error.message, code: error.code, problems: error.problems } };
+    return badRequest(error);
   }
   const result = await raiseAlert(alert, { log: false });
   return { status: 202, jsonBody: result };

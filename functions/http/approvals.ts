@@ -18,7 +18,7 @@ import { NoMatchingRuleError } from '../approvals/policy';
 import { queryIndex, readAudit } from '../approvals/records';
 import { startSchema, userSchema } from '../approvals/requests';
 import { approvalStatus, cancelApproval, startApproval, submitDecision } from '../approvals/service';
-import { jsonBody, parseWith, ValidationError } from '../validation';
+import { badRequest, jsonBody, parseWith } from '../validation';
 
 const client = df.input.durableClient();
 
@@ -34,9 +34,8 @@ function handled(
     try {
       return await fn(request, context);
     } catch (error) {
-      if (error instanceof ValidationError) return problem(400, error.message, { problems: error.problems });
       if (error instanceof NoMatchingRuleError) return problem(422, error.message);
-      throw error;
+      return badRequest(error);
     }
   };
 }

@@ -9,19 +9,13 @@ import type { TableClient } from '@azure/data-tables';
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { z } from 'zod/v4';
-import { jsonBody, parseWith, ValidationError } from '../validation';
+import { badRequest, jsonBody, parseWith } from '../validation';
 
 /** Pattern inputs are checked with the app's boundary validation. */
-export { jsonBody, ValidationError as PatternInputError } from '../validation';
+export { badRequest, jsonBody, ValidationError as PatternInputError } from '../validation';
 
 export function parseInput<T>(schema: z.ZodType<T>, value: unknown): T {
   return parseWith(schema, value);
-}
-
-/** 400 naming every problem; any other error is rethrown (the host answers 500). */
-export function badRequest(error: unknown): HttpResponseInit {
-  if (!(error instanceof ValidationError)) throw error;
-  return { status: 400, jsonBody: { error: error.message, code: error.code, problems: error.problems } };
 }
 
 const client = df.input.durableClient();
