@@ -81,13 +81,32 @@ export function resolveEntries(appDir: string): string[] {
   const source = main.replace(/^(\.\/)?(dist|out|build)\//, '').replace(/\.js$/, '.ts');
   const fromSource = source === main ? [] : glob(appDir, source);
   // During development the TypeScript sources win over a build that is older than they are.
-  if (found.length > 0 && !(fromSource.length > 0 && newest(fromSource) > newest(found))) return found;
+  if (
+    found.length > 0 &&
+    !(fromSource.length > 0 && newestUnder(fromSource, '.ts') > newestUnder(found, '.js'))
+  ) {
+    return found;
+  }
   if (fromSource.length > 0) return fromSource;
   throw new AppLoadError(`The app's main "${main}" matches no file in ${appDir} (run the build first)`);
 }
 
-function newest(files: string[]): number {
-  return Math.max(...files.map((f) => fs.statSync(f).mtimeMs));
+/**
+ * The newest modification time of the files with `ext` in the folders of `entries`, recursively:
+ * an edit to any module of the app counts, not only to its entry file.
+ */
+function newestUnder(entries: string[], ext: string): number {
+  let newest = 0;
+  const visit = (dir: string) => {
+    for (const d of fs.readdirSync(dir, { withFileTypes: true })) {
+      if (d.name === 'node_modules' || d.name.startsWith('.')) continue;
+      const full = path.join(dir, d.name);
+      if (d.isDirectory()) visit(full);
+      else if (d.name.endsWith(ext)) newest = Math.max(newest, fs.statSync(full).mtimeMs);
+    }
+  };
+  for (const dir of new Set(entries.map((e) => path.dirname(e)))) visit(dir);
+  return newest;
 }
 
 function glob(dir: string, pattern: string): string[] {
