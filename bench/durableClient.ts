@@ -4,6 +4,7 @@
  * per request than fetch).
  */
 import http from 'node:http';
+import { SYSTEM_KEY } from './hostProcess';
 import { sleep } from './sleep';
 
 const API = '/runtime/webhooks/durabletask';
@@ -35,7 +36,11 @@ export class DurableClient {
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   private readonly origin: URL;
 
-  constructor(baseUrl: string) {
+  /** `systemKey` goes with every request: the management API and /admin need it. */
+  constructor(
+    baseUrl: string,
+    private readonly systemKey = SYSTEM_KEY,
+  ) {
     this.origin = new URL(baseUrl);
   }
 
@@ -58,9 +63,13 @@ export class DurableClient {
           method,
           path,
           agent: this.agent,
-          headers: payload
-            ? { 'content-type': 'application/json', 'content-length': String(payload.length), ...headers }
-            : headers,
+          headers: {
+            'x-functions-key': this.systemKey,
+            ...(payload
+              ? { 'content-type': 'application/json', 'content-length': String(payload.length) }
+              : {}),
+            ...headers,
+          },
         },
         (res) => {
           const chunks: Buffer[] = [];

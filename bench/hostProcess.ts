@@ -3,6 +3,7 @@
  * default `synchronous=FULL`) on its own data directory, with its memory read from /proc.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,6 +11,9 @@ import path from 'node:path';
 const BIN = path.resolve(__dirname, '..', 'host', 'bin', 'signoff-host.cjs');
 export const BENCH_APP = path.resolve(__dirname, 'app');
 const STORE_FILES = ['signoff.db', 'signoff.db-wal', 'signoff.db-shm'];
+
+/** The system key of every host this run starts: the management API needs it. */
+export const SYSTEM_KEY = randomBytes(24).toString('base64url');
 
 export class HostStartError extends Error {
   readonly code = 'HOST_START';
@@ -73,7 +77,7 @@ export class BenchHost {
       'warn',
     ];
     const child = spawn(process.execPath, args, {
-      env: { ...process.env, SIGNOFF_LOG_LEVEL: 'warn' },
+      env: { ...process.env, SIGNOFF_LOG_LEVEL: 'warn', SIGNOFF_SYSTEM_KEY: SYSTEM_KEY },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { z } from 'zod/v4';
 
 export class AppLoadError extends Error {
   readonly code = 'APP_LOAD';
@@ -18,7 +19,7 @@ export interface HostJson {
   maxConcurrentOrchestratorFunctions?: number;
 }
 
-function readJson(file: string): Record<string, unknown> | undefined {
+export function readJson(file: string): Record<string, unknown> | undefined {
   if (!fs.existsSync(file)) return undefined;
   try {
     return JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
@@ -56,6 +57,46 @@ export function readHostJson(appDir: string): HostJson {
       durable.maxConcurrentOrchestratorFunctions,
       'maxConcurrentOrchestratorFunctions',
     ),
+  };
+}
+
+/**
+ * What the app tells the host about the platform's authentication, in its package.json
+ * (`"signoff-host": {"auth": {...}}`; Azure ignores the field and takes the same facts from the
+ * App Service Authentication settings):
+ * - `adminRoles`: app roles whose tokens may use the management API, `/admin/*` and the dashboard;
+ * - `excludedPaths`: paths where the platform leaves the `Authorization` header alone (a bot's
+ *   `/api/messages` carries Bot Framework tokens, which the app validates itself), as
+ *   `globalValidation.excludedPaths` does in Azure;
+ * - `devUsers`: a JSON file of the aliases `signoff-host token --user` knows in dev mode.
+ */
+export interface HostAuthSettings {
+  adminRoles: string[];
+  excludedPaths: string[];
+  devUsers?: string;
+}
+
+const hostAuthSchema = z
+  .object({
+    adminRoles: z.array(z.string().min(1)).default([]),
+    excludedPaths: z.array(z.string().startsWith('/', 'must start with "/"')).default([]),
+    devUsers: z.string().min(1).optional(),
+  })
+  .strict();
+
+export function readHostAuthSettings(appDir: string): HostAuthSettings {
+  const section = readJson(path.join(appDir, 'package.json'))?.['signoff-host'] as
+    | { auth?: unknown }
+    | undefined;
+  const parsed = hostAuthSchema.safeParse(section?.auth ?? {});
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${['auth', ...i.path].join('.')}: ${i.message}`);
+    throw new AppLoadError(`package.json "signoff-host": ${problems.join('; ')}`);
+  }
+  const settings = parsed.data;
+  return {
+    ...settings,
+    devUsers: settings.devUsers === undefined ? undefined : path.resolve(appDir, settings.devUsers),
   };
 }
 

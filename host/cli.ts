@@ -1,20 +1,34 @@
 /**
- * `signoff-host start [--app DIR] [--port N] [--data DIR] [--host ADDR] [--clock real|virtual]
- * [--auto-skip] [--always-replay] [--log-level LEVEL] [--azurite]`
+ * The `signoff-host` command:
+ *
+ *   signoff-host start [--app DIR] [--port N] [--data DIR] [--host ADDR] [--dev] [--azurite]
+ *                      [--clock real|virtual] [--auto-skip] [--always-replay] [--log-level LEVEL]
+ *   signoff-host token --user ALIAS|OBJECT-ID [--name NAME] [--roles R1,R2] [--valid-for PT8H]
+ *                      [--app DIR] [--data DIR]
  */
 import path from 'node:path';
+import { type ParseArgsConfig, parseArgs as parseNodeArgs } from 'node:util';
+import { applyLocalSettings, readHostAuthSettings } from './app';
+import { DEFAULT_AUDIENCE, loadDevIssuer, mintDevToken } from './auth/devIssuer';
+import { readDevUsers, resolveDevUser } from './auth/devUsers';
 import { type AzuriteHandle, startAzurite } from './azurite';
+import { parseDuration } from './durable/duration';
 import { startHost } from './host';
 
 export class UsageError extends Error {
   readonly code = 'USAGE';
 }
 
-const USAGE = `usage: signoff-host start [--app DIR] [--port N] [--data DIR] [--host ADDR]
+const USAGE = `usage: signoff-host start [--app DIR] [--port N] [--data DIR] [--host ADDR] [--dev] [--azurite]
                           [--clock real|virtual] [--auto-skip] [--always-replay] [--log-level LEVEL]
-                          [--azurite]   also run Azurite for AzureWebJobsStorage (data in DIR/azurite)`;
+         --dev       development: the dev issuer when SIGNOFF_AUTH_ISSUER is unset, keys printed
+         --azurite   also run Azurite for AzureWebJobsStorage (data in DIR/azurite)
+       signoff-host token --user ALIAS|OBJECT-ID [--name NAME] [--roles R1,R2] [--valid-for PT8H]
+                          [--app DIR] [--data DIR]
+         prints a bearer token of the dev issuer of DIR (default .data), for a host started with --dev`;
 
-export interface CliOptions {
+export interface StartOptions {
+  command: 'start';
   app: string;
   port: number;
   data: string;
@@ -24,73 +38,132 @@ export interface CliOptions {
   alwaysReplay: boolean;
   logLevel: string | undefined;
   azurite: boolean;
+  dev: boolean;
 }
+
+export interface TokenOptions {
+  command: 'token';
+  app: string;
+  data: string;
+  user: string;
+  name: string | undefined;
+  roles: string[] | undefined;
+  validForMs: number;
+}
+
+export type CliOptions = StartOptions | TokenOptions;
 
 const PROJECT_ROOT = path.resolve(__dirname, '..');
 
+function parseFlags(rest: string[], options: NonNullable<ParseArgsConfig['options']>) {
+  try {
+    return parseNodeArgs({ args: rest, options, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    throw new UsageError((error as Error).message.split('\n')[0] as string);
+  }
+}
+
 export function parseArgs(argv: string[]): CliOptions {
   const [command, ...rest] = argv;
-  if (command !== 'start') throw new UsageError(command ? `unknown command "${command}"` : 'missing command');
-  const opts: CliOptions = {
-    app: PROJECT_ROOT,
-    port: Number(process.env.SIGNOFF_PORT ?? 7071),
-    data: path.resolve('.data'),
-    host: '127.0.0.1',
-    clock: 'real',
-    autoSkip: false,
-    alwaysReplay: false,
-    logLevel: undefined,
-    azurite: false,
-  };
-  for (let i = 0; i < rest.length; i++) {
-    const flag = rest[i] as string;
-    const value = () => {
-      const v = rest[++i];
-      if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag} needs a value`);
-      return v;
-    };
-    switch (flag) {
-      case '--app':
-        opts.app = path.resolve(value());
-        break;
-      case '--port': {
-        const v = value();
-        const port = Number(v);
-        if (!Number.isInteger(port) || port < 0 || port > 65535)
-          throw new UsageError(`--port must be 0-65535, got "${v}"`);
-        opts.port = port;
-        break;
-      }
-      case '--data':
-        opts.data = path.resolve(value());
-        break;
-      case '--host':
-        opts.host = value();
-        break;
-      case '--clock': {
-        const v = value();
-        if (v !== 'real' && v !== 'virtual')
-          throw new UsageError(`--clock must be "real" or "virtual", got "${v}"`);
-        opts.clock = v;
-        break;
-      }
-      case '--auto-skip':
-        opts.autoSkip = true;
-        break;
-      case '--always-replay':
-        opts.alwaysReplay = true;
-        break;
-      case '--azurite':
-        opts.azurite = true;
-        break;
-      case '--log-level':
-        opts.logLevel = value();
-        break;
-      default:
-        throw new UsageError(`unknown option "${flag}"`);
-    }
+  if (command === 'start') return parseStart(rest);
+  if (command === 'token') return parseToken(rest);
+  throw new UsageError(command ? `unknown command "${command}"` : 'missing command');
+}
+
+function parseStart(rest: string[]): StartOptions {
+  const v = parseFlags(rest, {
+    app: { type: 'string' },
+    port: { type: 'string' },
+    data: { type: 'string' },
+    host: { type: 'string' },
+    clock: { type: 'string' },
+    'auto-skip': { type: 'boolean' },
+    'always-replay': { type: 'boolean' },
+    'log-level': { type: 'string' },
+    azurite: { type: 'boolean' },
+    dev: { type: 'boolean' },
+  });
+  const portText = (v.port as string | undefined) ?? process.env.SIGNOFF_PORT ?? '7071';
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText) || port > 65535)
+    throw new UsageError(`--port must be 0-65535, got "${portText}"`);
+  const clock = (v.clock as string | undefined) ?? 'real';
+  if (clock !== 'real' && clock !== 'virtual') {
+    throw new UsageError(`--clock must be "real" or "virtual", got "${clock}"`);
   }
-  return opts;
+  return {
+    command: 'start',
+    app: path.resolve((v.app as string | undefined) ?? PROJECT_ROOT),
+    port,
+    data: path.resolve((v.data as string | undefined) ?? '.data'),
+    host: (v.host as string | undefined) ?? '127.0.0.1',
+    clock,
+    autoSkip: v['auto-skip'] === true,
+    alwaysReplay: v['always-replay'] === true,
+    logLevel: v['log-level'] as string | undefined,
+    azurite: v.azurite === true,
+    dev: v.dev === true,
+  };
+}
+
+function parseToken(rest: string[]): TokenOptions {
+  const v = parseFlags(rest, {
+    user: { type: 'string' },
+    name: { type: 'string' },
+    roles: { type: 'string' },
+    'valid-for': { type: 'string' },
+    app: { type: 'string' },
+    data: { type: 'string' },
+  });
+  const user = (v.user as string | undefined)?.trim();
+  if (!user) throw new UsageError('token needs --user (an alias such as megan, or an object id)');
+  let validForMs: number;
+  try {
+    validForMs = parseDuration((v['valid-for'] as string | undefined) ?? 'PT8H');
+  } catch (error) {
+    throw new UsageError(`--valid-for: ${(error as Error).message}`);
+  }
+  if (validForMs <= 0) throw new UsageError('--valid-for must be longer than zero');
+  const roles = v.roles as string | undefined;
+  return {
+    command: 'token',
+    app: path.resolve((v.app as string | undefined) ?? PROJECT_ROOT),
+    data: path.resolve((v.data as string | undefined) ?? '.data'),
+    user,
+    name: (v.name as string | undefined)?.trim() || undefined,
+    roles:
+      roles === undefined
+        ? undefined
+        : roles
+            .split(',')
+            .map((r) => r.trim())
+            .filter(Boolean),
+    validForMs,
+  };
+}
+
+/** A dev token for `opts.user`, signed by the dev issuer of `opts.data`. */
+export async function devToken(opts: Omit<TokenOptions, 'command'>): Promise<string> {
+  applyLocalSettings(opts.app);
+  const issuer = process.env.SIGNOFF_AUTH_ISSUER?.trim();
+  if (issuer) {
+    throw new UsageError(
+      `SIGNOFF_AUTH_ISSUER is set (${issuer}): the host takes tokens from that issuer, not dev tokens`,
+    );
+  }
+  const settings = readHostAuthSettings(opts.app);
+  const users = readDevUsers(settings.devUsers);
+  const user = resolveDevUser(users, opts.user);
+  const audience = process.env.SIGNOFF_AUTH_AUDIENCE?.split(',')[0]?.trim() || DEFAULT_AUDIENCE;
+  return mintDevToken(loadDevIssuer(opts.data), {
+    oid: user.id,
+    name: opts.name ?? user.name,
+    username: user.email,
+    roles: opts.roles ?? user.roles,
+    tenantId: users.tenantId,
+    audience,
+    validForSeconds: Math.round(opts.validForMs / 1000),
+  });
 }
 
 export async function main(argv: string[]): Promise<void> {
@@ -102,6 +175,19 @@ export async function main(argv: string[]): Promise<void> {
     console.error(`signoff-host: ${error.message}\n${USAGE}`);
     process.exit(2);
   }
+  if (opts.command === 'token') {
+    try {
+      process.stdout.write(`${await devToken(opts)}\n`);
+    } catch (error) {
+      console.error(`signoff-host token: ${(error as Error).message}`);
+      process.exit(2);
+    }
+    return;
+  }
+  await start(opts);
+}
+
+async function start(opts: StartOptions): Promise<void> {
   let azurite: AzuriteHandle | undefined;
   if (opts.azurite) {
     const port = Number(process.env.AZURITE_TABLE_PORT ?? 10002);
@@ -125,13 +211,17 @@ export async function main(argv: string[]): Promise<void> {
     autoSkip: opts.autoSkip,
     alwaysReplay: opts.alwaysReplay,
     logLevel: opts.logLevel,
-    functionKey: process.env.SIGNOFF_FUNCTION_KEY,
+    dev: opts.dev,
+  }).catch(async (error: unknown) => {
+    await azurite?.stop();
+    throw error;
   });
   // A bug in an app's stray promise must not take the host (and every waiting workflow) down:
   // everything durable is in SQLite, so log it and keep serving.
   process.on('unhandledRejection', (err) => host.logger.error({ err }, 'unhandled promise rejection'));
   process.on('uncaughtException', (err) => host.logger.fatal({ err }, 'uncaught exception'));
-  for (const line of host.describe()) process.stdout.write(`${line}\n`);
+  // One write, so that a reader sees the banner whole.
+  process.stdout.write(`${host.describe().join('\n')}\n`);
   const stop = (signal: string) => {
     host.logger.info({ signal }, 'stopping');
     host

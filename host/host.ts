@@ -2,11 +2,14 @@
  * Starts the embedded host: loads a function app, opens the durable store, recovers pending
  * work, and serves HTTP. One host per process (the functions-core module is process-wide).
  */
+import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { HostAlertSink, readAlertConfig } from './alerts';
-import { applyLocalSettings, loadApp, readHostJson } from './app';
+import { applyLocalSettings, loadApp, readHostAuthSettings, readHostJson } from './app';
+import { PlatformAuth } from './auth';
+import { type HostKeys, loadHostKeys } from './auth/secrets';
 import { type Clock, RealClock, VirtualClock } from './durable/clock';
 import { parseDuration } from './durable/duration';
 import { DEFAULT_ENGINE_OPTIONS, Engine } from './durable/engine';
@@ -26,8 +29,11 @@ export interface HostOptions {
   autoSkip?: boolean;
   alwaysReplay?: boolean;
   logLevel?: string;
-  /** Turns on authLevel keys: function- and admin-level functions then need this key. */
-  functionKey?: string;
+  /**
+   * Development mode: the dev issuer when no issuer is configured, the app told it runs in
+   * `Development` (`AZURE_FUNCTIONS_ENVIRONMENT`, as `func start` does), the keys printed.
+   */
+  dev?: boolean;
   maxConcurrentActivities?: number;
 }
 
@@ -38,6 +44,8 @@ export interface RunningHost {
   clock: Clock;
   registry: FunctionRegistry;
   logger: Logger;
+  auth: PlatformAuth;
+  keys: HostKeys;
   /** Lines describing what is served, as printed at start. */
   describe(): string[];
   close(): Promise<void>;
@@ -49,12 +57,27 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   const registry = new FunctionRegistry(logger);
   installCoreModule(registry);
   applyLocalSettings(appDir);
+  const dev = options.dev ?? false;
+  // What the app can tell its environment by: Development locally (as `func start` sets it),
+  // else Production, Azure's default.
+  if (dev) process.env.AZURE_FUNCTIONS_ENVIRONMENT = 'Development';
+  else process.env.AZURE_FUNCTIONS_ENVIRONMENT ??= 'Production';
   const hostJson = readHostJson(appDir);
+  const authSettings = readHostAuthSettings(appDir);
+  const dataDir = path.resolve(options.dataDir);
+  const keys = loadHostKeys(dataDir);
+  const auth = new PlatformAuth({
+    dataDir,
+    dev,
+    adminRoles: authSettings.adminRoles,
+    excludedPaths: authSettings.excludedPaths,
+    devUsersFile: authSettings.devUsers,
+  });
   const alertConfig = readAlertConfig();
   // Before the app loads, so that instrumentations (Azure Monitor's) see its modules load.
   const telemetry = await startTelemetry(readTelemetryConfig());
   if (telemetry.path !== 'off') logger.info({ telemetry: telemetry.path }, 'telemetry on');
-  const store = new Store(path.resolve(options.dataDir));
+  const store = new Store(dataDir);
 
   let clock: Clock;
   if (options.clock === 'virtual') {
@@ -97,20 +120,22 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     };
   }
 
-  const functionKey = options.functionKey || undefined;
   const handler = createRequestHandler({
     registry,
     invoker,
     engine,
     logger,
     routePrefix: hostJson.routePrefix,
-    functionKey,
+    auth,
+    keys,
     origin,
     api: {
       engine,
       taskHub: hostJson.hubName,
       connection: 'Storage',
-      keyQuery: functionKey ? `code=${encodeURIComponent(functionKey)}` : '',
+      systemKey: keys.systemKey,
+      // New at every start: only the app's own client in this process ever holds it.
+      rpcSecret: randomBytes(24).toString('base64url'),
     },
   });
   const server = http.createServer((req, res) => void handler(req, res));
@@ -121,7 +146,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   });
   port = (server.address() as AddressInfo).port;
   process.env.WEBSITE_HOSTNAME = `${hostname}:${port}`;
-  // A webhook path means this host's own app (e.g. /api/alerts), called with the key if keys are on.
+  // A webhook path means this host's own app (e.g. /api/alerts), called with its function key.
   const webhook = alertConfig.webhook;
   const alertSink = new HostAlertSink(
     logger,
@@ -129,13 +154,17 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       ? undefined
       : {
           url: webhook.startsWith('/') ? `${origin()}${webhook}` : webhook,
-          headers: webhook.startsWith('/') && functionKey ? { 'x-functions-key': functionKey } : undefined,
+          headers: webhook.startsWith('/') ? { 'x-functions-key': keys.functionKey } : undefined,
         },
   );
   engine.alerts = alertSink;
 
   await invoker.runAppHooks('appStart');
   engine.recover();
+  // Read the issuer's metadata now, so the first request does not wait for it (failures are retried).
+  auth.validator
+    ?.warmUp()
+    .catch((err: unknown) => logger.warn({ err }, 'identity provider not reachable yet'));
 
   const url = origin();
   let closing: Promise<void> | undefined;
@@ -146,12 +175,24 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     clock,
     registry,
     logger,
+    auth,
+    keys,
     describe() {
-      const lines = [
-        `Signoff host listening on ${url}`,
-        `Durable HTTP API: ${url}/runtime/webhooks/durabletask/`,
-        `Dashboard: ${url}/_dashboard`,
-      ];
+      const lines = [`Signoff host listening on ${url}`, ...auth.describe()];
+      if (dev) {
+        lines.push(
+          `System key: ${keys.systemKey} (management API, /admin, dashboard: x-functions-key header or ?code=)`,
+          `Dashboard: ${url}/_dashboard/?code=${encodeURIComponent(keys.systemKey)}`,
+        );
+      } else {
+        lines.push(
+          keys.generated.systemKey
+            ? `System key: in ${keys.file} (or set SIGNOFF_SYSTEM_KEY)`
+            : 'System key: from SIGNOFF_SYSTEM_KEY',
+          `Dashboard: ${url}/_dashboard/ (sign in with ?code=<system key>)`,
+        );
+      }
+      lines.push(`Durable HTTP API: ${url}/runtime/webhooks/durabletask/`);
       for (const r of httpRoutes(registry, hostJson.routePrefix)) {
         const methods = r.methods ? [...r.methods].join(',') : 'ANY';
         lines.push(`  ${r.fn.name}: [${methods}] ${url}/${r.template.template}`);

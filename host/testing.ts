@@ -10,11 +10,20 @@
  * Each host is a real `signoff-host` child process on a random loopback port and its own temp
  * data directory, driven only over HTTP. `kill()` sends SIGKILL and `restart()` starts a new
  * process on the same data, for crash tests.
+ *
+ * Who calls: `host.get/post/delete` are anonymous; `host.system` presents the host's system key
+ * (the harness sets one per host), as do `client`, `clock` and `idle()`; `host.as('megan')`
+ * carries a bearer token of the host's dev issuer (hosts start with `--dev` unless told not to),
+ * signed here with the key in the host's data directory, as `signoff-host token` signs it.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { readHostAuthSettings } from './app';
+import { DEFAULT_AUDIENCE, loadDevIssuer, mintDevToken } from './auth/devIssuer';
+import { readDevUsers, resolveDevUser } from './auth/devUsers';
 
 const BIN = path.resolve(__dirname, 'bin', 'signoff-host.cjs');
 
@@ -25,6 +34,58 @@ export interface TestHostOptions {
   alwaysReplay?: boolean;
   dataDir?: string;
   env?: Record<string, string>;
+  /** Start with `--dev` (default true): the dev issuer, and the app told it runs in Development. */
+  dev?: boolean;
+}
+
+export interface TokenOptions {
+  /** App roles in the token, instead of the dev user's own. */
+  roles?: string[];
+  /** Seconds until it expires (default an hour; negative for an expired token). */
+  validForSeconds?: number;
+  /** Another audience than the host's. */
+  audience?: string;
+}
+
+/** HTTP calls to one host with the same credentials each time. */
+export class HttpClient {
+  constructor(
+    private readonly base: () => string,
+    private readonly credentials: () => Promise<Record<string, string>>,
+  ) {}
+
+  async get<T = unknown>(pathAndQuery: string, headers: Record<string, string> = {}): Promise<HttpResult<T>> {
+    return request<T>(this.base(), 'GET', pathAndQuery, undefined, {
+      ...(await this.credentials()),
+      ...headers,
+    });
+  }
+
+  async post<T = unknown>(
+    pathAndQuery: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<HttpResult<T>> {
+    return request<T>(this.base(), 'POST', pathAndQuery, body, { ...(await this.credentials()), ...headers });
+  }
+
+  async put<T = unknown>(
+    pathAndQuery: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<HttpResult<T>> {
+    return request<T>(this.base(), 'PUT', pathAndQuery, body, { ...(await this.credentials()), ...headers });
+  }
+
+  async delete<T = unknown>(
+    pathAndQuery: string,
+    headers: Record<string, string> = {},
+  ): Promise<HttpResult<T>> {
+    return request<T>(this.base(), 'DELETE', pathAndQuery, undefined, {
+      ...(await this.credentials()),
+      ...headers,
+    });
+  }
 }
 
 export interface InstanceStatus {
@@ -48,13 +109,40 @@ export interface HttpResult<T = unknown> {
 export class TestHost {
   private child: ChildProcess | undefined;
   private output: string[] = [];
+  private readonly tokens = new Map<string, Promise<string>>();
   url = '';
+  /** The system key this host runs with. */
+  readonly systemKey: string;
+  /** Calls with the system key. */
+  readonly system: HttpClient;
   readonly client: DurableTestClient;
   readonly clock: TestClock;
 
   constructor(readonly options: TestHostOptions & { dataDir: string }) {
-    this.client = new DurableTestClient(() => this.url);
-    this.clock = new TestClock(() => this.url);
+    this.systemKey = options.env?.SIGNOFF_SYSTEM_KEY ?? randomBytes(24).toString('base64url');
+    const keyed = async () => ({ 'x-functions-key': this.systemKey });
+    this.system = new HttpClient(() => this.url, keyed);
+    this.client = new DurableTestClient(this.system);
+    this.clock = new TestClock(this.system);
+  }
+
+  /** A bearer token of this host's dev issuer for a dev user (alias or object id). */
+  token(user: string, options: TokenOptions = {}): Promise<string> {
+    const cacheKey = JSON.stringify([user, options]);
+    let token = this.tokens.get(cacheKey);
+    if (!token) {
+      token = mintTestToken(this.options, user, options);
+      if (options.validForSeconds === undefined) this.tokens.set(cacheKey, token);
+    }
+    return token;
+  }
+
+  /** Calls as a signed-in dev user. */
+  as(user: string, options: TokenOptions = {}): HttpClient {
+    return new HttpClient(
+      () => this.url,
+      async () => ({ authorization: `Bearer ${await this.token(user, options)}` }),
+    );
   }
 
   /** Everything the host printed (JSON log lines and the start banner). */
@@ -65,12 +153,19 @@ export class TestHost {
   async start(extraEnv: Record<string, string> = {}): Promise<void> {
     const o = this.options;
     const args = [BIN, 'start', '--app', path.resolve(o.app), '--port', '0', '--data', o.dataDir];
+    if (o.dev !== false) args.push('--dev');
     if (o.clock === 'virtual') args.push('--clock', 'virtual');
     if (o.autoSkip) args.push('--auto-skip');
     if (o.alwaysReplay) args.push('--always-replay');
     this.output = [];
     const child = spawn(process.execPath, args, {
-      env: { ...process.env, SIGNOFF_LOG_LEVEL: 'info', ...o.env, ...extraEnv },
+      env: {
+        ...process.env,
+        SIGNOFF_LOG_LEVEL: 'info',
+        SIGNOFF_SYSTEM_KEY: this.systemKey,
+        ...o.env,
+        ...extraEnv,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
@@ -118,11 +213,13 @@ export class TestHost {
 
   /** Resolves when the host has no pending work and no due timer. */
   async idle(): Promise<void> {
-    await request(this.url, 'GET', '/admin/host/idle');
+    const res = await this.system.get('/admin/host/idle');
+    if (res.status !== 200) throw new Error(`idle answered ${res.status}: ${JSON.stringify(res.body)}`);
   }
 
-  async get<T = unknown>(pathAndQuery: string): Promise<HttpResult<T>> {
-    return request<T>(this.url, 'GET', pathAndQuery);
+  /** Anonymous calls: no key, no token. */
+  async get<T = unknown>(pathAndQuery: string, headers?: Record<string, string>): Promise<HttpResult<T>> {
+    return request<T>(this.url, 'GET', pathAndQuery, undefined, headers);
   }
 
   async post<T = unknown>(
@@ -133,9 +230,27 @@ export class TestHost {
     return request<T>(this.url, 'POST', pathAndQuery, body, headers);
   }
 
-  async delete<T = unknown>(pathAndQuery: string): Promise<HttpResult<T>> {
-    return request<T>(this.url, 'DELETE', pathAndQuery);
+  async delete<T = unknown>(pathAndQuery: string, headers?: Record<string, string>): Promise<HttpResult<T>> {
+    return request<T>(this.url, 'DELETE', pathAndQuery, undefined, headers);
   }
+}
+
+async function mintTestToken(
+  o: TestHostOptions & { dataDir: string },
+  user: string,
+  options: TokenOptions,
+): Promise<string> {
+  const users = readDevUsers(readHostAuthSettings(path.resolve(o.app)).devUsers);
+  const who = resolveDevUser(users, user);
+  return mintDevToken(loadDevIssuer(o.dataDir), {
+    oid: who.id,
+    name: who.name,
+    username: who.email,
+    roles: options.roles ?? who.roles,
+    tenantId: users.tenantId,
+    audience: options.audience ?? o.env?.SIGNOFF_AUTH_AUDIENCE?.split(',')[0] ?? DEFAULT_AUDIENCE,
+    validForSeconds: options.validForSeconds ?? 3600,
+  });
 }
 
 export async function startTestHost(options: TestHostOptions): Promise<TestHost> {
@@ -170,18 +285,16 @@ export async function request<T = unknown>(
 
 const API = '/runtime/webhooks/durabletask';
 
-/** A small client of the Durable HTTP API, for tests. */
+/** A small client of the Durable HTTP API, for tests (with the system key). */
 export class DurableTestClient {
-  constructor(private readonly base: () => string) {}
+  constructor(private readonly http: HttpClient) {}
 
   async start(
     name: string,
     input?: unknown,
     instanceId?: string,
   ): Promise<{ id: string; response: HttpResult }> {
-    const res = await request<{ id: string }>(
-      this.base(),
-      'POST',
+    const res = await this.http.post<{ id: string }>(
       `${API}/orchestrators/${encodeURIComponent(name)}${instanceId ? `/${encodeURIComponent(instanceId)}` : ''}`,
       // JSON text, as the durable-functions client sends it (a bare string would not be JSON).
       input === undefined ? undefined : JSON.stringify(input),
@@ -195,7 +308,7 @@ export class DurableTestClient {
     id: string,
     query = 'showHistory=true&showHistoryOutput=true',
   ): Promise<HttpResult<InstanceStatus>> {
-    return request<InstanceStatus>(this.base(), 'GET', `${API}/instances/${encodeURIComponent(id)}?${query}`);
+    return this.http.get<InstanceStatus>(`${API}/instances/${encodeURIComponent(id)}?${query}`);
   }
 
   /** Polls the status API until the instance reaches one of `statuses` (or `until` holds). */
@@ -221,9 +334,7 @@ export class DurableTestClient {
   }
 
   raiseEvent(id: string, event: string, data?: unknown): Promise<HttpResult> {
-    return request(
-      this.base(),
-      'POST',
+    return this.http.post(
       `${API}/instances/${encodeURIComponent(id)}/raiseEvent/${encodeURIComponent(event)}`,
       JSON.stringify(data ?? null),
     );
@@ -234,19 +345,16 @@ export class DurableTestClient {
     op: 'terminate' | 'suspend' | 'resume' | 'rewind' | 'restart',
     query = 'reason=test',
   ): Promise<HttpResult> {
-    return request(this.base(), 'POST', `${API}/instances/${encodeURIComponent(id)}/${op}?${query}`);
+    return this.http.post(`${API}/instances/${encodeURIComponent(id)}/${op}?${query}`);
   }
 
   purge(id: string): Promise<HttpResult> {
-    return request(this.base(), 'DELETE', `${API}/instances/${encodeURIComponent(id)}`);
+    return this.http.delete(`${API}/instances/${encodeURIComponent(id)}`);
   }
 
   query(query: string, continuation?: string): Promise<HttpResult<InstanceStatus[]>> {
-    return request<InstanceStatus[]>(
-      this.base(),
-      'GET',
+    return this.http.get<InstanceStatus[]>(
       `${API}/instances/?${query}`,
-      undefined,
       continuation ? { 'x-ms-continuation-token': continuation } : {},
     );
   }
@@ -254,24 +362,22 @@ export class DurableTestClient {
 
 /** The host's virtual clock, over its admin endpoints. */
 export class TestClock {
-  constructor(private readonly base: () => string) {}
+  constructor(private readonly http: HttpClient) {}
 
   /** Moves time forward by an ISO 8601 duration; resolves when the work it caused has settled. */
   async advance(by: string): Promise<Date> {
-    const res = await request<{ now: string; error?: string }>(this.base(), 'POST', '/admin/clock/advance', {
-      by,
-    });
+    const res = await this.http.post<{ now: string; error?: string }>('/admin/clock/advance', { by });
     if (res.status !== 200) throw new Error(`advance failed: ${JSON.stringify(res.body)}`);
     return new Date(res.body.now);
   }
 
   async now(): Promise<Date> {
-    const res = await request<{ now: string }>(this.base(), 'GET', '/admin/clock');
+    const res = await this.http.get<{ now: string }>('/admin/clock');
     return new Date(res.body.now);
   }
 
   async setAutoSkip(enabled: boolean): Promise<void> {
-    const res = await request(this.base(), 'POST', '/admin/clock/autoskip', { enabled });
+    const res = await this.http.post('/admin/clock/autoskip', { enabled });
     if (res.status !== 200) throw new Error(`autoskip failed: ${JSON.stringify(res.body)}`);
   }
 }

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestHost, type TestHost } from '../host/testing';
+import { request, startTestHost, type TestHost } from '../host/testing';
 
 const API = '/runtime/webhooks/durabletask';
 let host: TestHost;
@@ -28,7 +28,11 @@ describe('HTTP triggers', () => {
   });
 
   it('passes request bodies and returns status, headers and body', async () => {
-    const res = await fetch(`${host.url}/api/echo`, { method: 'POST', body: 'ping' });
+    const res = await fetch(`${host.url}/api/echo`, {
+      method: 'POST',
+      body: 'ping',
+      headers: { 'x-functions-key': host.systemKey },
+    });
     expect(res.status).toBe(201);
     expect(res.headers.get('x-echo')).toBe('yes');
     expect(await res.text()).toBe('ping');
@@ -55,7 +59,10 @@ describe('HTTP triggers', () => {
   });
 
   it('reports its state as the Functions host does', async () => {
-    expect(await host.get('/admin/host/status')).toMatchObject({ status: 200, body: { state: 'Running' } });
+    expect(await host.system.get('/admin/host/status')).toMatchObject({
+      status: 200,
+      body: { state: 'Running' },
+    });
   });
 
   it('writes one structured log line per invocation', async () => {
@@ -174,7 +181,7 @@ describe('the durable-functions client inside a function', () => {
 describe('Durable HTTP API', () => {
   it('starts with an explicit id, returns the management links, and refuses a duplicate while running', async () => {
     const id = `explicit-${Date.now()}`;
-    const res = await host.post<Record<string, string>>(`${API}/orchestrators/status/${id}`, {
+    const res = await host.system.post<Record<string, string>>(`${API}/orchestrators/status/${id}`, {
       any: 'input',
     });
     expect(res.status).toBe(202);
@@ -191,7 +198,7 @@ describe('Durable HTTP API', () => {
       ].sort(),
     );
     expect(res.body.id).toBe(id);
-    const again = await host.post(`${API}/orchestrators/status/${id}`);
+    const again = await host.system.post(`${API}/orchestrators/status/${id}`);
     expect(again.status).toBe(409);
     const status = await host.client.status(id, 'showInput=false');
     expect(status.body.input).toBeNull();
@@ -199,30 +206,32 @@ describe('Durable HTTP API', () => {
   });
 
   it('waits for completion when started with timeout and pollingInterval', async () => {
-    const done = await host.post(`${API}/orchestrators/chain?timeout=20&pollingInterval=1`);
+    const done = await host.system.post(`${API}/orchestrators/chain?timeout=20&pollingInterval=1`);
     expect(done).toMatchObject({ status: 200, body: ['Hello Tokyo', 'Hello Seattle', 'Hello London'] });
-    const failed = await host.post<{ runtimeStatus: string }>(
+    const failed = await host.system.post<{ runtimeStatus: string }>(
       `${API}/orchestrators/throws?timeout=20&pollingInterval=1`,
     );
     expect(failed.status).toBe(200);
     expect(failed.body.runtimeStatus).toBe('Failed');
-    const waiting = await host.post<{ id: string }>(
+    const waiting = await host.system.post<{ id: string }>(
       `${API}/orchestrators/status?timeout=0.2&pollingInterval=0.1`,
     );
     expect(waiting.status).toBe(202);
     expect(waiting.headers.get('location')).toContain(waiting.body.id);
-    expect((await host.post(`${API}/orchestrators/chain?timeout=1&pollingInterval=5`)).status).toBe(400);
+    expect((await host.system.post(`${API}/orchestrators/chain?timeout=1&pollingInterval=5`)).status).toBe(
+      400,
+    );
     await host.client.operation(waiting.body.id, 'terminate');
   });
 
   it('answers 400 for an unknown orchestrator, malformed JSON and a bad instance id', async () => {
-    const unknown = await host.post<{ error: string }>(`${API}/orchestrators/noSuchOrchestrator`);
+    const unknown = await host.system.post<{ error: string }>(`${API}/orchestrators/noSuchOrchestrator`);
     expect(unknown.status).toBe(400);
     expect(unknown.body.error).toContain('noSuchOrchestrator');
-    const malformed = await host.post<{ error: string }>(`${API}/orchestrators/chain`, '{"broken":');
+    const malformed = await host.system.post<{ error: string }>(`${API}/orchestrators/chain`, '{"broken":');
     expect(malformed.status).toBe(400);
     expect(malformed.body.error).toContain('Invalid JSON');
-    expect((await host.post(`${API}/orchestrators/chain/@entity`)).status).toBe(400);
+    expect((await host.system.post(`${API}/orchestrators/chain/@entity`)).status).toBe(400);
   });
 
   it('answers 404 for unknown instances on every instance route', async () => {
@@ -235,7 +244,7 @@ describe('Durable HTTP API', () => {
     // As in the extension: restart of an unknown instance is a bad argument.
     expect((await host.client.operation('nope', 'restart')).status).toBe(400);
     expect((await host.client.purge('nope')).status).toBe(404);
-    expect((await host.get(`${API}/bogus`)).status).toBe(404);
+    expect((await host.system.get(`${API}/bogus`)).status).toBe(404);
   });
 
   it('answers 410 for operations on a completed instance and 400 for a non-JSON event', async () => {
@@ -246,9 +255,9 @@ describe('Durable HTTP API', () => {
     expect((await host.client.operation(id, 'suspend')).status).toBe(410);
     const running = await host.client.start('status');
     await host.client.waitFor(running.id, ['Running']);
-    const bad = await host.post(`${API}/instances/${running.id}/raiseEvent/go`, '{nope');
+    const bad = await host.system.post(`${API}/instances/${running.id}/raiseEvent/go`, '{nope');
     expect(bad.status).toBe(400);
-    const wrongType = await host.post(`${API}/instances/${running.id}/raiseEvent/go`, 'plain', {
+    const wrongType = await host.system.post(`${API}/instances/${running.id}/raiseEvent/go`, 'plain', {
       'content-type': 'text/plain',
     });
     expect(wrongType.status).toBe(400);
@@ -280,11 +289,21 @@ describe('Durable HTTP API', () => {
     expect((await host.client.query('createdTimeFrom=yesterday')).status).toBe(400);
   });
 
-  it('serves the same API under the client rpcBaseUrl', async () => {
-    const res = await host.post<{ id: string }>('/durabletask/orchestrators/chain');
+  it("serves the same API under the client's rpcBaseUrl, which only the binding can name", async () => {
+    const binding = await host.system.get<{ rpcBaseUrl: string; requiredQueryStringParameters: string }>(
+      '/api/client-binding',
+    );
+    expect(binding.status).toBe(200);
+    const rpc = new URL(binding.body.rpcBaseUrl);
+    expect(rpc.pathname).toMatch(/^\/durabletask\/[\w-]{20,}\/$/);
+    const res = await request<{ id: string }>(binding.body.rpcBaseUrl, 'POST', 'orchestrators/chain');
     expect(res.status).toBe(202);
     await host.client.waitFor(res.body.id, ['Completed']);
-    expect((await host.get(`/durabletask/instances/${res.body.id}`)).status).toBe(200);
+    expect((await request(binding.body.rpcBaseUrl, 'GET', `instances/${res.body.id}`)).status).toBe(200);
+    // Without the secret segment, with another one, or with the system key instead, it is not there.
+    expect((await host.post('/durabletask/orchestrators/chain')).status).toBe(404);
+    expect((await host.post('/durabletask/not-the-secret/orchestrators/chain')).status).toBe(404);
+    expect((await host.system.get(`/durabletask/instances/${res.body.id}`)).status).toBe(404);
   });
 
   it('shows history with outputs merged into their scheduling events', async () => {
@@ -311,22 +330,61 @@ describe('Durable HTTP API', () => {
   it('purges by filter, requiring createdTimeFrom', async () => {
     const { id } = await host.client.start('chain');
     await host.client.waitFor(id, ['Completed']);
-    expect((await host.delete(`${API}/instances/`)).status).toBe(400);
-    const res = await host.delete<{ instancesDeleted: number }>(
+    expect((await host.system.delete(`${API}/instances/`)).status).toBe(400);
+    const res = await host.system.delete<{ instancesDeleted: number }>(
       `${API}/instances/?createdTimeFrom=2000-01-01T00:00:00Z&runtimeStatus=Completed`,
     );
     expect(res.status).toBe(200);
     expect(res.body.instancesDeleted).toBeGreaterThanOrEqual(1);
     expect((await host.client.status(id)).status).toBe(404);
-    const again = await host.delete(
+    const again = await host.system.delete(
       `${API}/instances/?createdTimeFrom=2000-01-01T00:00:00Z&runtimeStatus=Completed`,
     );
     expect(again.status).toBe(404);
   });
 });
 
-describe('function keys', () => {
-  it('requires the key for function-level functions when a key is configured', async () => {
+describe('keys', () => {
+  it('keeps generated keys in the data directory and requires them by authLevel', async () => {
+    const secrets = JSON.parse(
+      fs.readFileSync(path.join(host.options.dataDir, 'secrets', 'host.json'), 'utf8'),
+    ) as { functionKey: string; systemKey: string };
+    expect(secrets.functionKey).toMatch(/^[\w-]{43}$/);
+    expect(
+      (fs.statSync(path.join(host.options.dataDir, 'secrets', 'host.json')).mode & 0o777).toString(8),
+    ).toBe('600');
+    // function level: the function key or the system key (Azure's master key)
+    expect((await host.post('/api/echo', 'x')).status).toBe(401);
+    expect((await host.post(`/api/echo?code=${secrets.functionKey}`, 'x')).status).toBe(201);
+    expect((await host.post('/api/echo', 'x', { 'x-functions-key': secrets.functionKey })).status).toBe(201);
+    expect((await host.system.post('/api/echo', 'x')).status).toBe(201);
+    expect((await host.post('/api/echo', 'x', { 'x-functions-key': `${secrets.functionKey}x` })).status).toBe(
+      401,
+    );
+    // admin level: the system key only
+    expect((await host.get('/api/client-binding', { 'x-functions-key': secrets.functionKey })).status).toBe(
+      401,
+    );
+    expect((await host.system.get('/api/client-binding')).status).toBe(200);
+    // anonymous
+    expect((await host.get('/api/hello/anon')).status).toBe(200);
+  });
+
+  it('closes the management API and /admin to requests without the system key', async () => {
+    for (const path of [`${API}/instances/`, '/admin/host/status', '/admin/clock']) {
+      const res = await host.get<{ error: string }>(path);
+      expect(res.status, path).toBe(401);
+      expect(res.body.error).toContain('system key');
+      expect((await host.get(path, { 'x-functions-key': 'wrong' })).status).toBe(401);
+      expect((await host.system.get(path)).status, path).toBe(200);
+    }
+    expect((await host.post(`${API}/orchestrators/chain`)).status).toBe(401);
+    expect(
+      (await host.post(`${API}/orchestrators/chain?code=${encodeURIComponent(host.systemKey)}`)).status,
+    ).toBe(202);
+  });
+
+  it('takes SIGNOFF_FUNCTION_KEY over the generated key', async () => {
     const keyed = await startTestHost({
       app: 'test/fixtures/basic-app',
       dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'signoff-keys-')),
@@ -336,8 +394,6 @@ describe('function keys', () => {
       expect((await keyed.post('/api/echo', 'x')).status).toBe(401);
       expect((await keyed.post('/api/echo?code=sekret', 'x')).status).toBe(201);
       expect((await keyed.post('/api/echo', 'x', { 'x-functions-key': 'sekret' })).status).toBe(201);
-      expect((await keyed.get('/api/hello/anon')).status).toBe(200);
-      expect((await keyed.get(`${API}/instances/`)).status).toBe(401);
     } finally {
       await keyed.stop();
     }

@@ -105,11 +105,11 @@ describe('external events', () => {
     const { host } = w;
     const { id } = await host.client.start('waitEvent');
     await host.client.waitFor(id, ['Running']);
-    const bad = await host.post(`${API}/instances/${id}/raiseEvent/go`, '{"decision": ', {
+    const bad = await host.system.post(`${API}/instances/${id}/raiseEvent/go`, '{"decision": ', {
       'content-type': 'application/json',
     });
     expect(bad.status).toBe(400);
-    const notJson = await host.post(`${API}/instances/${id}/raiseEvent/go`, 'approved', {
+    const notJson = await host.system.post(`${API}/instances/${id}/raiseEvent/go`, 'approved', {
       'content-type': 'text/plain',
     });
     expect(notJson.status).toBe(400);

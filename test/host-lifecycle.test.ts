@@ -73,13 +73,13 @@ describe('instance lifecycle over the Durable HTTP API', () => {
   it('answers 400 for a malformed start body or an unknown orchestrator, and starts nothing', async () => {
     const { host } = w;
     const before = (await host.client.query('')).body.length;
-    const bad = await host.post(`${API}/orchestrators/echoInput`, '{"amount": 5', {
+    const bad = await host.system.post(`${API}/orchestrators/echoInput`, '{"amount": 5', {
       'content-type': 'application/json',
     });
     expect(bad.status).toBe(400);
-    const unknown = await host.post(`${API}/orchestrators/noSuchOrchestrator`, { amount: 5 });
+    const unknown = await host.system.post(`${API}/orchestrators/noSuchOrchestrator`, { amount: 5 });
     expect(unknown.status).toBe(400);
-    const badId = await host.post(`${API}/orchestrators/echoInput/@entity-like`, 1);
+    const badId = await host.system.post(`${API}/orchestrators/echoInput/@entity-like`, 1);
     expect(badId.status).toBe(400);
     expect((await host.client.query('')).body.length).toBe(before);
   });

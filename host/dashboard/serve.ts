@@ -88,3 +88,19 @@ function esbuild(): Esbuild {
   const tsxDir = path.dirname(require.resolve('tsx/package.json'));
   return require(require.resolve('esbuild', { paths: [tsxDir] })) as Esbuild;
 }
+
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** The page a browser gets without a session: how to sign in, and why it was not let in. */
+export function signInPage(reason: string): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Sign in · Durable Functions dashboard</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem;color:#1b1b1b}
+code{background:#f0f0f0;padding:0 .25rem;border-radius:3px}</style></head>
+<body><h1>Sign in to the dashboard</h1>
+<p>${escapeHtml(reason)}.</p>
+<p>Open the dashboard link the host printed when it started
+(<code>/_dashboard/?code=&lt;system key&gt;</code>). The key becomes a session cookie for this
+browser and leaves the address bar.</p></body></html>
+`;
+}

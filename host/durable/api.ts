@@ -17,6 +17,12 @@ export interface ApiRequest {
   body: Buffer;
   /** Origin the client used, e.g. http://127.0.0.1:7071 (links in responses point there). */
   origin: string;
+  /**
+   * `code=<key>` for the links in responses when the caller presented the system key (as Azure
+   * puts it in every management URL); empty otherwise, so a token or a session never turns into
+   * a key.
+   */
+  keyQuery: string;
 }
 
 export interface ApiResponse {
@@ -29,8 +35,10 @@ export interface ApiContext {
   engine: Engine;
   taskHub: string;
   connection: string;
-  /** `code=...` when keys are on, else empty. */
-  keyQuery: string;
+  /** The system key, which the app's own durable client gets in its binding (as in Azure). */
+  systemKey: string;
+  /** The path segment that opens the internal endpoint the app's durable client calls (`rpcBaseUrl`). */
+  rpcSecret: string;
 }
 
 const STATUSES: RuntimeStatus[] = [
@@ -58,13 +66,25 @@ export class ApiError extends Error {
 }
 
 export const WEBHOOK_PATH = '/runtime/webhooks/durabletask';
+/**
+ * The internal endpoint of the app's durable client. In Azure the extension serves it on a
+ * loopback-only port; here it is the same server under a path with a secret segment
+ * (`/durabletask/<secret>/`), which only the `durableClient` binding hands out.
+ */
 export const RPC_PATH = '/durabletask/';
 
+export const keyQueryOf = (key: string): string => `code=${encodeURIComponent(key)}`;
+
 /** The management links for one instance, as the extension and the JS client build them. */
-export function managementUrls(ctx: ApiContext, origin: string, instanceId: string): Record<string, string> {
+export function managementUrls(
+  ctx: ApiContext,
+  origin: string,
+  instanceId: string,
+  keyQuery: string,
+): Record<string, string> {
   const prefix = `${origin}${WEBHOOK_PATH}/instances/${encodeURIComponent(instanceId)}`;
   const q = `taskHub=${encodeURIComponent(ctx.taskHub)}&connection=${encodeURIComponent(ctx.connection)}${
-    ctx.keyQuery ? `&${ctx.keyQuery}` : ''
+    keyQuery ? `&${keyQuery}` : ''
   }`;
   return {
     id: instanceId,
@@ -82,17 +102,17 @@ export function managementUrls(ctx: ApiContext, origin: string, instanceId: stri
 /** The `durableClient` input binding payload handed to functions. */
 export function clientBindingPayload(ctx: ApiContext, origin: string): Record<string, unknown> {
   const base = `${origin}${WEBHOOK_PATH}`;
-  const keyQ = ctx.keyQuery;
+  const keyQ = keyQueryOf(ctx.systemKey);
   return {
     taskHubName: ctx.taskHub,
     creationUrls: {
       createNewInstancePostUri: `${base}/orchestrators/{functionName}[/{instanceId}]?${keyQ}`,
       createAndWaitOnNewInstancePostUri: `${base}/orchestrators/{functionName}[/{instanceId}]?timeout={timeoutInSeconds}&pollingInterval={intervalInSeconds}&${keyQ}`,
     },
-    managementUrls: managementUrls(ctx, origin, 'INSTANCEID'),
+    managementUrls: managementUrls(ctx, origin, 'INSTANCEID', keyQ),
     baseUrl: base,
     requiredQueryStringParameters: keyQ,
-    rpcBaseUrl: `${origin}${RPC_PATH}`,
+    rpcBaseUrl: `${origin}${RPC_PATH}${ctx.rpcSecret}/`,
   };
 }
 
@@ -188,7 +208,7 @@ async function start(
   try {
     const row = await ctx.engine.start(name, instanceId, input, startTraceContext(req));
     if (wait) return await waitForCompletion(ctx, req, row.instanceId, wait);
-    return checkStatusResponse(ctx, req.origin, row.instanceId);
+    return checkStatusResponse(ctx, req, row.instanceId);
   } catch (error) {
     // The documented API answers 400 when the orchestrator function does not exist.
     if (error instanceof DurableError && error.code === 'NOT_FOUND') throw new ApiError(400, error.message);
@@ -243,13 +263,13 @@ async function waitForCompletion(
 ): Promise<ApiResponse> {
   await ctx.engine.whenEnded(instanceId, wait.timeoutMs);
   const row = ctx.engine.getInstance(instanceId);
-  if (!row || !TERMINAL_STATUSES.has(row.status)) return checkStatusResponse(ctx, req.origin, instanceId);
+  if (!row || !TERMINAL_STATUSES.has(row.status)) return checkStatusResponse(ctx, req, instanceId);
   if (row.status === 'Completed') return { status: 200, body: parseJsonText(row.output) };
   return { status: 200, body: statusPayload(row, true) };
 }
 
-function checkStatusResponse(ctx: ApiContext, origin: string, instanceId: string): ApiResponse {
-  const links = managementUrls(ctx, origin, instanceId);
+function checkStatusResponse(ctx: ApiContext, req: ApiRequest, instanceId: string): ApiResponse {
+  const links = managementUrls(ctx, req.origin, instanceId, req.keyQuery);
   const { rewindPostUri: _omitted, ...body } = links;
   return {
     status: 202,
@@ -264,7 +284,7 @@ async function restart(ctx: ApiContext, req: ApiRequest, instanceId: string): Pr
   if (!row) throw new ApiError(400, 'InstanceId does not match a valid orchestration instance.');
   const newId = parseBool(req.query.get('restartWithNewInstanceId')) === false ? instanceId : undefined;
   const started = await ctx.engine.start(row.name, newId, row.input ?? undefined, startTraceContext(req));
-  return checkStatusResponse(ctx, req.origin, started.instanceId);
+  return checkStatusResponse(ctx, req, started.instanceId);
 }
 
 async function raiseEvent(

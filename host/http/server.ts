@@ -4,8 +4,20 @@
  */
 import type http from 'node:http';
 import { context, type Span, SpanKind, trace } from '@opentelemetry/api';
-import { isDashboardPath, serveDashboard } from '../dashboard/serve';
-import { type ApiContext, clientBindingPayload, handleApi, RPC_PATH, WEBHOOK_PATH } from '../durable/api';
+import type { JWTPayload } from 'jose';
+import { TokenError } from '../auth';
+import { principalHeaders, stripPrincipalHeaders } from '../auth/principal';
+import { sameSecret } from '../auth/secrets';
+import { newSessionCookie } from '../auth/session';
+import { DASHBOARD_PATH, isDashboardPath, serveDashboard, signInPage } from '../dashboard/serve';
+import {
+  type ApiContext,
+  clientBindingPayload,
+  handleApi,
+  keyQueryOf,
+  RPC_PATH,
+  WEBHOOK_PATH,
+} from '../durable/api';
 import { VirtualClock } from '../durable/clock';
 import { parseDuration } from '../durable/duration';
 import type { Engine } from '../durable/engine';
@@ -18,20 +30,18 @@ import type {
 import { InvocationError, type Invoker } from '../functions/invoke';
 import type { Logger } from '../log';
 import { activeTraceContext, activeTracer, contextFrom, endSpan } from '../telemetry';
+import { type AccessContext, adminAccess, hasSystemKey, triggerAccess } from './access';
 import { parseRouteTemplate, type RouteTemplate } from './routeTemplate';
 
 const MAX_BODY = 100 * 1024 * 1024;
 
-export interface ServerContext {
+export interface ServerContext extends AccessContext {
   registry: FunctionRegistry;
   invoker: Invoker;
   engine: Engine;
   api: ApiContext;
   logger: Logger;
   routePrefix: string;
-  /** When set, functions with authLevel function/admin need this key (`code` or `x-functions-key`). */
-  functionKey: string | undefined;
-  origin(): string;
 }
 
 interface HttpRoute {
@@ -107,7 +117,10 @@ export function createRequestHandler(ctx: ServerContext) {
     );
     const span = tracer.startSpan(
       `HTTP ${method}`,
-      { kind: SpanKind.SERVER, attributes: { 'http.request.method': method, 'url.path': req.url ?? '/' } },
+      {
+        kind: SpanKind.SERVER,
+        attributes: { 'http.request.method': method, 'url.path': redactedPath(req.url) },
+      },
       parent,
     );
     try {
@@ -117,6 +130,15 @@ export function createRequestHandler(ctx: ServerContext) {
       endSpan(span, String(res.statusCode), res.statusCode >= 500 ? `HTTP ${res.statusCode}` : undefined);
     }
   };
+}
+
+/**
+ * The request path as logs and spans may show it: without the query (which can carry `code`) and
+ * with the secret segment of the internal durable-client endpoint masked.
+ */
+export function redactedPath(url: string | undefined): string {
+  const path = (url ?? '/').split('?')[0] as string;
+  return path.startsWith(RPC_PATH) ? path.replace(/^\/durabletask\/[^/]*/, '/durabletask/***') : path;
 }
 
 /** Names the server span after the route that matched (`HTTP POST /api/approvals/{kind:alpha}`). */
@@ -147,34 +169,44 @@ function requestHandler(ctx: ServerContext) {
     const started = performance.now();
     try {
       const url = new URL(req.url ?? '/', ctx.origin());
-      const body = await readBody(req);
       const path = url.pathname;
-      if (path.startsWith('/admin/')) return await admin(ctx, req, res, url, body);
-      if (isDashboardPath(path)) return serveDashboard(req, res, url);
-      const apiBase = path.startsWith(`${WEBHOOK_PATH}/`)
-        ? WEBHOOK_PATH
-        : path.startsWith(RPC_PATH)
-          ? RPC_PATH
-          : undefined;
-      if (apiBase) {
-        if (apiBase === WEBHOOK_PATH && ctx.functionKey && !hasKey(req, url, ctx.functionKey)) {
-          return send(res, 401, {
-            error: 'A valid key is required (code query parameter or x-functions-key header)',
-          });
-        }
-        const apiPath = path.slice(apiBase.length).replace(/^\/+|\/+$/g, '');
-        nameSpan(span, (req.method ?? 'GET').toUpperCase(), apiRoute(apiBase, apiPath));
-        const result = await handleApi(ctx.api, {
-          method: req.method ?? 'GET',
-          path: apiPath,
-          query: url.searchParams,
-          headers: req.headers,
-          body,
-          origin: ctx.origin(),
-        });
-        return send(res, result.status, result.body, result.headers);
-      }
       const method = (req.method ?? 'GET').toUpperCase();
+      // Only the platform sets the principal headers, whatever a client sent.
+      stripPrincipalHeaders(req.headers);
+      if (path.startsWith(RPC_PATH)) return await internalApi(ctx, req, res, url, span);
+
+      let claims: JWTPayload | undefined;
+      try {
+        claims = await ctx.auth.identify(headerOf(req, 'authorization'), path);
+      } catch (error) {
+        if (!(error instanceof TokenError)) throw error;
+        const unreachable = error.problem === 'issuer-unreachable';
+        if (unreachable) ctx.logger.warn({ err: error }, 'identity provider unreachable');
+        return send(
+          res,
+          unreachable ? 503 : 401,
+          { error: error.message, problem: error.problem },
+          {
+            'WWW-Authenticate': `Bearer error="invalid_token", error_description="${error.message.replace(/"/g, "'")}"`,
+          },
+        );
+      }
+
+      if (path.startsWith('/admin/') || path === '/admin') {
+        const access = adminAccess(ctx, req, url, claims);
+        if (!access.ok) return send(res, access.status, { error: access.error });
+        return await admin(ctx, req, res, url, await readBody(req));
+      }
+      if (isDashboardPath(path)) return dashboard(ctx, req, res, url, claims);
+      if (path === WEBHOOK_PATH || path.startsWith(`${WEBHOOK_PATH}/`)) {
+        const access = adminAccess(ctx, req, url, claims);
+        if (!access.ok) return send(res, access.status, { error: access.error });
+        const apiPath = path.slice(WEBHOOK_PATH.length).replace(/^\/+|\/+$/g, '');
+        nameSpan(span, method, apiRoute(WEBHOOK_PATH, apiPath));
+        const keyQuery = access.via === 'key' ? keyQueryOf(ctx.keys.systemKey) : '';
+        return await durableApi(ctx, req, res, url, apiPath, keyQuery);
+      }
+
       let methodMismatch = false;
       for (const route of routes) {
         const params = route.template.match(path);
@@ -184,31 +216,111 @@ function requestHandler(ctx: ServerContext) {
           continue;
         }
         nameSpan(span, method, `/${route.template.template}`);
-        if (route.authLevel !== 'anonymous' && ctx.functionKey && !hasKey(req, url, ctx.functionKey)) {
-          return send(res, 401, {
-            error: 'A valid function key is required (code query parameter or x-functions-key header)',
-          });
-        }
-        return await invokeHttp(ctx, route.fn, req, res, url, params, body);
+        const access = triggerAccess(ctx, route.authLevel, req, url);
+        if (!access.ok) return send(res, access.status, { error: access.error });
+        return await invokeHttp(ctx, route.fn, req, res, url, params, await readBody(req), claims);
       }
       if (methodMismatch) return send(res, 405, { error: `Method ${method} is not allowed on ${path}` });
       return send(res, 404, { error: `No function is registered for ${path}` });
     } catch (error) {
       const status = (error as { status?: number }).status ?? 500;
-      ctx.logger.error({ err: error, url: req.url }, 'request failed in the host');
+      ctx.logger.error({ err: error, path: redactedPath(req.url) }, 'request failed in the host');
       if (!res.headersSent)
         send(res, status, { error: status === 413 ? 'Request body too large' : 'Internal host error' });
     } finally {
       ctx.logger.debug(
-        { method: req.method, url: req.url, status: res.statusCode, ms: performance.now() - started },
+        {
+          method: req.method,
+          path: redactedPath(req.url),
+          status: res.statusCode,
+          ms: performance.now() - started,
+        },
         'http',
       );
     }
   };
 }
 
-function hasKey(req: http.IncomingMessage, url: URL, key: string): boolean {
-  return url.searchParams.get('code') === key || req.headers['x-functions-key'] === key;
+function headerOf(req: http.IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+async function durableApi(
+  ctx: ServerContext,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  url: URL,
+  apiPath: string,
+  keyQuery: string,
+): Promise<void> {
+  const result = await handleApi(ctx.api, {
+    method: req.method ?? 'GET',
+    path: apiPath,
+    query: url.searchParams,
+    headers: req.headers,
+    body: await readBody(req),
+    origin: ctx.origin(),
+    keyQuery,
+  });
+  return send(res, result.status, result.body, result.headers);
+}
+
+/**
+ * The app's durable client (`rpcBaseUrl`): the Durable API under `/durabletask/<secret>/`. Without
+ * the secret the path does not exist.
+ */
+async function internalApi(
+  ctx: ServerContext,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  url: URL,
+  span: Span | undefined,
+): Promise<void> {
+  const rest = url.pathname.slice(RPC_PATH.length);
+  const slash = rest.indexOf('/');
+  const secret = slash < 0 ? rest : rest.slice(0, slash);
+  if (!sameSecret(secret, ctx.api.rpcSecret)) return send(res, 404, { error: 'Not found' });
+  const apiPath = (slash < 0 ? '' : rest.slice(slash)).replace(/^\/+|\/+$/g, '');
+  nameSpan(span, (req.method ?? 'GET').toUpperCase(), apiRoute(RPC_PATH, apiPath));
+  return durableApi(ctx, req, res, url, apiPath, keyQueryOf(ctx.keys.systemKey));
+}
+
+/**
+ * The dashboard: signed in by the system key once (`?code=`, which becomes a session cookie and
+ * leaves the address bar), by a session, or by an admin token.
+ */
+function dashboard(
+  ctx: ServerContext,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  url: URL,
+  claims: JWTPayload | undefined,
+): void {
+  if (url.searchParams.has('code')) {
+    if (!hasSystemKey(ctx, req, url)) {
+      res.writeHead(401, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
+      res.end(signInPage("That key is not this host's system key."));
+      return;
+    }
+    const clean = new URL(url.href);
+    clean.searchParams.delete('code');
+    const location = `${clean.pathname === DASHBOARD_PATH ? `${DASHBOARD_PATH}/` : clean.pathname}${clean.search}`;
+    res.writeHead(303, {
+      Location: location,
+      'Set-Cookie': newSessionCookie(ctx.keys.systemKey),
+      'Cache-Control': 'no-store',
+    });
+    res.end();
+    return;
+  }
+  const access = adminAccess(ctx, req, url, claims);
+  if (!access.ok) {
+    res.writeHead(access.status, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
+    res.end(signInPage(access.error));
+    return;
+  }
+  serveDashboard(req, res, url);
 }
 
 async function invokeHttp(
@@ -219,11 +331,13 @@ async function invokeHttp(
   url: URL,
   params: Record<string, string>,
   body: Buffer,
+  claims: JWTPayload | undefined,
 ): Promise<void> {
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(req.headers)) {
     if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
   }
+  if (claims) Object.assign(headers, principalHeaders(claims));
   const httpData: RpcHttpData = {
     method: req.method ?? 'GET',
     url: url.href,

@@ -4,7 +4,7 @@
  *   npm run playground                      # Patti (requester) and Megan (manager)
  *   npm run playground -- --users patti,megan,adele --port 7071 --data .data
  *
- * Starts the embedded host with Azurite (`signoff-host start --azurite`), then one Playground
+ * Starts the embedded host with Azurite in dev mode (`signoff-host start --azurite --dev`), then one Playground
  * per user of `.m365agentsplayground.yml` named in --users (first on port 56150, then 56151, ...),
  * each its own Teams-like window. Prints the URLs to open; Ctrl-C stops everything.
  */
@@ -65,7 +65,7 @@ async function main(): Promise<void> {
 
   const host = spawn(
     process.execPath,
-    [HOST_BIN, 'start', '--azurite', '--port', opts.port, '--data', opts.data],
+    [HOST_BIN, 'start', '--azurite', '--dev', '--port', opts.port, '--data', opts.data],
     {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'inherit'],
