@@ -40,7 +40,7 @@ import { startedText, startFromTeams } from './chat';
 import { claim, releaseClaim, updateClaim } from './claims';
 import { type ActionResponse, cardResponse, messageResponse, sendInvokeResponse } from './invokeResponse';
 import { errorFields, log } from './log';
-import { durableClient, requesterOf, userIdOf } from './turn';
+import { actorOf, durableClient, requesterOf, userIdOf } from './turn';
 import { viewFor } from './views';
 
 export const ACTION_INVOKE = 'adaptiveCard/action';
@@ -110,7 +110,7 @@ async function refresh(
   client: df.DurableClient,
   requestId: string,
 ): Promise<AdaptiveCardJson> {
-  const status = await findApproval(client, requestId);
+  const status = await findApproval(client, requestId, actorOf(context));
   if (!status) return errorCard(`There is no request "${requestId}".`, 'Not found');
   return viewFor(status, userIdOf(context));
 }
@@ -128,7 +128,7 @@ async function decide(
   decision: 'approve' | 'reject',
   comment: string | undefined,
 ): Promise<AdaptiveCardJson> {
-  const status = await findApproval(client, requestId);
+  const status = await findApproval(client, requestId, actorOf(context));
   if (!status) return errorCard(`There is no request "${requestId}".`, 'Not found');
   if (!isOpen(status) || !status.stage) return outcomeCard(status);
   const approverId = userIdOf(context);
@@ -162,7 +162,11 @@ async function decide(
 
   let outcome: Awaited<ReturnType<typeof submitDecision>>;
   try {
-    outcome = await submitDecision(client, status.id, input);
+    outcome = await submitDecision(client, status.id, actorOf(context), {
+      decision: input.decision,
+      ...(input.comment ? { comment: input.comment } : {}),
+      ...(input.decisionId ? { decisionId: input.decisionId } : {}),
+    });
   } catch (error) {
     await releaseClaim(status.id, claimRow);
     throw error;

@@ -22,7 +22,7 @@ import { cancelApproval, findApproval, startApproval } from '../functions/approv
 import { COMMANDS, type ParsedCommand, parseCommand } from './commands';
 import { saveConversation, scopeOf } from './conversations';
 import { errorFields, log } from './log';
-import { durableClient, requesterOf, userIdOf } from './turn';
+import { actorOf, durableClient, requesterOf, userIdOf } from './turn';
 
 /** How many rows "my requests" and "pending" show. */
 export const LIST_PAGE_SIZE = 20;
@@ -82,7 +82,7 @@ async function runCommand(context: TurnContext, command: ParsedCommand): Promise
       return reply(context, startedText(started.id, started.stages));
     }
     case 'status': {
-      const status = await findApproval(durableClient(context), command.args.requestId);
+      const status = await findApproval(durableClient(context), command.args.requestId, actorOf(context));
       if (!status) return reply(context, notFound(command.args.requestId));
       return reply(context, statusCard(status));
     }
@@ -99,9 +99,9 @@ async function runCommand(context: TurnContext, command: ParsedCommand): Promise
     }
     case 'cancel': {
       const client = durableClient(context);
-      const status = await findApproval(client, command.args.requestId);
+      const status = await findApproval(client, command.args.requestId, actorOf(context));
       if (!status) return reply(context, notFound(command.args.requestId));
-      const outcome = await cancelApproval(client, status.id, userIdOf(context));
+      const outcome = await cancelApproval(client, status.id, actorOf(context));
       if (!outcome.ok) return reply(context, errorCard(outcome.message, 'Not cancelled'));
       return reply(context, `Cancelling ${status.id} ("${status.title}"). Its approvers' cards will say so.`);
     }

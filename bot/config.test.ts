@@ -15,12 +15,25 @@ function refusal(env: Record<string, string>): BotConfigError {
 }
 
 describe('readBotConfig', () => {
-  it('runs anonymously when no credential is set (blank values count as unset)', () => {
-    expect(readBotConfig({})).toEqual({ mode: 'anonymous', appId: '' });
-    expect(readBotConfig({ MicrosoftAppId: '  ', MicrosoftAppPassword: '' })).toEqual({
+  it('runs anonymously in development only when no credential is set (blank values count as unset)', () => {
+    const dev = { AZURE_FUNCTIONS_ENVIRONMENT: 'Development' };
+    expect(readBotConfig(dev)).toEqual({ mode: 'anonymous', appId: '' });
+    expect(readBotConfig({ ...dev, MicrosoftAppId: '  ', MicrosoftAppPassword: '' })).toEqual({
       mode: 'anonymous',
       appId: '',
     });
+    const elsewhere: Array<Record<string, string>> = [
+      {},
+      { AZURE_FUNCTIONS_ENVIRONMENT: 'Production' },
+      { MicrosoftAppId: ' ' },
+    ];
+    for (const env of elsewhere) {
+      const error = refusal(env);
+      expect(error.message).toMatch(
+        /^MicrosoftAppId, MicrosoftAppPassword, MicrosoftAppType, MicrosoftAppTenantId: /,
+      );
+      expect(error.message).toContain('only in development');
+    }
   });
 
   it('reads MultiTenant (the default type), SingleTenant and UserAssignedMSI', () => {

@@ -1,9 +1,11 @@
 /**
  * The bot's Bot Framework credentials, read from the app settings Azure Bot Service documents:
  * `MicrosoftAppId`, `MicrosoftAppPassword`, `MicrosoftAppType` (MultiTenant | SingleTenant |
- * UserAssignedMSI) and `MicrosoftAppTenantId`. With none of them set the bot runs anonymously
- * (local development, Agents Playground): it accepts requests without a token and sends without
- * one. Anything in between is a configuration mistake and is refused with the variable named.
+ * UserAssignedMSI) and `MicrosoftAppTenantId`. With none of them set the bot runs anonymously,
+ * accepting requests without a Bot Framework token, but only in development
+ * (`AZURE_FUNCTIONS_ENVIRONMENT=Development`, which `func start` and `signoff-host start --dev`
+ * set: local runs, Agents Playground); anywhere else the app refuses to start and names the
+ * settings. Anything in between is a configuration mistake and is refused with the variable named.
  */
 import type { ConfigurationBotFrameworkAuthenticationOptions } from 'botbuilder';
 
@@ -45,7 +47,17 @@ export function readBotConfig(env: NodeJS.ProcessEnv = process.env): BotConfig {
   const password = value('MicrosoftAppPassword');
   const rawType = value('MicrosoftAppType');
   const tenantId = value('MicrosoftAppTenantId');
-  if (!appId && !password && !rawType && !tenantId) return { mode: 'anonymous', appId: '' };
+  if (!appId && !password && !rawType && !tenantId) {
+    if (env.AZURE_FUNCTIONS_ENVIRONMENT?.trim().toLowerCase() === 'development') {
+      return { mode: 'anonymous', appId: '' };
+    }
+    throw new BotConfigError(
+      VARIABLES.join(', '),
+      'are not set, and the bot accepts unauthenticated requests only in development ' +
+        '(AZURE_FUNCTIONS_ENVIRONMENT=Development, as `signoff-host start --dev` sets it). ' +
+        "Set them to the Azure Bot's app registration or managed identity",
+    );
+  }
 
   const appType = APP_TYPES.find((t) => t.toLowerCase() === (rawType ?? 'MultiTenant').toLowerCase());
   if (!appType) {

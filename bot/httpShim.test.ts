@@ -16,7 +16,10 @@ const activity = {
   value: { action: { type: 'Action.Execute', verb: 'refresh', data: {} } },
 };
 
-function httpRequest(body: string, headers: Record<string, string> = {}): HttpRequest {
+function httpRequest(
+  body: string,
+  headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' },
+): HttpRequest {
   return new HttpRequest({
     method: 'POST',
     url: 'http://localhost/api/messages',
@@ -37,6 +40,16 @@ describe('toBotRequest', () => {
     expect(req.body).toEqual(activity);
     expect(req.headers.authorization).toBe('Bearer abc');
     expect(req.headers['content-type']).toBe('application/json');
+  });
+
+  it('refuses a body that is not application/json with 415', async () => {
+    const form = toBotRequest(
+      httpRequest('type=message', { 'content-type': 'application/x-www-form-urlencoded' }),
+    );
+    await expect(form).rejects.toMatchObject({ status: 415 });
+    await expect(toBotRequest(httpRequest(JSON.stringify(activity), {}))).rejects.toMatchObject({
+      status: 415,
+    });
   });
 
   it('refuses a body that is not a JSON object, naming the problem', async () => {

@@ -6,9 +6,15 @@
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import type { Request as BotRequest, Response as BotResponse } from 'botbuilder';
 
-/** The request body is not a JSON object: answered 400 before the adapter sees it. */
+/** The request is not a JSON activity: answered 400 (or 415 for another content type) before the adapter sees it. */
 export class BadActivityError extends Error {
   readonly code = 'BAD_ACTIVITY';
+  constructor(
+    message: string,
+    readonly status: 400 | 415 = 400,
+  ) {
+    super(message);
+  }
 }
 
 /** Reads the activity JSON and the headers (lower-case names) of a function's HTTP request. */
@@ -36,6 +42,10 @@ function checkActivity(activity: Record<string, unknown>): void {
 }
 
 export async function toBotRequest(request: HttpRequest): Promise<BotRequest> {
+  const type = request.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase();
+  if (type !== 'application/json') {
+    throw new BadActivityError(`Activities are application/json${type ? `, not ${type}` : ''}`, 415);
+  }
   const text = await request.text();
   let body: unknown;
   try {

@@ -26,6 +26,7 @@ import { BadActivityError, ResponseRecorder, toBotRequest } from './httpShim';
 import { log } from './log';
 import { TeamsNotifier } from './notifier';
 import { TeamsOpsChannel } from './opsChannel';
+import { type ActivityRefusal, auditRefusal, refusalOf } from './trust';
 import { setDurableClient } from './turn';
 
 const config = readBotConfig();
@@ -33,7 +34,7 @@ const bot = createBot(config);
 if (config.mode === 'anonymous') {
   log(
     'warn',
-    'Bot credentials are not set (MicrosoftAppId, MicrosoftAppPassword, MicrosoftAppType, MicrosoftAppTenantId): /api/messages accepts requests without a Bot Framework token. Set them for any deployment.',
+    'Development: bot credentials are not set (MicrosoftAppId, MicrosoftAppPassword, MicrosoftAppType, MicrosoftAppTenantId), so /api/messages accepts requests without a Bot Framework token. Outside development the app does not start without them.',
   );
 } else {
   log('info', 'bot credentials loaded', { appId: config.appId, appType: config.appType });
@@ -50,15 +51,25 @@ export async function messages(request: HttpRequest, context: InvocationContext)
   try {
     botRequest = await toBotRequest(request);
   } catch (error) {
-    if (error instanceof BadActivityError) return { status: 400, jsonBody: { error: error.message } };
+    if (error instanceof BadActivityError)
+      return { status: error.status, jsonBody: { error: error.message } };
     throw error;
   }
   const client = df.getClient(context);
   const response = new ResponseRecorder();
+  let refused: ActivityRefusal | undefined;
   await bot.adapter.process(botRequest, response, async (turn) => {
+    // After the adapter checked the Bot Framework token: is this Teams, and who is it?
+    refused = refusalOf(turn.activity);
+    if (refused) {
+      await auditRefusal(turn.activity, refused);
+      return;
+    }
     setDurableClient(turn, client);
     await bot.app.run(turn);
   });
+  const refusal = refused as ActivityRefusal | undefined;
+  if (refusal) return { status: 403, jsonBody: { error: refusal.message, refusal: refusal.reason } };
   return response.toHttpResponse();
 }
 

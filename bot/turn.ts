@@ -5,7 +5,8 @@
 import type { TurnContext } from 'botbuilder';
 import { TeamsInfo } from 'botbuilder';
 import type * as df from 'durable-functions';
-import type { User } from '../functions/approvals/requests';
+import type { Actor } from '../functions/approvals/access';
+import { placeholderEmail, type User } from '../functions/approvals/requests';
 import { errorFields, log } from './log';
 
 const DURABLE_CLIENT = Symbol('signoff.durableClient');
@@ -22,21 +23,25 @@ export function durableClient(context: TurnContext): df.DurableClient {
 
 /**
  * The id approvals know the sender by: the Entra object id Teams sends as `from.aadObjectId`
- * (what the policy names approvers by), or the channel's user id where there is none.
+ * (what the policy names approvers by). Activities without one never reach a handler (trust.ts).
  */
 export function userIdOf(context: TurnContext): string {
-  return context.activity.from?.aadObjectId?.trim() || context.activity.from?.id || '';
+  const id = context.activity.from?.aadObjectId?.trim();
+  if (!id) throw new Error('An activity without from.aadObjectId reached a handler');
+  return id;
 }
 
-/** Placeholder domain for a user whose email Teams did not give us (`.invalid` is reserved: never delivered). */
-export const UNKNOWN_EMAIL_DOMAIN = 'unknown.invalid';
+/** The sender as approvals' access rules see them: Teams users act with no app roles. */
+export function actorOf(context: TurnContext): Actor & { name: string } {
+  return { id: userIdOf(context), name: context.activity.from?.name?.trim() || 'Unknown user', roles: [] };
+}
+
 const MEMBER_LOOKUP_MS = 1_500;
 
 /**
  * The sender as a requester: id and name from the activity, email from the Teams roster
  * (`TeamsInfo.getMember`). When the roster cannot say (another channel, the lookup failed or was
- * slow), the email is the placeholder `<id>@unknown.invalid`: requests need an email by schema,
- * and this one can never reach anyone by mistake.
+ * slow), the email is a placeholder (`placeholderEmail`) that can never reach anyone by mistake.
  */
 export async function requesterOf(context: TurnContext): Promise<User> {
   const id = userIdOf(context);
@@ -56,7 +61,7 @@ export async function requesterOf(context: TurnContext): Promise<User> {
   return {
     id,
     name: name ?? 'Unknown user',
-    email: email ?? `${id.replace(/[^A-Za-z0-9._-]/g, '-') || 'user'}@${UNKNOWN_EMAIL_DOMAIN}`,
+    email: email ?? placeholderEmail(id),
   };
 }
 

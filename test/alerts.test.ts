@@ -141,8 +141,7 @@ describe('alerts', () => {
   });
 
   it('an approval open past its SLA: alert when the clock passes it, not before, once', async () => {
-    const res = await host.post<{ id: string }>('/api/approvals/loan', {
-      requester: { id: 'u-pat', name: 'Pat Requester', email: 'pat@contoso.example' },
+    const res = await host.as('patti').post<{ id: string }>('/api/approvals/loan', {
       details: { applicant: 'Pat', amount: 5_000, currency: 'EUR', purpose: 'equipment', termMonths: 36 },
     });
     expect(res.status).toBe(202);
@@ -181,10 +180,7 @@ describe('alerts', () => {
     ]);
 
     // The request goes on: Megan approves, and no second alert follows.
-    const decided = await host.post(`/api/approvals/${id}/decision`, {
-      approverId: MEGAN,
-      decision: 'approve',
-    });
+    const decided = await host.as('megan').post(`/api/approvals/${id}/decision`, { decision: 'approve' });
     expect(decided.status).toBe(202);
     await host.client.waitFor(id, ['Completed']);
     await host.clock.advance('P1D');

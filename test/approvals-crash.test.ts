@@ -15,8 +15,7 @@ afterAll(async () => {
 
 it('completes an approval after the host is killed while it waits', async () => {
   host = await startTestHost({ app: '.', clock: 'virtual' });
-  const start = await host.post<{ id: string }>('/api/approvals/loan', {
-    requester: { id: 'u-crash', name: 'Crash Tester', email: 'crash@contoso.example' },
+  const start = await host.as('patti').post<{ id: string }>('/api/approvals/loan', {
     details: {
       applicant: 'Crash Tester',
       amount: 45_000,
@@ -27,25 +26,26 @@ it('completes an approval after the host is killed while it waits', async () => 
   });
   const id = start.body.id;
   await host.idle();
-  expect(
-    (await host.post(`/api/approvals/${id}/decision`, { approverId: MEGAN, decision: 'approve' })).status,
-  ).toBe(202);
+  expect((await host.as('megan').post(`/api/approvals/${id}/decision`, { decision: 'approve' })).status).toBe(
+    202,
+  );
   await host.idle();
   await host.kill();
 
   await host.restart();
-  expect((await host.get<{ stage: { title: string } }>(`/api/approvals/${id}`)).body.stage.title).toBe(
-    'Risk review',
-  );
+  // The dev issuer's key is in the data directory: the same tokens work after the restart.
+  expect(
+    (await host.as('patti').get<{ stage: { title: string } }>(`/api/approvals/${id}`)).body.stage.title,
+  ).toBe('Risk review');
   // A reminder comes due across the restart and fires once.
   await host.clock.advance('PT25H');
-  expect(
-    (await host.post(`/api/approvals/${id}/decision`, { approverId: DIEGO, decision: 'approve' })).status,
-  ).toBe(202);
-  await host.idle();
-  const done = await host.get<{ state: string; audit: Array<{ type: string; actor: string }> }>(
-    `/api/approvals/${id}`,
+  expect((await host.as('diego').post(`/api/approvals/${id}/decision`, { decision: 'approve' })).status).toBe(
+    202,
   );
+  await host.idle();
+  const done = await host
+    .as('patti')
+    .get<{ state: string; audit: Array<{ type: string; actor: string }> }>(`/api/approvals/${id}`);
   expect(done.body.state).toBe('Approved');
   const decisions = done.body.audit.filter((a) => a.type === 'decision').map((a) => a.actor);
   expect(decisions).toEqual([MEGAN, DIEGO]);

@@ -1,8 +1,10 @@
 /**
  * The approval workflow end to end on the embedded host: the real function app, the virtual
- * clock, and Azurite for the audit and index tables. Users come from the bundled policy
- * (functions/approvals/policy.yaml).
+ * clock, and Azurite for the audit and index tables. People are the dev users (dev-users.json),
+ * signed in with tokens of the host's dev issuer; the bundled policy
+ * (functions/approvals/policy.yaml) names them as approvers.
  */
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deadlineAt } from '../functions/approvals/deadlines';
 import type { ApprovalStatus } from '../functions/approvals/decide';
@@ -15,8 +17,8 @@ const U = {
   diego: '00000000-0000-0000-0000-00000000a004',
   lynne: '00000000-0000-0000-0000-00000000a005',
   nestor: '00000000-0000-0000-0000-00000000a006',
+  patti: '00000000-0000-0000-0000-00000000b001',
 };
-const pat = { id: 'u-pat', name: 'Pat Requester', email: 'pat@contoso.example' };
 
 type Detail = ApprovalStatus & {
   awaiting: Array<{ id: string }>;
@@ -34,25 +36,25 @@ afterAll(async () => {
   await host?.stop();
 });
 
-async function requestLoan(amount: number, requester = pat): Promise<string> {
-  const res = await host.post<{ id: string }>('/api/approvals/loan', {
-    requester,
-    details: { applicant: requester.name, amount, currency: 'EUR', purpose: 'equipment', termMonths: 36 },
+/** `requester` (a dev user alias or object id, signed in with a token) asks for a loan. */
+async function requestLoan(amount: number, requester = 'patti'): Promise<string> {
+  const res = await host.as(requester).post<{ id: string }>('/api/approvals/loan', {
+    details: { applicant: 'Patti Fernandez', amount, currency: 'EUR', purpose: 'equipment', termMonths: 36 },
   });
-  expect(res.status).toBe(202);
+  expect(res.status, JSON.stringify(res.body)).toBe(202);
   await host.idle();
   return res.body.id;
 }
 
-async function detail(id: string): Promise<Detail> {
-  const res = await host.get<Detail>(`/api/approvals/${id}`);
+/** The request as `viewer` sees it (the requester by default). */
+async function detail(id: string, viewer = 'patti'): Promise<Detail> {
+  const res = await host.as(viewer).get<Detail>(`/api/approvals/${id}`);
   expect(res.status).toBe(200);
   return res.body;
 }
 
-async function decide(id: string, approverId: string, decision: 'approve' | 'reject', comment?: string) {
-  const res = await host.post<{ error?: string }>(`/api/approvals/${id}/decision`, {
-    approverId,
+async function decide(id: string, approver: string, decision: 'approve' | 'reject', comment?: string) {
+  const res = await host.as(approver).post<{ error?: string }>(`/api/approvals/${id}/decision`, {
     decision,
     comment,
   });
@@ -69,7 +71,7 @@ describe('loan bands', () => {
       stage: { title: 'Manager approval', index: 0, count: 1 },
     });
     expect(before.awaiting.map((a) => a.id)).toEqual([U.megan]);
-    expect((await decide(id, U.megan, 'approve')).status).toBe(202);
+    expect((await decide(id, 'megan', 'approve')).status).toBe(202);
     const after = await detail(id);
     expect(after.state).toBe('Approved');
     expect(after.audit.map((a) => a.type)).toEqual(['requested', 'decision', 'outcome']);
@@ -77,20 +79,26 @@ describe('loan bands', () => {
 
   it('a medium loan needs the manager, then a risk officer', async () => {
     const id = await requestLoan(50_000);
-    await decide(id, U.megan, 'approve');
+    await decide(id, 'megan', 'approve');
     const second = await detail(id);
     expect(second.stage).toMatchObject({ title: 'Risk review', index: 1, count: 2 });
     expect(second.awaiting.map((a) => a.id).sort()).toEqual([U.alex, U.diego].sort());
-    await decide(id, U.diego, 'approve');
+    await decide(id, 'diego', 'approve');
     expect((await detail(id)).state).toBe('Approved');
+    // Alex was asked and did not decide: he still sees the request, no longer as waiting for him.
+    expect((await detail(id, 'alex')).state).toBe('Approved');
+    const alexWaiting = await host
+      .as('alex')
+      .get<{ items: Array<{ id: string }> }>(`/api/approvals?approver=${U.alex}&awaiting=true`);
+    expect(alexWaiting.body.items.map((i) => i.id)).not.toContain(id);
   });
 
   it('a large loan needs the manager, risk and the CFO', async () => {
     const id = await requestLoan(500_000);
-    await decide(id, U.megan, 'approve');
-    await decide(id, U.alex, 'approve');
+    await decide(id, 'megan', 'approve');
+    await decide(id, 'alex', 'approve');
     expect((await detail(id)).stage?.title).toBe('CFO sign-off');
-    await decide(id, U.lynne, 'approve');
+    await decide(id, 'lynne', 'approve');
     const done = await detail(id);
     expect(done.state).toBe('Approved');
     expect(done.decisions.map((d) => d.approver.name)).toEqual([
@@ -104,51 +112,50 @@ describe('loan bands', () => {
 describe('decisions', () => {
   it('a rejection at stage 2 ends the request, and needs a comment', async () => {
     const id = await requestLoan(60_000);
-    await decide(id, U.megan, 'approve');
-    const noComment = await decide(id, U.alex, 'reject');
+    await decide(id, 'megan', 'approve');
+    const noComment = await decide(id, 'alex', 'reject');
     expect(noComment.status).toBe(400);
     expect(noComment.body.error).toMatch(/comment/);
-    expect((await decide(id, U.alex, 'reject', 'Collateral missing')).status).toBe(202);
+    expect((await decide(id, 'alex', 'reject', 'Collateral missing')).status).toBe(202);
     const done = await detail(id);
     expect(done.state).toBe('Rejected');
     expect(done.reason).toContain('Alex Wilber');
     expect(done.decisions.at(-1)).toMatchObject({ decision: 'reject', comment: 'Collateral missing' });
-    const closed = await decide(id, U.diego, 'approve');
+    const closed = await decide(id, 'diego', 'approve');
     expect(closed.status).toBe(409);
     expect(closed.body.error).toContain('Rejected');
   });
 
   it('N of M: the finance stage needs two of its two approvers', async () => {
-    const res = await host.post<{ id: string }>('/api/approvals/generic', {
-      requester: pat,
+    const res = await host.as('patti').post<{ id: string }>('/api/approvals/generic', {
       details: { title: 'Team laptops', details: 'Five laptops', amount: 7_500, currency: 'EUR' },
     });
     expect(res.status).toBe(202);
     await host.idle();
     const id = res.body.id;
-    await decide(id, U.megan, 'approve');
-    await decide(id, U.lynne, 'approve');
+    await decide(id, 'megan', 'approve');
+    await decide(id, 'lynne', 'approve');
     const half = await detail(id);
     expect(half).toMatchObject({
       state: 'Pending',
       stage: { title: 'Finance approval', approvals: 1, required: 2 },
     });
     expect(half.awaiting.map((a) => a.id)).toEqual([U.nestor]);
-    await decide(id, U.nestor, 'approve');
+    await decide(id, 'nestor', 'approve');
     expect((await detail(id)).state).toBe('Approved');
   });
 
   it('ignores a non-approver and a duplicate decision, over HTTP and as raw events', async () => {
-    const res = await host.post<{ id: string }>('/api/approvals/generic', {
-      requester: pat,
+    const res = await host.as('patti').post<{ id: string }>('/api/approvals/generic', {
       details: { title: 'Conference trip', amount: 2_000 },
     });
     await host.idle();
     const id = res.body.id;
-    await decide(id, U.megan, 'approve');
-    expect((await decide(id, 'u-stranger', 'approve')).status).toBe(403);
-    await decide(id, U.lynne, 'approve');
-    const duplicate = await decide(id, U.lynne, 'approve');
+    await decide(id, 'megan', 'approve');
+    // Alex has no part in this request: for him it does not exist.
+    expect((await decide(id, 'alex', 'approve')).status).toBe(404);
+    await decide(id, 'lynne', 'approve');
+    const duplicate = await decide(id, 'lynne', 'approve');
     expect(duplicate.status).toBe(409);
     expect(duplicate.body.error).toMatch(/already decided/);
     // Events that bypass the API (another client, a race) meet the same rules in the workflow.
@@ -166,14 +173,13 @@ describe('decisions', () => {
   });
 
   it('refuses self-approval', async () => {
-    const megan = { id: U.megan, name: 'Megan Bowen', email: 'megan@contoso.example' };
-    const id = await requestLoan(1_000, megan);
-    const res = await decide(id, U.megan, 'approve');
+    const id = await requestLoan(1_000, 'megan');
+    const res = await decide(id, 'megan', 'approve');
     expect(res.status).toBe(403);
     expect(res.body.error).toMatch(/own request/);
     await host.client.raiseEvent(id, 'decision', { approverId: U.megan, decision: 'approve' });
     await host.idle();
-    const status = await detail(id);
+    const status = await detail(id, 'megan');
     expect(status.state).toBe('Pending');
     expect(status.audit.filter((a) => a.type === 'ignored').map((a) => a.details.refusal)).toEqual([
       'self-approval',
@@ -181,19 +187,35 @@ describe('decisions', () => {
     await host.client.operation(id, 'terminate');
   });
 
-  it('lets only the requester cancel', async () => {
+  it('lets the requester cancel, not the approver', async () => {
     const id = await requestLoan(3_000);
-    const stranger = await host.post<{ error: string }>(`/api/approvals/${id}/cancel`, {
-      requesterId: U.megan,
-    });
-    expect(stranger.status).toBe(403);
-    expect((await host.post(`/api/approvals/${id}/cancel`, { requesterId: pat.id })).status).toBe(202);
+    const approver = await host.as('megan').post<{ error: string }>(`/api/approvals/${id}/cancel`);
+    expect(approver.status).toBe(403);
+    expect((await host.as('alex').post(`/api/approvals/${id}/cancel`)).status).toBe(404);
+    expect((await host.as('patti').post(`/api/approvals/${id}/cancel`)).status).toBe(202);
     await host.idle();
     const done = await detail(id);
     expect(done.state).toBe('Cancelled');
-    expect((await host.post(`/api/approvals/${id}/cancel`, { requesterId: pat.id })).status).toBe(409);
-    const outbox = done.audit.at(-1);
-    expect(outbox).toMatchObject({ type: 'outcome', details: { state: 'Cancelled' } });
+    expect((await host.as('patti').post(`/api/approvals/${id}/cancel`)).status).toBe(409);
+    expect(done.audit.at(-1)).toMatchObject({
+      type: 'outcome',
+      actor: U.patti,
+      details: { state: 'Cancelled', reason: 'Cancelled by the requester' },
+    });
+  });
+
+  it('lets an admin see and cancel any request, and says who did', async () => {
+    const id = await requestLoan(3_500);
+    expect((await host.as('isaiah').get(`/api/approvals/${id}`)).status).toBe(200);
+    expect((await decide(id, 'isaiah', 'approve')).status).toBe(403);
+    expect((await host.as('isaiah').post(`/api/approvals/${id}/cancel`)).status).toBe(202);
+    await host.idle();
+    const done = await detail(id);
+    expect(done).toMatchObject({ state: 'Cancelled', reason: 'Cancelled by Isaiah Langer (admin)' });
+    expect(done.audit.at(-1)).toMatchObject({
+      type: 'outcome',
+      actor: '00000000-0000-0000-0000-00000000e001',
+    });
   });
 });
 
@@ -217,8 +239,8 @@ describe('time', () => {
     expect(Date.parse(escalation?.at ?? '')).toBe(start + 48 * 3600_000);
     expect(escalated.deadline).toBe(new Date(start + 72 * 3600_000).toISOString());
 
-    expect((await decide(id, U.megan, 'approve')).status).toBe(403);
-    await decide(id, U.adele, 'approve');
+    expect((await decide(id, 'megan', 'approve')).status).toBe(403);
+    await decide(id, 'adele', 'approve');
     expect((await detail(id)).state).toBe('Approved');
   });
 
@@ -239,7 +261,7 @@ describe('time', () => {
     const friday = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + daysToFriday, 15);
     await host.clock.advance(`PT${Math.ceil((friday - now.getTime()) / 1000)}S`);
     const id = await requestLoan(40_000);
-    await decide(id, U.megan, 'approve');
+    await decide(id, 'megan', 'approve');
     const risk = await detail(id);
     const startedAt = Date.parse(risk.stage?.startedAt ?? '');
     const expected = deadlineAt(startedAt, {
@@ -259,30 +281,37 @@ describe('time', () => {
 
 describe('lists', () => {
   it('reads requests by requester and by approver from the index, with paging', async () => {
-    const requester = { id: `u-list-${Date.now()}`, name: 'Lister', email: 'lister@contoso.example' };
+    const requester = randomUUID();
+    const lister = host.as(requester);
     const ids = [
       await requestLoan(1_100, requester),
       await requestLoan(1_200, requester),
       await requestLoan(1_300, requester),
     ];
-    await decide(ids[0] as string, U.megan, 'approve');
-    const page1 = await host.get<{ items: Array<{ id: string }>; continuationToken?: string }>(
-      `/api/approvals?requester=${requester.id}&pageSize=2`,
+    await decide(ids[0] as string, 'megan', 'approve');
+    const page1 = await lister.get<{ items: Array<{ id: string }>; continuationToken?: string }>(
+      '/api/approvals?pageSize=2',
     );
     expect(page1.status).toBe(200);
     expect(page1.body.items).toHaveLength(2);
     expect(page1.body.continuationToken).toBeTruthy();
-    const page2 = await host.get<{ items: Array<{ id: string }> }>(
-      `/api/approvals?requester=${requester.id}&pageSize=2&continuationToken=${encodeURIComponent(page1.body.continuationToken ?? '')}`,
+    const page2 = await lister.get<{ items: Array<{ id: string }> }>(
+      `/api/approvals?requester=${requester}&pageSize=2&continuationToken=${encodeURIComponent(page1.body.continuationToken ?? '')}`,
     );
     expect([...page1.body.items, ...page2.body.items].map((i) => i.id).sort()).toEqual([...ids].sort());
-    const approved = await host.get<{ items: Array<{ id: string; state: string }> }>(
-      `/api/approvals?requester=${requester.id}&status=Approved`,
+    const approved = await lister.get<{ items: Array<{ id: string; state: string }> }>(
+      '/api/approvals?status=Approved',
     );
     expect(approved.body.items.map((i) => i.id)).toEqual([ids[0]]);
-    const pending = await host.get<{ items: Array<{ id: string }> }>(
-      `/api/approvals?approver=${U.megan}&awaiting=true`,
-    );
+    // Someone else's list: only for admins.
+    expect((await host.as('megan').get(`/api/approvals?requester=${requester}`)).status).toBe(403);
+    const asAdmin = await host
+      .as('isaiah')
+      .get<{ items: unknown[] }>(`/api/approvals?requester=${requester}`);
+    expect(asAdmin.body.items).toHaveLength(3);
+    const pending = await host
+      .as('megan')
+      .get<{ items: Array<{ id: string }> }>(`/api/approvals?approver=${U.megan}&awaiting=true`);
     expect(pending.body.items.map((i) => i.id)).toEqual(expect.arrayContaining([ids[1], ids[2]]));
     expect(pending.body.items.map((i) => i.id)).not.toContain(ids[0]);
     for (const id of ids.slice(1)) await host.client.operation(id as string, 'terminate');
@@ -295,44 +324,128 @@ describe('bad input', () => {
     const failed = await host.client.waitFor(id, ['Failed']);
     expect(failed.output).toEqual(expect.stringContaining('input.request.kind'));
     expect(failed.output).toEqual(expect.stringContaining('input.requester'));
+    expect(failed.output).toEqual(expect.stringContaining('input.policyVersion'));
+  });
+
+  it('routes a workflow started directly by the policy: approvers in its input are refused', async () => {
+    const good = await detail(await requestLoan(1_000));
+    const input = {
+      id: 'loan-direct1',
+      requester: { id: U.patti, name: 'Patti Fernandez', email: 'patti@contoso.example' },
+      request: {
+        kind: 'loan',
+        details: { applicant: 'P', amount: 1_000, currency: 'EUR', purpose: 'p', termMonths: 12 },
+      },
+    };
+    const withStages = await host.client.start('approvalWorkflow', {
+      ...input,
+      policyVersion: good.policyVersion,
+      stages: [{ name: 'me', title: 'Me', approvers: [input.requester] }],
+    });
+    expect((await host.client.waitFor(withStages.id, ['Failed'])).output).toEqual(
+      expect.stringContaining('input: Unrecognized key: "stages"'),
+    );
+    const unknownPolicy = await host.client.start('approvalWorkflow', {
+      ...input,
+      policyVersion: 'p-0000000000000000',
+    });
+    expect((await host.client.waitFor(unknownPolicy.id, ['Failed'])).output).toEqual(
+      expect.stringContaining('No approval policy has version "p-0000000000000000"'),
+    );
+    const routed = await host.client.start('approvalWorkflow', {
+      ...input,
+      policyVersion: good.policyVersion,
+    });
+    const running = await host.client.waitFor(routed.id, ['Running'], (s) =>
+      Boolean((s.customStatus as ApprovalStatus | null)?.stage),
+    );
+    expect((running.customStatus as ApprovalStatus).stage?.approvers.map((a) => a.id)).toEqual([U.megan]);
+    await host.client.operation(routed.id, 'terminate');
+  });
+
+  it('takes who acts from the token, and refuses a body that names someone', async () => {
+    const startAs = await host
+      .as('patti')
+      .post<{ problems: Array<{ field: string; rule: string }> }>('/api/approvals/loan', {
+        requester: { id: U.megan, name: 'Megan Bowen', email: 'megan@contoso.example' },
+        details: { applicant: 'X', amount: 100, currency: 'EUR', purpose: 'p', termMonths: 12 },
+      });
+    expect(startAs.status).toBe(400);
+    expect(startAs.body.problems).toEqual([
+      { field: 'requester', rule: 'must not be set: the requester is the signed-in user' },
+    ]);
+    const id = await requestLoan(1_000);
+    const decideAs = await host
+      .as('megan')
+      .post<{ problems: Array<{ field: string }> }>(`/api/approvals/${id}/decision`, {
+        approverId: U.megan,
+        decision: 'approve',
+      });
+    expect(decideAs.status).toBe(400);
+    expect(decideAs.body.problems.map((p) => p.field)).toEqual(['approverId']);
+    const cancelAs = await host.as('patti').post(`/api/approvals/${id}/cancel`, { requesterId: U.patti });
+    expect(cancelAs.status).toBe(400);
+    expect((await detail(id)).state).toBe('Pending');
+    // The requester the workflow records is the signed-in user, with the name and email of the token.
+    expect((await detail(id)).requester).toEqual({
+      id: U.patti,
+      name: 'Patti Fernandez',
+      email: 'patti@contoso.example',
+    });
+    await host.client.operation(id, 'terminate');
   });
 
   it('names the field and the rule on every endpoint', async () => {
-    const bad = await host.post<{ error: string; problems: Array<{ field: string }> }>(
+    const patti = host.as('patti');
+    const badDetails = await patti.post<{ problems: Array<{ field: string; rule: string }> }>(
       '/api/approvals/loan',
-      {
-        requester: { id: 'x', name: 'X', email: 'not-an-email' },
-        details: { applicant: 'X', amount: -1, currency: 'EUR', purpose: 'p', termMonths: 12 },
-      },
+      { details: { applicant: 'X', amount: -1, currency: 'EUR', purpose: 'p', termMonths: 12 } },
     );
-    expect(bad.status).toBe(400);
-    expect(bad.body.problems.map((p) => p.field)).toEqual(['requester.email']);
-    const badDetails = await host.post<{ problems: Array<{ field: string; rule: string }> }>(
-      '/api/approvals/loan',
-      {
-        requester: pat,
-        details: { applicant: 'X', amount: -1, currency: 'EUR', purpose: 'p', termMonths: 12 },
-      },
-    );
+    expect(badDetails.status).toBe(400);
     expect(badDetails.body.problems).toEqual([{ field: 'details.amount', rule: 'must be greater than 0' }]);
-    expect((await host.post('/api/approvals/loan', '{"requester":')).status).toBe(400);
-    expect((await host.post('/api/approvals/car', { requester: pat, details: {} })).status).toBe(400);
-    expect((await host.get('/api/approvals/loan-doesnotexist')).status).toBe(404);
-    expect((await host.get('/api/approvals')).status).toBe(400);
-    expect((await host.get(`/api/approvals?requester=a&approver=b`)).status).toBe(400);
-    expect((await host.get(`/api/approvals?requester=a&status=Sleeping`)).status).toBe(400);
-    expect((await host.get(`/api/approvals?requester=a&pageSize=0`)).status).toBe(400);
+    expect((await patti.post('/api/approvals/loan', '{"details":')).status).toBe(400);
+    expect((await patti.post('/api/approvals/car', { details: {} })).status).toBe(400);
+    expect((await patti.get('/api/approvals/loan-doesnotexist')).status).toBe(404);
+    expect((await patti.get('/api/approvals?requester=a&approver=b')).status).toBe(400);
+    expect((await patti.get('/api/approvals?status=Sleeping')).status).toBe(400);
+    expect((await patti.get('/api/approvals?pageSize=0')).status).toBe(400);
+    expect((await patti.get('/api/approvals?who=me')).status).toBe(400);
     const id = await requestLoan(1_000);
-    expect(
-      (await host.post(`/api/approvals/${id}/decision`, { approverId: U.megan, decision: 'maybe' })).status,
-    ).toBe(400);
-    expect((await host.post(`/api/approvals/${id}/decision`, 'nope')).status).toBe(400);
-    expect(
-      (await host.post('/api/approvals/loan-nothere/decision', { approverId: U.megan, decision: 'approve' }))
-        .status,
-    ).toBe(404);
-    expect((await host.post(`/api/approvals/${id}/cancel`, {})).status).toBe(400);
-    expect((await host.post('/api/approvals/loan-nothere/cancel', { requesterId: pat.id })).status).toBe(404);
+    const megan = host.as('megan');
+    expect((await megan.post(`/api/approvals/${id}/decision`, { decision: 'maybe' })).status).toBe(400);
+    expect((await megan.post(`/api/approvals/${id}/decision`, 'nope')).status).toBe(400);
+    expect((await megan.post(`/api/approvals/${id}/decision`, '"nope"')).status).toBe(400);
+    expect((await megan.post('/api/approvals/loan-nothere/decision', { decision: 'approve' })).status).toBe(
+      404,
+    );
+    expect((await patti.post('/api/approvals/loan-nothere/cancel')).status).toBe(404);
     await host.client.operation(id, 'terminate');
+  });
+
+  it('refuses a body that is not JSON with 415, and a foreign Origin with 403', async () => {
+    const id = await requestLoan(1_000);
+    const token = await host.token('megan');
+    const form = await fetch(`${host.url}/api/approvals/${id}/decision`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'decision=approve',
+    });
+    expect(form.status).toBe(415);
+    const foreign = await host.as('megan').post<{ error: string }>(
+      `/api/approvals/${id}/decision`,
+      { decision: 'approve' },
+      {
+        origin: 'https://evil.example',
+      },
+    );
+    expect(foreign.status).toBe(403);
+    expect(foreign.body.error).toContain('https://evil.example');
+    expect((await detail(id)).state).toBe('Pending');
+    const sameOrigin = await host
+      .as('megan')
+      .post(`/api/approvals/${id}/decision`, { decision: 'approve' }, { origin: host.url });
+    expect(sameOrigin.status).toBe(202);
+    await host.idle();
+    expect((await detail(id)).state).toBe('Approved');
   });
 });

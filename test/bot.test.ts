@@ -5,6 +5,9 @@
  * protocol is recorded there. Users come from the bundled policy (Megan approves small requests).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ACCESS_AUDIT_TABLE } from '../bot/trust';
+import { table } from '../functions/storage/tables';
+import { DEV_TENANT } from '../host/auth/devUsers';
 import { startTestHost, type TestHost } from '../host/testing';
 import { FakeConnector, noteOf } from './support/connector';
 
@@ -37,8 +40,23 @@ beforeAll(async () => {
     email: 'pat@contoso.example',
     userPrincipalName: 'pat@contoso.example',
   });
-  host = await startTestHost({ app: '.', clock: 'virtual' });
+  // Teams activities here come from tenant-1; dev tokens (for the admin reads) from the dev tenant.
+  host = await startTestHost({
+    app: '.',
+    clock: 'virtual',
+    env: { SIGNOFF_ALLOWED_TENANTS: `tenant-1,${DEV_TENANT}` },
+  });
 });
+
+/** Reads for checking what happened, as an admin (Isaiah) through the approvals API. */
+const admin = () => host.as('isaiah');
+
+async function refusals(): Promise<Array<Record<string, string>>> {
+  const audit = await table(ACCESS_AUDIT_TABLE);
+  const rows: Array<Record<string, string>> = [];
+  for await (const row of audit.listEntities<Record<string, string>>()) rows.push(row);
+  return rows;
+}
 
 afterAll(async () => {
   await host?.stop();
@@ -142,23 +160,29 @@ describe('/api/messages', () => {
     expect(postedCard.refresh?.userIds).toEqual([people.megan.mri]);
     const shown = posted?.assignedId as string;
 
-    // Automatic refresh: the approver gets the buttons, anyone else the read-only view; both answers
-    // are card responses, and nothing is pushed to the shared message (teams-ai's replace-for-all).
+    // Automatic refresh: the approver gets the buttons, the requester the read-only view, someone
+    // with no part in the request no request at all; all answers are card responses, and nothing
+    // is pushed to the shared message (teams-ai's replace-for-all).
     const forMegan = await click(people.megan, 'refresh', { requestId: id });
     expect(forMegan.status).toBe(200);
     expect(Object.keys(forMegan.body).sort()).toEqual(['statusCode', 'type', 'value']);
     expect(forMegan.body).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.card.adaptive' });
     expect(hasButtons(forMegan.body.value)).toBe(true);
     expect(forMegan.body.value.refresh).toBeDefined();
+    const forPat = await click(people.pat, 'refresh', { requestId: id });
+    expect(forPat.body).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.card.adaptive' });
+    expect(hasButtons(forPat.body.value)).toBe(false);
+    expect(text(forPat.body.value)).toContain('Waiting for approval');
     const forDiego = await click(people.diego, 'refresh', { requestId: id });
-    expect(forDiego.body).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.card.adaptive' });
     expect(hasButtons(forDiego.body.value)).toBe(false);
-    expect(text(forDiego.body.value)).toContain('Waiting for approval');
+    expect(text(forDiego.body.value)).toContain('There is no request');
 
-    // Someone who is not an approver clicking Approve: an error card, for them only.
-    const refused = await click(people.diego, 'approve', { requestId: id });
-    expect(refused.body).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.card.adaptive' });
-    expect(text(refused.body.value)).toContain('Only the approvers of stage');
+    // The requester clicking Approve, or someone with no part in it: an error card, for them only.
+    const own = await click(people.pat, 'approve', { requestId: id });
+    expect(own.body).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.card.adaptive' });
+    expect(text(own.body.value)).toContain('Requesters cannot decide on their own request');
+    const stranger = await click(people.diego, 'approve', { requestId: id });
+    expect(text(stranger.body.value)).toContain('There is no request');
 
     // Reject without a comment is refused by the rules.
     const noComment = await click(people.megan, 'reject', { requestId: id, comment: '  ' });
@@ -182,7 +206,9 @@ describe('/api/messages', () => {
     expect(connector.calls.filter((c) => c.method === 'PUT' && c.activityId === CLICKED)).toEqual([]);
 
     await host.idle();
-    const detail = await host.get<{ state: string; audit: Array<{ type: string }> }>(`/api/approvals/${id}`);
+    const detail = await admin().get<{ state: string; audit: Array<{ type: string }> }>(
+      `/api/approvals/${id}`,
+    );
     expect(detail.body.state).toBe('Approved');
     expect(detail.body.audit.map((a) => a.type)).toEqual(['requested', 'decision', 'outcome']);
 
@@ -221,7 +247,7 @@ describe('/api/messages', () => {
     expect(a?.status).toBe(200);
     expect(b?.status).toBe(200);
     await host.idle();
-    const mine = await host.get<{ items: Array<{ id: string; kind: string }> }>(
+    const mine = await admin().get<{ items: Array<{ id: string; kind: string }> }>(
       `/api/approvals?requester=${PAT}&pageSize=100`,
     );
     expect(mine.body.items.filter((r) => r.kind === 'loan')).toHaveLength(1);
@@ -232,12 +258,49 @@ describe('/api/messages', () => {
     const id = /generic-\w+/.exec(replies[0]?.body.text ?? '')?.[0] as string;
     await host.idle();
     const short = id.split('-')[1] as string;
-    const refused = await say(people.diego, `cancel ${short}`);
-    expect(text(refused[0]?.body.attachments)).toContain('Only the requester can cancel');
+    const approver = await say(people.megan, `cancel ${short}`);
+    expect(text(approver[0]?.body.attachments)).toContain('Only the requester (or an admin) can cancel');
+    const stranger = await say(people.diego, `cancel ${short}`);
+    expect(text(stranger[0]?.body.attachments)).toContain('There is no request');
     const done = await say(people.pat, `cancel #${short}`);
     expect(done[0]?.body.text).toContain(`Cancelling ${id}`);
     await host.idle();
-    expect((await host.get<{ state: string }>(`/api/approvals/${id}`)).body.state).toBe('Cancelled');
+    expect((await admin().get<{ state: string }>(`/api/approvals/${id}`)).body.state).toBe('Cancelled');
+  });
+
+  it('answers only Teams: another channel, a sender without an object id or another tenant is refused and audited', async () => {
+    const before = await refusals();
+    const webchat = await host.post<{ error: string; refusal: string }>(
+      '/api/messages',
+      activity(people.pat, { type: 'message', text: 'my requests', channelId: 'webchat' }),
+    );
+    expect(webchat.status).toBe(403);
+    expect(webchat.body).toMatchObject({ refusal: 'not-teams', error: expect.stringContaining('"webchat"') });
+    const anonymous = await host.post<{ refusal: string }>('/api/messages', {
+      ...activity(people.pat, { type: 'message', text: 'my requests' }),
+      from: { id: '29:pat', name: 'Pat Requester' },
+    });
+    expect(anonymous).toMatchObject({ status: 403, body: { refusal: 'no-object-id' } });
+    const sent = connector.calls.length;
+    const otherTenant = await host.post<{ refusal: string }>('/api/messages', {
+      ...activity(people.megan, {
+        type: 'invoke',
+        name: 'adaptiveCard/action',
+        value: { action: { type: 'Action.Execute', verb: 'approve', data: { requestId: 'generic-x' } } },
+      }),
+      conversation: { id: people.megan.chat, conversationType: 'personal', tenantId: 'tenant-2' },
+      channelData: { tenant: { id: 'tenant-2' } },
+    });
+    expect(otherTenant).toMatchObject({ status: 403, body: { refusal: 'tenant-not-allowed' } });
+    // Nothing was answered to the refused activities, and each left an audit row.
+    expect(connector.calls.length).toBe(sent);
+    const rows = (await refusals()).filter((r) => !before.some((b) => b.rowKey === r.rowKey));
+    expect(rows.map((r) => r.reason).sort()).toEqual(['no-object-id', 'not-teams', 'tenant-not-allowed']);
+    expect(rows.find((r) => r.reason === 'tenant-not-allowed')).toMatchObject({
+      tenantId: 'tenant-2',
+      aadObjectId: MEGAN,
+      activityType: 'invoke',
+    });
   });
 
   it('forgets the conversation on uninstall: the approver becomes unreachable', async () => {
@@ -249,7 +312,7 @@ describe('/api/messages', () => {
     const replies = await say(people.pat, 'request Standing desk');
     const id = /generic-\w+/.exec(replies[0]?.body.text ?? '')?.[0] as string;
     await host.idle();
-    const detail = await host.get<{ unreachable: Array<{ id: string }> }>(`/api/approvals/${id}`);
+    const detail = await admin().get<{ unreachable: Array<{ id: string }> }>(`/api/approvals/${id}`);
     expect(detail.body.unreachable.map((u) => u.id)).toEqual([MEGAN]);
     expect(host.logs.some((l) => l.includes('unreachable: Signoff is not installed') && l.includes(id))).toBe(
       true,
@@ -329,6 +392,12 @@ describe('/api/messages with credentials', () => {
     } finally {
       await secured.stop();
     }
+  });
+
+  it('will not start without credentials outside development, naming the settings', async () => {
+    await expect(startTestHost({ app: '.', clock: 'virtual', dev: false })).rejects.toThrow(
+      /MicrosoftAppId, MicrosoftAppPassword, MicrosoftAppType, MicrosoftAppTenantId: are not set/,
+    );
   });
 
   it('will not start with a SingleTenant app that has no tenant id, naming the setting', async () => {

@@ -7,25 +7,23 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestHost, type TestHost } from '../host/testing';
 import { launchChromium } from './support/chromium';
 
 const ARTIFACTS = path.resolve(__dirname, '..', 'test-results');
-const MEGAN = '00000000-0000-0000-0000-00000000a001';
-const pat = { id: 'u-pat', name: 'Pat Requester', email: 'pat@contoso.example' };
 
 let host: TestHost;
 let browser: Browser;
+let context: BrowserContext;
 let page: Page;
 const pageErrors: string[] = [];
 const ids = { small: '', medium: '', doomed: '', claim: '' };
 
 async function requestLoan(amount: number): Promise<string> {
-  const res = await host.post<{ id: string }>('/api/approvals/loan', {
-    requester: pat,
-    details: { applicant: pat.name, amount, currency: 'EUR', purpose: 'equipment', termMonths: 36 },
+  const res = await host.as('patti').post<{ id: string }>('/api/approvals/loan', {
+    details: { applicant: 'Patti Fernandez', amount, currency: 'EUR', purpose: 'equipment', termMonths: 36 },
   });
   expect(res.status, JSON.stringify(res.body)).toBe(202);
   return res.body.id;
@@ -45,7 +43,7 @@ beforeAll(async () => {
   ids.medium = await requestLoan(50_000);
   ids.doomed = await requestLoan(7_000);
   const today = (await host.clock.now()).toISOString().slice(0, 10);
-  const claim = await host.post<{ id: string }>('/api/patterns/claims-processing', {
+  const claim = await host.as('patti').post<{ id: string }>('/api/patterns/claims-processing', {
     claimId: `clm-${Date.now()}`,
     customerId: 'cust-dashboard',
     type: 'auto',
@@ -60,14 +58,17 @@ beforeAll(async () => {
   // Megan approves the medium loan after 5 hours: it moves on to the risk stage.
   await host.clock.advance('PT5H');
   expect(
-    (await host.post(`/api/approvals/${ids.medium}/decision`, { approverId: MEGAN, decision: 'approve' }))
-      .status,
+    (await host.as('megan').post(`/api/approvals/${ids.medium}/decision`, { decision: 'approve' })).status,
   ).toBe(202);
   await host.idle();
 
   browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  page = await context.newPage();
   page.on('pageerror', (e) => pageErrors.push(e.message));
+  // Sign in as the banner's link does: the key becomes a session cookie of this browser context.
+  await page.goto(`${host.url}/_dashboard/?code=${encodeURIComponent(host.systemKey)}`);
+  expect(new URL(page.url()).search).toBe('');
 });
 
 afterAll(async () => {
@@ -76,6 +77,14 @@ afterAll(async () => {
 });
 
 describe('dashboard', () => {
+  it('asks a browser without a session to sign in', async () => {
+    const stranger = await browser.newPage();
+    const res = await stranger.goto(dashboard());
+    expect(res?.status()).toBe(401);
+    expect(await stranger.locator('h1').textContent()).toBe('Sign in to the dashboard');
+    await stranger.close();
+  });
+
   it('lists the instances the test created', async () => {
     await page.goto(dashboard());
     for (const id of Object.values(ids)) {
@@ -110,7 +119,7 @@ describe('dashboard', () => {
     expect(shown.sort()).toEqual([ids.medium, ids.doomed].sort());
 
     // The link alone reproduces the view.
-    const again = await browser.newPage();
+    const again = await context.newPage();
     await again.goto(url.href);
     await again.locator(`#instances tr[data-instance="${ids.medium}"]`).waitFor();
     expect(await again.locator('input[data-status="Running"]').isChecked()).toBe(true);

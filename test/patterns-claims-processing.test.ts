@@ -154,17 +154,16 @@ describe('claims processing', () => {
   });
 
   it('answers 400 naming the field and the rule', async () => {
-    const res = await host.post<{ problems: Array<{ field: string; rule: string }> }>(
-      '/api/patterns/claims-processing',
-      {
+    const res = await host
+      .as('patti')
+      .post<{ problems: Array<{ field: string; rule: string }> }>('/api/patterns/claims-processing', {
         claimId: 'c 1',
         customerId: 'ok',
         type: 'auto',
         amount: 10.001,
         incidentDate: today,
         policy: { ...policy, deductible: -1 },
-      },
-    );
+      });
     expect(res.status).toBe(400);
     expect(res.body.problems).toEqual(
       expect.arrayContaining([

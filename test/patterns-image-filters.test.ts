@@ -74,14 +74,13 @@ describe('image filters', () => {
   });
 
   it('answers 400 naming the field and the rule', async () => {
-    const both = await host.post<{ problems: Array<{ field: string; rule: string }> }>(
-      '/api/patterns/image-filters',
-      {
+    const both = await host
+      .as('patti')
+      .post<{ problems: Array<{ field: string; rule: string }> }>('/api/patterns/image-filters', {
         filter: 'sepia',
         generate: { count: 0 },
         images: ['bm90IGEgcG5n'],
-      },
-    );
+      });
     expect(both.status).toBe(400);
     expect(both.body.problems).toEqual(
       expect.arrayContaining([
@@ -90,7 +89,7 @@ describe('image filters', () => {
         { field: 'images.0', rule: 'must be a PNG image' },
       ]),
     );
-    const neither = await host.post<{ problems: unknown }>('/api/patterns/image-filters', {
+    const neither = await host.as('patti').post<{ problems: unknown }>('/api/patterns/image-filters', {
       filter: 'invert',
     });
     expect(neither.status).toBe(400);

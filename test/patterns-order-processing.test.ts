@@ -10,7 +10,7 @@ import {
   stockLevel,
 } from '../functions/patterns/orderProcessing';
 import { table } from '../functions/storage/tables';
-import { request, startTestHost, type TestHost } from '../host/testing';
+import { startTestHost, type TestHost } from '../host/testing';
 import { activitiesRun, finished, run, unique } from './support/patterns';
 
 const GOOD_CARD = '4242 4242 4242 4242';
@@ -26,14 +26,16 @@ afterAll(async () => {
 });
 
 async function stock(sku: string): Promise<{ available: number; reserved: number }> {
-  const res = await host.get<{ available: number; reserved: number }>(`/api/patterns/inventory/${sku}`);
+  const res = await host
+    .as('patti')
+    .get<{ available: number; reserved: number }>(`/api/patterns/inventory/${sku}`);
   expect(res.status).toBe(200);
   return { available: res.body.available, reserved: res.body.reserved };
 }
 
 async function seed(available: number): Promise<string> {
   const sku = unique('sku');
-  const res = await request(host.url, 'PUT', `/api/patterns/inventory/${sku}`, { available });
+  const res = await host.as('patti').put(`/api/patterns/inventory/${sku}`, { available });
   expect(res.status).toBe(200);
   return sku;
 }
@@ -158,14 +160,13 @@ describe('order processing', () => {
   });
 
   it('answers 400 naming the field and the rule', async () => {
-    const res = await host.post<{ problems: Array<{ field: string; rule: string }> }>(
-      '/api/patterns/order-processing',
-      {
+    const res = await host
+      .as('patti')
+      .post<{ problems: Array<{ field: string; rule: string }> }>('/api/patterns/order-processing', {
         items: [{ sku: 'x', quantity: 0 }],
         payment: { cardNumber: '12ab', amount: 5 },
         shipTo,
-      },
-    );
+      });
     expect(res.status).toBe(400);
     expect(res.body.problems).toEqual(
       expect.arrayContaining([
@@ -173,11 +174,13 @@ describe('order processing', () => {
         { field: 'payment.cardNumber', rule: 'must be 12 to 19 digits' },
       ]),
     );
-    const notJson = await host.post<{ problems: unknown }>('/api/patterns/order-processing', '{items:');
+    const notJson = await host
+      .as('patti')
+      .post<{ problems: unknown }>('/api/patterns/order-processing', '{items:');
     expect(notJson.status).toBe(400);
     expect(notJson.body.problems).toEqual([
       { field: '(body)', rule: expect.stringContaining('is not valid JSON') },
     ]);
-    expect((await host.get('/api/patterns/inventory/no-such-sku-here')).status).toBe(404);
+    expect((await host.as('patti').get('/api/patterns/inventory/no-such-sku-here')).status).toBe(404);
   });
 });

@@ -178,10 +178,13 @@ describe('subscription onboarding', () => {
   });
 
   it('answers 400 naming the field and the rule', async () => {
-    const res = await host.post<{ problems: Array<{ field: string; rule: string }> }>(
-      '/api/patterns/subscription-onboarding',
-      { customer: { name: '', email: 'nope' }, plan: 'gold', failFirst: { provisionMailbox: -1 } },
-    );
+    const res = await host
+      .as('patti')
+      .post<{ problems: Array<{ field: string; rule: string }> }>('/api/patterns/subscription-onboarding', {
+        customer: { name: '', email: 'nope' },
+        plan: 'gold',
+        failFirst: { provisionMailbox: -1 },
+      });
     expect(res.status).toBe(400);
     expect(res.body.problems).toEqual(
       expect.arrayContaining([

@@ -87,14 +87,13 @@ describe('travel booking saga', () => {
   });
 
   it('answers 400 naming the field and the rule', async () => {
-    const res = await host.post<{ problems: Array<{ field: string; rule: string }> }>(
-      '/api/patterns/travel-booking',
-      {
+    const res = await host
+      .as('patti')
+      .post<{ problems: Array<{ field: string; rule: string }> }>('/api/patterns/travel-booking', {
         ...trip,
         flight: { from: 'london', to: 'SEA', date: '2 March' },
         unavailable: ['boat'],
-      },
-    );
+      });
     expect(res.status).toBe(400);
     expect(res.body.problems).toEqual(
       expect.arrayContaining([

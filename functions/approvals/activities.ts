@@ -7,6 +7,8 @@ import { type AlertRecord, alertSchema, raiseAlert } from '../alerts/record';
 import { parseWith } from '../validation';
 import type { ApprovalStatus } from './decide';
 import { notifier } from './notifier';
+import type { Stage } from './policy';
+import { policyOfVersion } from './policyArchive';
 import { type AuditEntry, appendAudit, indexStatus } from './records';
 import { type ApprovalRequest, parseRequest, type User } from './requests';
 
@@ -31,11 +33,29 @@ export interface FinishInput {
   status: ApprovalStatus;
   at: string;
   auditKey: string;
+  /** Who ended it, when a person did (a cancellation); else Signoff. */
+  actor?: string;
 }
 
 /** Validation again inside the workflow, so a request started by any client meets the schema. */
 export const validateApproval = df.app.activity('approvalValidate', {
   handler: (input: ValidateInput): ApprovalRequest => parseRequest(input.request.kind, input.request.details),
+});
+
+export interface RouteInput {
+  request: ApprovalRequest;
+  policyVersion: string;
+}
+
+/**
+ * The stages a request must pass, by the policy version it started under. Whoever starts the
+ * workflow names the policy version, never the approvers.
+ */
+export const routeApproval = df.app.activity('approvalRoute', {
+  handler: async (input: RouteInput): Promise<Stage[]> => {
+    const policy = await policyOfVersion(input.policyVersion);
+    return policy.stagesFor(parseRequest(input.request.kind, input.request.details));
+  },
 });
 
 /**
@@ -94,7 +114,7 @@ export const finishApproval = df.app.activity('approvalFinish', {
       requestId: status.id,
       key: input.auditKey,
       type: 'outcome',
-      actor: 'signoff',
+      actor: input.actor ?? 'signoff',
       at,
       details: { state: status.state, reason: status.reason ?? null },
     });

@@ -8,6 +8,7 @@ import type { ApprovalRequest, User } from './requests';
 
 export type ApprovalState = 'Pending' | 'Approved' | 'Rejected' | 'Expired' | 'Cancelled';
 
+/** A decision as the workflow receives it; `approverId` is the authenticated user's id. */
 export interface DecisionInput {
   approverId: string;
   decision: 'approve' | 'reject';
@@ -52,6 +53,10 @@ export interface ApprovalStatus {
   stage?: StageStatus;
   decisions: RecordedDecision[];
   unreachable: User[];
+  /** Ids of everyone asked to approve so far, at every stage and escalation (who may see it). */
+  approversAsked?: string[];
+  /** The approval policy that routed the request (see policy.ts). */
+  policyVersion?: string;
   reason?: string;
   closedAt?: string;
 }

@@ -10,7 +10,7 @@
 import type { OrchestrationContext, OrchestrationHandler, Task } from 'durable-functions';
 import * as df from 'durable-functions';
 import { z } from 'zod/v4';
-import type { CardsInput, FinishInput, NotifyInput, RecordInput } from './activities';
+import type { CardsInput, FinishInput, NotifyInput, RecordInput, RouteInput } from './activities';
 import { deadlineAt, reminderTimes } from './deadlines';
 import {
   type ApprovalState,
@@ -27,24 +27,30 @@ import { approvalSlaAlert } from './sla';
 
 export const APPROVAL_ORCHESTRATOR = 'approvalWorkflow';
 
+/**
+ * What a request starts with. No approvers: the workflow routes the request by the policy
+ * version it names (an archived version, see policyArchive.ts).
+ */
 export interface WorkflowInput {
   id: string;
   request: ApprovalRequest;
   requester: User;
-  stages: Stage[];
+  policyVersion: string;
   /** The approval SLA in milliseconds from the start, if any (fixed when the request starts). */
   slaMs?: number;
 }
 
-const workflowInputSchema = z.object({
-  id: z.string().min(1),
-  request: z.object({ kind: z.enum(['loan', 'generic']), details: z.record(z.string(), z.unknown()) }),
-  requester: userSchema,
-  stages: z
-    .array(z.looseObject({ name: z.string(), title: z.string(), approvers: z.array(userSchema).min(1) }))
-    .min(1),
-  slaMs: z.number().positive().optional(),
-});
+const workflowInputSchema = z
+  .object({
+    id: z.string().min(1),
+    request: z.object({ kind: z.enum(['loan', 'generic']), details: z.record(z.string(), z.unknown()) }),
+    requester: userSchema,
+    policyVersion: z
+      .string()
+      .regex(/^p-[0-9a-f]{16}$/, 'must be a policy version such as "p-0123456789abcdef"'),
+    slaMs: z.number().positive().optional(),
+  })
+  .strict();
 
 const decisionEvent = z.object({
   approverId: z.string().min(1),
@@ -52,16 +58,23 @@ const decisionEvent = z.object({
   comment: z.string().max(2000).optional(),
   decisionId: z.string().optional(),
 });
-const cancelEvent = z.object({ requesterId: z.string().min(1) });
+
+/** Raised after the access rules (access.ts) allowed it: by the requester, or by an admin. */
+export interface CancelEvent {
+  by: string;
+  byName: string;
+  as: 'requester' | 'admin';
+}
+const cancelEvent = z.object({
+  by: z.string().min(1),
+  byName: z.string().min(1),
+  as: z.enum(['requester', 'admin']),
+});
 
 const approvalWorkflow: OrchestrationHandler = function* (ctx: OrchestrationContext) {
   // Instances started through the Durable API directly get the same checks as the HTTP API.
   const raw = parseWith(workflowInputSchema, ctx.df.getInput(), 'input');
-  const input: WorkflowInput = {
-    ...raw,
-    request: parseRequest(raw.request.kind, raw.request.details),
-    stages: raw.stages as unknown as Stage[],
-  };
+  const input: WorkflowInput = { ...raw, request: parseRequest(raw.request.kind, raw.request.details) };
   const now = () => ctx.df.currentUtcDateTime.getTime();
   const iso = () => ctx.df.currentUtcDateTime.toISOString();
   const log = (message: string, fields: Record<string, unknown>) => {
@@ -78,8 +91,14 @@ const approvalWorkflow: OrchestrationHandler = function* (ctx: OrchestrationCont
     state: 'Pending',
     decisions: [],
     unreachable: [],
+    approversAsked: [],
+    policyVersion: input.policyVersion,
   };
   const publish = () => ctx.df.setCustomStatus(status);
+  const ask = (approvers: User[]) => {
+    const asked = new Set([...(status.approversAsked ?? []), ...approvers.map((a) => a.id)]);
+    status = { ...status, approversAsked: [...asked] };
+  };
   // Audit keys carry a sequence number, so the log reads in the order things happened.
   let auditSeq = 0;
   const auditKey = (name: string) => `${String(++auditSeq).padStart(4, '0')}-${name}`;
@@ -99,6 +118,10 @@ const approvalWorkflow: OrchestrationHandler = function* (ctx: OrchestrationCont
   const request = (yield ctx.df.callActivity('approvalValidate', {
     request: input.request,
   })) as ApprovalRequest;
+  const stages = (yield ctx.df.callActivity('approvalRoute', {
+    request,
+    policyVersion: input.policyVersion,
+  } satisfies RouteInput)) as Stage[];
   status = {
     ...status,
     request: request.details,
@@ -112,12 +135,13 @@ const approvalWorkflow: OrchestrationHandler = function* (ctx: OrchestrationCont
     details: { title: status.title },
   });
 
-  let outcome: { state: ApprovalState; reason: string } | undefined;
-  stages: for (let index = 0; index < input.stages.length; index++) {
-    const stage = input.stages[index] as Stage;
+  let outcome: { state: ApprovalState; reason: string; actor?: string } | undefined;
+  eachStage: for (let index = 0; index < stages.length; index++) {
+    const stage = stages[index] as Stage;
     let deadline = deadlineAt(now(), stage.deadline);
     let reminders = reminderTimes(now(), deadline, stage.remindEvery);
-    status = { ...status, stage: stageStatus(stage, index, input.stages.length, now(), deadline) };
+    status = { ...status, stage: stageStatus(stage, index, stages.length, now(), deadline) };
+    ask(stage.approvers);
     publish();
     yield record();
     const delivered = (yield notify('approval-request', stage.approvers, `request-${index}`)) as {
@@ -185,6 +209,7 @@ const approvalWorkflow: OrchestrationHandler = function* (ctx: OrchestrationCont
               escalated: true,
             },
           };
+          ask(to);
           publish();
           const escalated = (yield notify('escalation', to, `escalation-${index}`)) as {
             unreachable: User[];
@@ -205,17 +230,25 @@ const approvalWorkflow: OrchestrationHandler = function* (ctx: OrchestrationCont
           continue;
         }
         outcome = { state: 'Expired', reason: `No decision at stage "${current.title}" by its deadline` };
-        break stages;
+        break eachStage;
       }
 
       if (winner === cancel) {
         const parsed = cancelEvent.safeParse(cancel.result);
-        if (parsed.success && parsed.data.requesterId === input.requester.id) {
-          outcome = { state: 'Cancelled', reason: 'Cancelled by the requester' };
-          break stages;
+        if (parsed.success && parsed.data.as === 'requester' && parsed.data.by === input.requester.id) {
+          outcome = { state: 'Cancelled', reason: 'Cancelled by the requester', actor: parsed.data.by };
+          break eachStage;
         }
-        log('cancel ignored: only the requester can cancel', {
-          from: parsed.success ? parsed.data.requesterId : null,
+        if (parsed.success && parsed.data.as === 'admin') {
+          outcome = {
+            state: 'Cancelled',
+            reason: `Cancelled by ${parsed.data.byName} (admin)`,
+            actor: parsed.data.by,
+          };
+          break eachStage;
+        }
+        log('cancel ignored: only the requester or an admin can cancel', {
+          from: parsed.success ? parsed.data.by : null,
         });
         continue;
       }
@@ -250,7 +283,7 @@ const approvalWorkflow: OrchestrationHandler = function* (ctx: OrchestrationCont
       });
       if (verdict.rejected) {
         outcome = { state: 'Rejected', reason: `Rejected by ${approver.name} at stage "${current.title}"` };
-        break stages;
+        break eachStage;
       }
       if (verdict.stageComplete) break;
       // The stage goes on (N of M): every card shows the decision so far.
@@ -261,7 +294,10 @@ const approvalWorkflow: OrchestrationHandler = function* (ctx: OrchestrationCont
     }
   }
 
-  const final = outcome ?? { state: 'Approved' as const, reason: 'Every stage approved' };
+  const final: { state: ApprovalState; reason: string; actor?: string } = outcome ?? {
+    state: 'Approved',
+    reason: 'Every stage approved',
+  };
   status = {
     ...status,
     state: final.state,
@@ -274,6 +310,7 @@ const approvalWorkflow: OrchestrationHandler = function* (ctx: OrchestrationCont
     status,
     at: iso(),
     auditKey: auditKey('outcome'),
+    ...(final.actor ? { actor: final.actor } : {}),
   } satisfies FinishInput);
   return status;
 };

@@ -1,9 +1,12 @@
 /**
  * The approval policy: per request kind, named stages and the rules that choose them. It is
  * configuration an admin edits (YAML or JSON), validated once at start-up; every problem is
- * reported with its path. The orchestration receives resolved stages in its input, so editing
- * the policy never changes a running request.
+ * reported with its path. Each policy has a version (a hash of its content); a request records
+ * the version it starts under, and the workflow routes it by that version (policyArchive.ts keeps
+ * every version used), so editing the policy never changes a running request and nobody can
+ * start one with approvers of their choosing.
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
@@ -134,7 +137,15 @@ export class NoMatchingRuleError extends Error {
 }
 
 export class Policy {
-  private constructor(private readonly doc: PolicyDocument) {}
+  /** `p-` and 16 hex digits of the SHA-256 of the document's JSON: equal documents, equal versions. */
+  readonly version: string;
+  /** The validated document as JSON, as the archive keeps it. */
+  readonly json: string;
+
+  private constructor(private readonly doc: PolicyDocument) {
+    this.json = JSON.stringify(doc);
+    this.version = `p-${createHash('sha256').update(this.json).digest('hex').slice(0, 16)}`;
+  }
 
   /** Parses and cross-checks a policy document; throws {@link PolicyError} listing every problem. */
   static parse(text: string, source: string): Policy {

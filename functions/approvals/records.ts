@@ -6,6 +6,7 @@
  */
 import type { TableEntityResult } from '@azure/data-tables';
 import { table } from '../storage/tables';
+import { approversAsked } from './access';
 import type { ApprovalState, ApprovalStatus } from './decide';
 
 export const AUDIT_TABLE = 'approvalaudit';
@@ -88,14 +89,13 @@ export async function indexStatus(status: ApprovalStatus, at: string): Promise<v
     { partitionKey: partition('requester', status.requester.id), ...base, awaitingMe: false },
     'Replace',
   );
-  const approvers = new Map<string, boolean>();
-  for (const d of status.decisions) approvers.set(d.approver.id, false);
-  for (const a of status.stage?.approvers ?? []) approvers.set(a.id, false);
+  // Every approver asked so far keeps a row, so an earlier stage's approver who did not decide
+  // sees the request move on instead of a stale "waiting for you".
   const open = status.state === 'Pending';
-  for (const a of status.stage?.awaiting ?? []) approvers.set(a.id, open);
-  for (const [id, awaiting] of approvers) {
+  const awaiting = new Set(open ? (status.stage?.awaiting ?? []).map((a) => a.id) : []);
+  for (const id of approversAsked(status)) {
     await index.upsertEntity(
-      { partitionKey: partition('approver', id), ...base, awaitingMe: awaiting },
+      { partitionKey: partition('approver', id), ...base, awaitingMe: awaiting.has(id) },
       'Replace',
     );
   }

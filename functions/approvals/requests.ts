@@ -14,6 +14,14 @@ export const userSchema = z.object({
 });
 export type User = z.infer<typeof userSchema>;
 
+/** Placeholder domain for a user whose email is unknown (`.invalid` is reserved: never delivered). */
+export const UNKNOWN_EMAIL_DOMAIN = 'unknown.invalid';
+
+/** An email for a user the directory gave none: requests need one by schema, and this reaches nobody. */
+export function placeholderEmail(userId: string): string {
+  return `${userId.replace(/[^A-Za-z0-9._-]/g, '-') || 'user'}@${UNKNOWN_EMAIL_DOMAIN}`;
+}
+
 const currency = z
   .string()
   .trim()

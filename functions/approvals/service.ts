@@ -1,13 +1,16 @@
 /**
  * The operations every client of approvals uses (the HTTP API and the Teams bot alike): start a
- * request, read its status, decide, cancel. They apply the rules of decide.ts before raising an
+ * request, read its status, decide, cancel. Each acts as an authenticated {@link Actor} and
+ * applies the access rules (access.ts) and the rules of deciding (decide.ts) before raising an
  * event, so callers get an immediate, specific answer; the workflow applies them again.
  */
 import { randomBytes } from 'node:crypto';
 import type * as df from 'durable-functions';
+import { type Actor, cancelsAs, canView } from './access';
 import { type ApprovalStatus, type DecisionInput, evaluate, isOpen, type Refusal } from './decide';
-import { APPROVAL_ORCHESTRATOR, type WorkflowInput } from './orchestration';
+import { APPROVAL_ORCHESTRATOR, type CancelEvent, type WorkflowInput } from './orchestration';
 import { currentPolicy, type Stage } from './policy';
+import { archivePolicy } from './policyArchive';
 import { parseRequest, type User } from './requests';
 import { approvalSlaMs } from './sla';
 
@@ -23,7 +26,11 @@ export interface Started {
   stages: Stage[];
 }
 
-/** Validates the request, picks its stages from the policy, and starts the workflow. */
+/**
+ * Validates the request and starts the workflow under the current policy (archived first, so the
+ * workflow can route by it). `requester` is the authenticated user. The stages are returned for
+ * the caller to show; the workflow works them out again from the policy version.
+ */
 export async function startApproval(
   client: df.DurableClient,
   kind: string,
@@ -31,10 +38,18 @@ export async function startApproval(
   requester: User,
 ): Promise<Started> {
   const request = parseRequest(kind, details);
-  const stages = currentPolicy().stagesFor(request);
+  const policy = currentPolicy();
+  const stages = policy.stagesFor(request);
+  await archivePolicy(policy);
   const id = newRequestId(request.kind);
   const slaMs = approvalSlaMs();
-  const input: WorkflowInput = { id, request, requester, stages, ...(slaMs ? { slaMs } : {}) };
+  const input: WorkflowInput = {
+    id,
+    request,
+    requester,
+    policyVersion: policy.version,
+    ...(slaMs ? { slaMs } : {}),
+  };
   await client.startNew(APPROVAL_ORCHESTRATOR, { instanceId: id, input });
   return { id, stages };
 }
@@ -85,33 +100,61 @@ export function withRuntimeOutcome(
   return status;
 }
 
-/** Finds a request by its full id or by the short part after the kind ("7k2m9qxd"). */
+/** The request as `actor` may see it: undefined when there is none or they have no part in it. */
+export async function approvalStatusFor(
+  client: df.DurableClient,
+  id: string,
+  actor: Actor,
+): Promise<ApprovalStatus | undefined> {
+  const status = await approvalStatus(client, id);
+  return status && canView(status, actor) ? status : undefined;
+}
+
+/**
+ * Finds a request `actor` may see by its full id or by the short part after the kind
+ * ("7k2m9qxd").
+ */
 export async function findApproval(
   client: df.DurableClient,
   idOrShort: string,
+  actor: Actor,
 ): Promise<ApprovalStatus | undefined> {
   const text = idOrShort.trim().toLowerCase();
-  const direct = await approvalStatus(client, text);
+  const direct = await approvalStatusFor(client, text, actor);
   if (direct || text.includes('-')) return direct;
   for (const kind of ['loan', 'generic']) {
-    const found = await approvalStatus(client, `${kind}-${text}`);
+    const found = await approvalStatusFor(client, `${kind}-${text}`, actor);
     if (found) return found;
   }
   return undefined;
 }
 
+const notFound = (id: string) => ({
+  ok: false as const,
+  refusal: 'not-found' as const,
+  message: `No approval request with id "${id}"`,
+});
+
 export type DecisionOutcome =
   | { ok: true; status: ApprovalStatus }
   | { ok: false; refusal: Refusal | 'not-found'; message: string; status?: ApprovalStatus };
 
-/** Checks a decision against the current status and, if it counts, raises it to the workflow. */
+/** A decision, made by the authenticated `actor` (who becomes its `approverId`). */
+export type Decision = Omit<DecisionInput, 'approverId'>;
+
+/**
+ * Checks `actor`'s decision against the current status and, if it counts, raises it to the
+ * workflow. Someone with no part in the request gets `not-found`.
+ */
 export async function submitDecision(
   client: df.DurableClient,
   id: string,
-  input: DecisionInput,
+  actor: Actor,
+  decision: Decision,
 ): Promise<DecisionOutcome> {
-  const status = await approvalStatus(client, id);
-  if (!status) return { ok: false, refusal: 'not-found', message: `No approval request with id "${id}"` };
+  const status = await approvalStatusFor(client, id, actor);
+  if (!status) return notFound(id);
+  const input: DecisionInput = { ...decision, approverId: actor.id };
   const verdict = evaluate(status, input);
   if (!verdict.accepted) return { ok: false, refusal: verdict.refusal, message: verdict.message, status };
   await client.raiseEvent(id, 'decision', input);
@@ -127,23 +170,25 @@ export type CancelOutcome =
       status?: ApprovalStatus;
     };
 
+/** Cancels as `actor`: the requester, or an admin. `name` is shown in the outcome of an admin's cancel. */
 export async function cancelApproval(
   client: df.DurableClient,
   id: string,
-  requesterId: string,
+  actor: Actor & { name: string },
 ): Promise<CancelOutcome> {
-  const status = await approvalStatus(client, id);
-  if (!status) return { ok: false, refusal: 'not-found', message: `No approval request with id "${id}"` };
+  const status = await approvalStatusFor(client, id, actor);
+  if (!status) return notFound(id);
   if (!isOpen(status))
     return { ok: false, refusal: 'closed', message: `The request is already ${status.state}`, status };
-  if (requesterId !== status.requester.id) {
+  const as = cancelsAs(status, actor);
+  if (!as) {
     return {
       ok: false,
       refusal: 'not-requester',
-      message: 'Only the requester can cancel a request',
+      message: 'Only the requester (or an admin) can cancel a request',
       status,
     };
   }
-  await client.raiseEvent(id, 'cancel', { requesterId });
+  await client.raiseEvent(id, 'cancel', { by: actor.id, byName: actor.name, as } satisfies CancelEvent);
   return { ok: true, status };
 }

@@ -16,9 +16,9 @@ import { createHash } from 'node:crypto';
 import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
 import * as df from 'durable-functions';
 import { z } from 'zod/v4';
+import { forUsers } from '../http/guard';
 import { table } from '../storage/tables';
 import {
-  badRequest,
   isConflict,
   jsonBody,
   parseInput,
@@ -391,24 +391,20 @@ const stockBody = z.object({
 });
 
 async function inventoryRoute(request: HttpRequest): Promise<HttpResponseInit> {
-  try {
-    const skuName = parseInput(z.object({ sku }), { sku: request.params.sku ?? '' }).sku;
-    if (request.method === 'PUT') {
-      const { available } = parseInput(stockBody, await jsonBody(request));
-      return { jsonBody: await setStock(skuName, available) };
-    }
-    const level = await stockLevel(skuName);
-    return level
-      ? { jsonBody: level }
-      : { status: 404, jsonBody: { error: `No stock row for sku "${skuName}"` } };
-  } catch (error) {
-    return badRequest(error);
+  const skuName = parseInput(z.object({ sku }), { sku: request.params.sku ?? '' }).sku;
+  if (request.method === 'PUT') {
+    const { available } = parseInput(stockBody, await jsonBody(request));
+    return { jsonBody: await setStock(skuName, available) };
   }
+  const level = await stockLevel(skuName);
+  return level
+    ? { jsonBody: level }
+    : { status: 404, jsonBody: { error: `No stock row for sku "${skuName}"` } };
 }
 
 app.http('patternsInventory', {
   route: 'patterns/inventory/{sku}',
   methods: ['GET', 'PUT'],
   authLevel: 'anonymous',
-  handler: inventoryRoute,
+  handler: forUsers(inventoryRoute),
 });

@@ -1,18 +1,25 @@
 /**
- * What every pattern shares: its HTTP starter (POST /api/patterns/<name>, JSON validated with
- * zod, 400 naming the field and the rule, 202 with the durable client's check-status links),
- * the same validation again inside the orchestrator for instances started by other clients,
- * and a little Azure Table plumbing for idempotent activities.
+ * What every pattern shares: its HTTP starter (POST /api/patterns/<name> for a signed-in user,
+ * JSON validated with zod, 400 naming the field and the rule, 202 with a status link), the
+ * status route for the instances a user started (GET /api/patterns/instances/{id}), the same
+ * validation again inside the orchestrator for instances started by other clients, and a little
+ * Azure Table plumbing for idempotent activities.
+ *
+ * The status link is this app's own route, not the durable client's check-status URLs: those
+ * carry the host's system key (as in Azure), which only administrators may hold.
  */
 
 import type { TableClient } from '@azure/data-tables';
-import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { app } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { z } from 'zod/v4';
-import { badRequest, jsonBody, parseWith } from '../validation';
+import { isAdmin } from '../approvals/access';
+import { forUsers, problem } from '../http/guard';
+import { table } from '../storage/tables';
+import { jsonBody, parseWith } from '../validation';
 
 /** Pattern inputs are checked with the app's boundary validation. */
-export { badRequest, jsonBody, ValidationError as PatternInputError } from '../validation';
+export { jsonBody, ValidationError as PatternInputError } from '../validation';
 
 export function parseInput<T>(schema: z.ZodType<T>, value: unknown): T {
   return parseWith(schema, value);
@@ -28,27 +35,71 @@ export interface StarterOptions<T> {
   schema: z.ZodType<T>;
 }
 
-/** Registers POST /api/patterns/<route>: validate, start, answer 202 with the status links. */
+/** Who started each pattern instance (table `patternstarts`), for the status route. */
+export const STARTS_TABLE = 'patternstarts';
+const orchestrators = new Set<string>();
+
+/** Registers POST /api/patterns/<route>: validate, start, answer 202 with the status link. */
 export function registerStarter<T>(options: StarterOptions<T>): void {
+  orchestrators.add(options.orchestrator);
   app.http(`${options.orchestrator}Start`, {
     route: `patterns/${options.route}`,
     methods: ['POST'],
     authLevel: 'anonymous',
     extraInputs: [client],
-    handler: async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
-      let input: T;
-      try {
-        input = parseInput(options.schema, await jsonBody(request));
-      } catch (error) {
-        return badRequest(error);
-      }
+    handler: forUsers(async (request, context, caller) => {
+      const input = parseInput(options.schema, await jsonBody(request));
       const durable = df.getClient(context);
-      const instanceId = await durable.startNew(options.orchestrator, { input });
+      const instanceId = `${options.route}-${crypto.randomUUID()}`;
+      const starts = await table(STARTS_TABLE);
+      await starts.upsertEntity(
+        { partitionKey: instanceId, rowKey: 'start', startedBy: caller.id },
+        'Replace',
+      );
+      await durable.startNew(options.orchestrator, { instanceId, input });
       context.log(JSON.stringify({ msg: 'pattern started', orchestrator: options.orchestrator, instanceId }));
-      return durable.createCheckStatusResponse(request, instanceId);
-    },
+      const statusQueryGetUri = new URL(`/api/patterns/instances/${instanceId}`, request.url).href;
+      return {
+        status: 202,
+        headers: { Location: statusQueryGetUri, 'Retry-After': '2' },
+        jsonBody: { id: instanceId, statusQueryGetUri },
+      };
+    }),
   });
 }
+
+/** GET /api/patterns/instances/{id}: a pattern instance's progress, for whoever started it (or an admin). */
+app.http('patternsStatus', {
+  route: 'patterns/instances/{id}',
+  methods: ['GET'],
+  authLevel: 'anonymous',
+  extraInputs: [client],
+  handler: forUsers(async (request, context, caller) => {
+    const id = request.params.id ?? '';
+    const notFound = problem(404, `No pattern instance with id "${id}"`);
+    const row = await readRow<{ startedBy?: string }>(await table(STARTS_TABLE), id, 'start');
+    if (!row || (row.startedBy !== caller.id && !isAdmin(caller))) return notFound;
+    let status: df.DurableOrchestrationStatus;
+    try {
+      status = await df.getClient(context).getStatus(id, { showInput: false });
+    } catch {
+      return notFound;
+    }
+    if (!orchestrators.has(status.name)) return notFound;
+    return {
+      status: status.runtimeStatus === 'Completed' || status.runtimeStatus === 'Failed' ? 200 : 202,
+      jsonBody: {
+        id,
+        name: status.name,
+        runtimeStatus: status.runtimeStatus,
+        customStatus: status.customStatus ?? null,
+        output: status.output ?? null,
+        createdTime: status.createdTime,
+        lastUpdatedTime: status.lastUpdatedTime,
+      },
+    };
+  }),
+});
 
 // ---- Azure Table helpers for activities ------------------------------------------------
 

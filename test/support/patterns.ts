@@ -9,18 +9,22 @@ import type { InstanceStatus, TestHost } from '../../host/testing';
 export interface CheckStatus {
   id: string;
   statusQueryGetUri: string;
-  sendEventPostUri: string;
-  terminatePostUri: string;
-  purgeHistoryDeleteUri: string;
 }
 
-/** POST /api/patterns/<route>; expects 202 with the durable client's check-status payload. */
+/**
+ * POST /api/patterns/<route> as Patti; expects 202 with the instance id and a status link, which
+ * answers her (and only her) and carries no key.
+ */
 export async function startPattern(host: TestHost, route: string, body: unknown): Promise<string> {
-  const res = await host.post<CheckStatus>(`/api/patterns/${route}`, body);
+  const res = await host.as('patti').post<CheckStatus>(`/api/patterns/${route}`, body);
   expect(res.status, JSON.stringify(res.body)).toBe(202);
   expect(res.body.id).toMatch(/\S/);
   expect(res.headers.get('location')).toBe(res.body.statusQueryGetUri);
   expect(res.body.statusQueryGetUri).toContain(`/instances/${res.body.id}`);
+  expect(res.body.statusQueryGetUri).not.toContain('code=');
+  const path = new URL(res.body.statusQueryGetUri).pathname;
+  expect((await host.as('patti').get<{ id: string }>(path)).body.id).toBe(res.body.id);
+  expect((await host.as('megan').get(path)).status).toBe(404);
   return res.body.id;
 }
 
