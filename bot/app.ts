@@ -5,7 +5,13 @@
  */
 
 import { Application, TeamsAdapter } from '@microsoft/teams-ai';
-import { MessageFactory, type TurnContext } from 'botbuilder';
+import {
+  type ConfigurationBotFrameworkAuthenticationOptions,
+  MessageFactory,
+  StatusCodes,
+  type TurnContext,
+} from 'botbuilder';
+import { AuthenticationError } from 'botframework-connector';
 import { cardAttachment, errorCard } from '../cards';
 import { isCardAction, onCardAction } from './cardActions';
 import { onMessage } from './chat';
@@ -20,8 +26,33 @@ export interface Bot {
   readonly config: BotConfig;
 }
 
+/**
+ * teams-ai's adapter, with one correction: botbuilder lets a token that fails verification (a bad
+ * signature, a malformed JWT) escape as a plain error, which CloudAdapter answers with 500 and
+ * the library's message. Every failure to authenticate is a 401 here.
+ */
+class SignoffAdapter extends TeamsAdapter {
+  constructor(auth: ConfigurationBotFrameworkAuthenticationOptions) {
+    super(auth);
+    const authentication = this.botFrameworkAuthentication;
+    const authenticate = authentication.authenticateRequest.bind(authentication);
+    authentication.authenticateRequest = async (activity, authHeader) => {
+      try {
+        return await authenticate(activity, authHeader);
+      } catch (error) {
+        if (error instanceof AuthenticationError) throw error;
+        log('warn', 'Bot Framework token refused', errorFields(error));
+        throw new AuthenticationError(
+          'Unauthorized: the Bot Framework token does not verify',
+          StatusCodes.UNAUTHORIZED,
+        );
+      }
+    };
+  }
+}
+
 export function createBot(config: BotConfig): Bot {
-  const adapter = new TeamsAdapter(config.mode === 'authenticated' ? config.auth : {});
+  const adapter = new SignoffAdapter(config.mode === 'authenticated' ? config.auth : {});
   const app = new Application({
     adapter,
     botAppId: config.appId,

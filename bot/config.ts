@@ -92,6 +92,23 @@ export function readBotConfig(env: NodeJS.ProcessEnv = process.env): BotConfig {
         throw new BotConfigError('MicrosoftAppTenantId', 'is required for a UserAssignedMSI bot');
       break;
   }
+  // Where the channel's tokens come from, for clouds other than the public one (botbuilder's own
+  // setting names); tests point them at an OpenID issuer on loopback.
+  const channelIssuer = {
+    ToBotFromChannelOpenIdMetadataUrl: env.ToBotFromChannelOpenIdMetadataUrl?.trim() || undefined,
+    ToBotFromChannelTokenIssuer: env.ToBotFromChannelTokenIssuer?.trim() || undefined,
+  };
+  if (
+    Boolean(channelIssuer.ToBotFromChannelOpenIdMetadataUrl) !==
+    Boolean(channelIssuer.ToBotFromChannelTokenIssuer)
+  ) {
+    throw new BotConfigError(
+      channelIssuer.ToBotFromChannelTokenIssuer
+        ? 'ToBotFromChannelOpenIdMetadataUrl'
+        : 'ToBotFromChannelTokenIssuer',
+      'must be set together with the other ToBotFromChannel setting',
+    );
+  }
   return {
     mode: 'authenticated',
     appId,
@@ -102,6 +119,7 @@ export function readBotConfig(env: NodeJS.ProcessEnv = process.env): BotConfig {
       MicrosoftAppPassword: password,
       MicrosoftAppType: appType,
       MicrosoftAppTenantId: appType === 'MultiTenant' ? undefined : tenantId,
+      ...(channelIssuer.ToBotFromChannelOpenIdMetadataUrl ? channelIssuer : {}),
     },
   };
 }

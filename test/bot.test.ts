@@ -10,6 +10,7 @@ import { table } from '../functions/storage/tables';
 import { DEV_TENANT } from '../host/auth/devUsers';
 import { startTestHost, type TestHost } from '../host/testing';
 import { FakeConnector, noteOf } from './support/connector';
+import { startIssuer } from './support/issuer';
 
 const MEGAN = '00000000-0000-0000-0000-00000000a001';
 const DIEGO = '00000000-0000-0000-0000-00000000a004';
@@ -391,6 +392,78 @@ describe('/api/messages with credentials', () => {
       );
     } finally {
       await secured.stop();
+    }
+  });
+
+  it('takes Teams activities with a channel token, and still refuses other channels and bad tokens', async () => {
+    // The Bot Connector's issuer cannot be reached here: a real OpenID issuer on loopback signs the
+    // channel's tokens instead, and the bot is pointed at it with botbuilder's own settings.
+    const APP_ID = '11111111-2222-3333-4444-555555555555';
+    const channel = await startIssuer('unused');
+    const secured = await startTestHost({
+      app: '.',
+      clock: 'virtual',
+      env: {
+        MicrosoftAppId: APP_ID,
+        MicrosoftAppPassword: 'not-a-real-secret',
+        ToBotFromChannelOpenIdMetadataUrl: `${channel.url}/.well-known/openid-configuration`,
+        ToBotFromChannelTokenIssuer: channel.url,
+      },
+    });
+    try {
+      const refresh = (channelId: string) =>
+        activity(people.megan, {
+          type: 'invoke',
+          name: 'adaptiveCard/action',
+          channelId,
+          value: {
+            action: { type: 'Action.Execute', verb: 'refresh', data: { requestId: 'generic-nothere' } },
+          },
+        });
+      const send = (body: unknown, token?: string) =>
+        secured.post<CardBody & { refusal?: string }>(
+          '/api/messages',
+          body,
+          token ? { authorization: `Bearer ${token}` } : {},
+        );
+      const good = await channel.sign({ aud: APP_ID, serviceurl: connector.url });
+      const answered = await send(refresh('msteams'), good);
+      expect(answered.status).toBe(200);
+      expect(answered.body).toMatchObject({
+        statusCode: 200,
+        type: 'application/vnd.microsoft.card.adaptive',
+      });
+      expect(text(answered.body.value)).toContain('There is no request');
+      // Authenticated, but not Teams: refused after the token was checked.
+      expect(await send(refresh('webchat'), good)).toMatchObject({
+        status: 403,
+        body: { refusal: 'not-teams' },
+      });
+      // Tokens that are not the channel's for this bot and this service URL.
+      expect((await send(refresh('msteams'))).status).toBe(401);
+      const forged = await send(refresh('msteams'), await channel.forged({ oid: 'x', aud: APP_ID }));
+      expect(forged.status).toBe(401);
+      expect(JSON.stringify(forged.body)).not.toMatch(/invalid signature/);
+      expect((await send(refresh('msteams'), 'not-a-jwt')).status).toBe(401);
+      expect(
+        (
+          await send(
+            refresh('msteams'),
+            await channel.sign({ aud: 'another-bot', serviceurl: connector.url }),
+          )
+        ).status,
+      ).toBe(401);
+      expect(
+        (
+          await send(
+            refresh('msteams'),
+            await channel.sign({ aud: APP_ID, serviceurl: 'https://elsewhere.example/' }),
+          )
+        ).status,
+      ).toBe(401);
+    } finally {
+      await secured.stop();
+      await channel.stop();
     }
   });
 

@@ -22,6 +22,8 @@ export interface TestIssuer {
   kid: string;
   /** A token signed by this issuer; `expiresIn` in seconds (negative: already expired). */
   token(claims: EntraLikeClaims, options?: { expiresIn?: number }): Promise<string>;
+  /** A token of this issuer with exactly these claims (besides iss, iat, nbf, exp, jti). */
+  sign(claims: JWTPayload): Promise<string>;
   /** A token that claims to be this issuer's (same `iss` and `kid`) but is signed by another key. */
   forged(claims: EntraLikeClaims): Promise<string>;
   stop(): Promise<void>;
@@ -50,6 +52,16 @@ export async function startIssuer(audience: string): Promise<TestIssuer> {
         expiresIn: options.expiresIn ?? 3600,
         scopesOrTransform: (_header, payload) => {
           Object.assign(payload, payloadOf(claims));
+        },
+      }),
+    sign: (claims) =>
+      server.issuer.buildToken({
+        kid: key.kid,
+        scopesOrTransform: (_header, payload) => {
+          delete payload.scope;
+          delete payload.sub;
+          delete payload.aud;
+          Object.assign(payload, claims);
         },
       }),
     async forged(claims) {
