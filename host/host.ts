@@ -14,10 +14,10 @@ import { type Clock, RealClock, VirtualClock } from './durable/clock';
 import { parseDuration } from './durable/duration';
 import { DEFAULT_ENGINE_OPTIONS, Engine } from './durable/engine';
 import { Store } from './durable/store';
-import { FunctionRegistry, installCoreModule } from './functions/core';
-import { Invoker } from './functions/invoke';
 import { createRequestHandler, httpRoutes } from './http/server';
 import { createLogger, type Logger } from './log';
+import { FunctionRegistry, installCoreModule } from './runtime/core';
+import { Invoker } from './runtime/invoke';
 import { readTelemetryConfig, startTelemetry } from './telemetry';
 
 export interface HostOptions {

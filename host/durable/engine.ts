@@ -6,9 +6,9 @@
  */
 import { type Span, SpanKind } from '@opentelemetry/api';
 import { type AlertSink, activityFailedAlert, type HostAlert, instanceSlaAlert } from '../alerts';
-import type { FunctionRegistry } from '../functions/core';
-import type { Invoker } from '../functions/invoke';
 import type { Logger } from '../log';
+import type { FunctionRegistry } from '../runtime/core';
+import type { Invoker } from '../runtime/invoke';
 import { activeTracer, contextFrom, endSpan, traceParentOf } from '../telemetry';
 import type { Clock } from './clock';
 import { CommitQueue } from './commitQueue';

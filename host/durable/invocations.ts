@@ -5,8 +5,8 @@
  * Each call runs in its telemetry span when telemetry is on.
  */
 import { context, type Span, SpanKind, trace } from '@opentelemetry/api';
-import type { FunctionRegistry, RpcTypedData } from '../functions/core';
-import { InvocationError, type InvocationRequest, type Invoker } from '../functions/invoke';
+import type { FunctionRegistry, RpcTypedData } from '../runtime/core';
+import { InvocationError, type InvocationRequest, type Invoker } from '../runtime/invoke';
 import { activeTracer, contextFrom, endSpan, traceParentOf } from '../telemetry';
 import type { OrchestratorResult } from './episode';
 import { EventType, event, type FailureDetails, type HistoryEvent, toFailureDetails } from './history';

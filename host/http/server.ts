@@ -21,14 +21,9 @@ import {
 import { VirtualClock } from '../durable/clock';
 import { parseDuration } from '../durable/duration';
 import type { Engine } from '../durable/engine';
-import type {
-  FunctionRegistry,
-  RegisteredFunction,
-  RpcHttpData,
-  RpcParameterBinding,
-} from '../functions/core';
-import { InvocationError, type Invoker } from '../functions/invoke';
 import type { Logger } from '../log';
+import type { FunctionRegistry, RegisteredFunction, RpcHttpData, RpcParameterBinding } from '../runtime/core';
+import { InvocationError, type Invoker } from '../runtime/invoke';
 import { activeTraceContext, activeTracer, contextFrom, endSpan } from '../telemetry';
 import { type AccessContext, adminAccess, hasSystemKey, triggerAccess } from './access';
 import { parseRouteTemplate, type RouteTemplate } from './routeTemplate';
