@@ -55,11 +55,6 @@ export class VirtualClock implements Clock {
     return this.current;
   }
 
-  /** When the next timer is due, or undefined when nothing waits on the clock. */
-  nextWake(): number | undefined {
-    return this.pendingWake?.at;
-  }
-
   wakeAt(at: number | undefined, wake: () => void): void {
     this.pendingWake = at === undefined ? undefined : { at, wake };
     if (at !== undefined && at <= this.current) setImmediate(() => this.fireIfDue());

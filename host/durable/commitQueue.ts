@@ -23,8 +23,6 @@ export class CommitQueue {
   private queue: Pending[] = [];
   private scheduled = false;
   private flushing = false;
-  commits = 0;
-  durableCommits = 0;
 
   constructor(
     private readonly store: Store,
@@ -60,8 +58,6 @@ export class CommitQueue {
       this.store.transaction(() => {
         for (const p of batch) p.write();
       });
-      this.commits++;
-      if (batch.some((p) => p.durable)) this.durableCommits++;
     } catch (error) {
       this.flushing = false;
       for (const p of batch) p.reject(error);

@@ -27,24 +27,14 @@ export interface LedgerEntry {
   kind: ActionKind;
   name: string;
   meta: ActionMeta;
-  /** Sequence numbers this action consumed: attempts, retry timers, timer steps. */
-  ids: number[];
   attempts: number;
-  firstAttemptAt: number;
   /** The sequence number whose completion is awaited, if any. */
   openId: number | undefined;
-  openIsRetryTimer: boolean;
   done: boolean;
   /** Input JSON, kept for actions with a retry policy, whose attempts the host schedules. */
   input?: string;
   /** Sub-orchestrations: the child instance id. */
   childId?: string;
-}
-
-export interface StoredEvent {
-  /** JSON as stored and replayed (IsPlayed true). */
-  json: string;
-  event: HistoryEvent;
 }
 
 export class InstanceState {
@@ -91,7 +81,6 @@ export class InstanceState {
 
   /** Updates the derived state for one event appended to the history. */
   apply(ev: HistoryEvent, actionIx: number | null, meta: ActionMeta | undefined): void {
-    const at = Date.parse(ev.Timestamp);
     switch (ev.EventType) {
       case EventType.TaskScheduled:
       case EventType.SubOrchestrationInstanceCreated:
@@ -109,20 +98,15 @@ export class InstanceState {
             kind,
             name: ev.Name ?? '',
             meta: meta ?? {},
-            ids: [],
             attempts: 0,
-            firstAttemptAt: at,
             openId: undefined,
-            openIsRetryTimer: false,
             done: false,
           };
           this.ledger[actionIx] = entry;
         }
         if (kind !== 'timer' && entry.meta.retry && ev.Input !== undefined) entry.input = ev.Input;
         if (ev.InstanceId) entry.childId = ev.InstanceId;
-        entry.ids.push(ev.EventId);
         entry.openId = ev.EventId;
-        entry.openIsRetryTimer = kind === 'timer' && entry.kind !== 'timer';
         if (kind !== 'timer') entry.attempts++;
         this.idToAction.set(ev.EventId, actionIx);
         this.nextSeq = Math.max(this.nextSeq, ev.EventId + 1);
