@@ -4,9 +4,9 @@
  * instances, and the checks that an action on replay is the one the history holds.
  */
 
-import type { EpisodeOutcome, EpisodeSettings, NewHistoryEvent } from './episode';
 import { EventType, event, iso } from './history';
 import type { InstanceState, LedgerEntry, RetryPolicy } from './instance';
+import type { EpisodeOutcome, EpisodeSettings, NewHistoryEvent } from './outcome';
 import type { InstanceRow } from './store';
 import { newInstanceRow } from './store';
 

@@ -12,17 +12,12 @@ import type { Invoker } from '../runtime/invoke';
 import { activeTracer, contextFrom, endSpan, traceParentOf } from '../telemetry';
 import type { Clock } from './clock';
 import { CommitQueue } from './commitQueue';
-import {
-  type EpisodeOutcome,
-  type EpisodeSettings,
-  executionStarted,
-  type FinalFailure,
-  type PendingMessage,
-  runEpisode,
-} from './episode';
+import { runEpisode } from './episode';
+import { executionStarted } from './executions';
 import { EventType, event, type HistoryEvent } from './history';
 import { InstanceState } from './instance';
 import { type InvocationDeps, invokeActivity, invokeOrchestrator } from './invocations';
+import type { EpisodeOutcome, EpisodeSettings, FinalFailure, PendingMessage } from './outcome';
 import { planRewind } from './rewind';
 import { SlaWatch } from './slaWatch';
 import {

@@ -10,7 +10,6 @@ import {
   checkDeterminism,
   describe,
   flatten,
-  inputJson,
   NonDeterminismError,
   retryDelay,
   type SdkAction,
@@ -21,75 +20,19 @@ import {
   UnsupportedActionError,
 } from './actions';
 import { toTimeSpan } from './duration';
+import { completeExecution, failExecution, startNewExecution } from './executions';
 import { EventType, event, type HistoryEvent, iso, toFailureDetails } from './history';
-import type { ActionMeta, InstanceState, LedgerEntry } from './instance';
-import type { InstanceRow, RuntimeStatus } from './store';
-import { newId, TERMINAL_STATUSES } from './store';
-
-export interface PendingMessage {
-  source: 'message' | 'timer';
-  rowId: number;
-  executionId: string | null;
-  event: HistoryEvent;
-}
-
-export interface NewHistoryEvent {
-  event: HistoryEvent;
-  actionIx: number | null;
-  meta?: ActionMeta;
-}
-
-export interface OutgoingMessage {
-  instanceId: string;
-  executionId: string | null;
-  event: HistoryEvent;
-}
-
-export interface EpisodeOutcome {
-  consumed: PendingMessage[];
-  held: PendingMessage[];
-  row: InstanceRow;
-  /** Replace the history (continue-as-new) instead of appending to it. */
-  resetHistory: boolean;
-  history: NewHistoryEvent[];
-  messages: OutgoingMessage[];
-  timers: Array<{ fireAt: number; event: HistoryEvent }>;
-  cancelTimers: number[];
-  work: Array<{ taskId: number; name: string; input: string | null }>;
-  /** Child instances to create (sub-orchestrations), each with its ExecutionStarted message. */
-  children: InstanceRow[];
-  /** The instance ended: drop its timers and queued activities. */
-  ended: boolean;
-  /** Activities whose failure is final: no retry policy, or the last attempt of one (alerts). */
-  finalFailures: FinalFailure[];
-}
-
-export interface FinalFailure {
-  taskId: number;
-  name: string;
-  attempts: number;
-  reason: string;
-}
-
-export interface OrchestratorResult {
-  state?: OrchestratorState;
-  error?: { message: string; stack?: string; details?: unknown };
-}
-
-interface OrchestratorState {
-  isDone: boolean;
-  actions: unknown[][];
-  output?: unknown;
-  error?: string;
-  customStatus?: unknown;
-}
-
-export interface EpisodeSettings {
-  maximumShortTimerMs: number;
-  longRunningTimerIntervalMs: number;
-}
-
-export type RunOrchestrator = (payload: string) => Promise<OrchestratorResult>;
+import type { InstanceState, LedgerEntry } from './instance';
+import type {
+  EpisodeOutcome,
+  EpisodeSettings,
+  NewHistoryEvent,
+  OrchestratorFailure,
+  PendingMessage,
+  RunOrchestrator,
+} from './outcome';
+import type { InstanceRow } from './store';
+import { TERMINAL_STATUSES } from './store';
 
 const COMPLETION_TYPES: ReadonlySet<number> = new Set([
   EventType.TaskCompleted,
@@ -270,7 +213,7 @@ export async function runEpisode(
   const payload = buildPayload(state, row, historyEvents, settings);
   const result = await run(payload);
 
-  let failure: { message: string; stack?: string; details?: unknown } | undefined = result.error;
+  let failure: OrchestratorFailure | undefined = result.error;
   const sdkState = result.state;
   const actions = flatten(sdkState?.actions);
   let continueAsNew: SdkAction | undefined;
@@ -326,151 +269,16 @@ export async function runEpisode(
   out.history.push(...newEvents.map((e) => ({ event: e, actionIx: null })), ...scheduled);
 
   if (failure) {
-    const details = (failure.details as Record<string, unknown> | undefined)?.ErrorType
-      ? (failure.details as ReturnType<typeof toFailureDetails>)
-      : { ErrorType: 'Error', ErrorMessage: failure.message, StackTrace: failure.stack };
-    const message = `Orchestrator function '${row.name}' failed: ${failure.message}`;
-    finish(
-      out,
-      row,
-      'Failed',
-      JSON.stringify(failure.stack ? `${message}\n${failure.stack}` : message),
-      now,
-      {
-        FailureDetails: details,
-      },
-    );
-    if (row.parent) {
-      out.messages.push({
-        instanceId: row.parent.instanceId,
-        executionId: row.parent.executionId,
-        event: event(EventType.SubOrchestrationInstanceFailed, now, {
-          TaskScheduledId: row.parent.taskId,
-          Reason: message,
-          Details: failure.stack,
-          FailureDetails: details,
-        }),
-      });
-    }
+    failExecution(out, row, failure, now);
   } else if (continueAsNew) {
     startNewExecution(state, row, continueAsNew, ordered, waits, now, out);
   } else if (sdkState?.isDone) {
-    const output = JSON.stringify(sdkState.output ?? null);
-    finish(out, row, 'Completed', output, now, {});
-    if (row.parent) {
-      out.messages.push({
-        instanceId: row.parent.instanceId,
-        executionId: row.parent.executionId,
-        event: event(EventType.SubOrchestrationInstanceCompleted, now, {
-          TaskScheduledId: row.parent.taskId,
-          Result: output,
-        }),
-      });
-    }
+    completeExecution(out, row, sdkState.output, now);
   } else {
     row.status = 'Running';
     out.history.push({ event: event(EventType.OrchestratorCompleted, now), actionIx: null });
   }
   return out;
-}
-
-function finish(
-  out: EpisodeOutcome,
-  row: InstanceRow,
-  status: RuntimeStatus,
-  output: string,
-  now: number,
-  extra: Partial<HistoryEvent>,
-): void {
-  row.status = status;
-  row.output = output;
-  out.ended = true;
-  out.timers = [];
-  out.work = [];
-  out.children = [];
-  out.history.push(
-    {
-      event: event(EventType.ExecutionCompleted, now, {
-        OrchestrationStatus: status,
-        Result: output,
-        ...extra,
-      }),
-      actionIx: null,
-    },
-    { event: event(EventType.OrchestratorCompleted, now), actionIx: null },
-  );
-}
-
-/**
- * continue-as-new: a fresh execution. EventRaised events of this episode that no wait consumed
- * are carried over to it, as DTFx carries over events that arrive with the continue-as-new.
- */
-function startNewExecution(
-  state: InstanceState,
-  row: InstanceRow,
-  action: SdkAction,
-  batch: HistoryEvent[],
-  waits: Map<string, number>,
-  now: number,
-  out: EpisodeOutcome,
-): void {
-  const carried: HistoryEvent[] = [];
-  const unconsumed = new Map<string, number>();
-  for (const [name, count] of state.raised) unconsumed.set(name, count - (waits.get(name) ?? 0));
-  for (const ev of batch) {
-    if (ev.EventType === EventType.EventRaised) {
-      const name = ev.Name ?? '';
-      unconsumed.set(name, (unconsumed.get(name) ?? -(waits.get(name) ?? 0)) + 1);
-    }
-  }
-  for (let i = batch.length - 1; i >= 0; i--) {
-    const ev = batch[i] as HistoryEvent;
-    if (ev.EventType !== EventType.EventRaised) continue;
-    const name = ev.Name ?? '';
-    const left = unconsumed.get(name) ?? 0;
-    if (left > 0) {
-      carried.unshift({ ...ev, IsPlayed: false });
-      unconsumed.set(name, left - 1);
-    }
-  }
-  const input = inputJson(action.input, true);
-  row.executionId = newId();
-  row.input = input ?? null;
-  row.status = 'Running';
-  row.output = null;
-  out.resetHistory = true;
-  out.history = [];
-  out.timers = [];
-  out.work = [];
-  out.ended = true;
-  out.messages.push({
-    instanceId: row.instanceId,
-    executionId: row.executionId,
-    event: executionStarted(row, now, state.traceContext),
-  });
-  for (const ev of carried) out.messages.push({ instanceId: row.instanceId, executionId: null, event: ev });
-  state.raised.clear();
-}
-
-export function executionStarted(
-  row: InstanceRow,
-  now: number,
-  traceContext?: HistoryEvent['ParentTraceContext'],
-): HistoryEvent {
-  return event(EventType.ExecutionStarted, now, {
-    Name: row.name,
-    Version: row.version ?? '',
-    Input: row.input ?? undefined,
-    OrchestrationInstance: { InstanceId: row.instanceId, ExecutionId: row.executionId },
-    ParentInstance: row.parent
-      ? {
-          Name: row.parent.name,
-          OrchestrationInstance: { InstanceId: row.parent.instanceId, ExecutionId: row.parent.executionId },
-          TaskScheduleId: row.parent.taskId,
-        }
-      : undefined,
-    ...(traceContext ? { ParentTraceContext: traceContext } : {}),
-  });
 }
 
 function generatesFollowUp(state: InstanceState, ev: HistoryEvent, now: number): boolean {

@@ -8,8 +8,8 @@ import { context, type Span, SpanKind, trace } from '@opentelemetry/api';
 import type { FunctionRegistry, RpcTypedData } from '../runtime/core';
 import { InvocationError, type InvocationRequest, type Invoker } from '../runtime/invoke';
 import { activeTracer, contextFrom, endSpan, traceParentOf } from '../telemetry';
-import type { OrchestratorResult } from './episode';
 import { EventType, event, type FailureDetails, type HistoryEvent, toFailureDetails } from './history';
+import type { OrchestratorResult } from './outcome';
 import type { WorkRow } from './store';
 
 export interface InvocationDeps {

@@ -1,0 +1,84 @@
+/**
+ * What goes into an episode and what comes out of it: the pending messages of an instance, the
+ * orchestrator's answer, and the {@link EpisodeOutcome} the engine commits in one transaction.
+ * Types only; the episode (episode.ts), the actions it schedules (actions.ts) and the engine
+ * share them.
+ */
+import type { HistoryEvent } from './history';
+import type { ActionMeta } from './instance';
+import type { InstanceRow } from './store';
+
+export interface PendingMessage {
+  source: 'message' | 'timer';
+  rowId: number;
+  executionId: string | null;
+  event: HistoryEvent;
+}
+
+/** Hands a message to its instance's mailbox (the scheduler's). */
+export type Deliver = (instanceId: string, message: PendingMessage) => void;
+
+export interface NewHistoryEvent {
+  event: HistoryEvent;
+  actionIx: number | null;
+  meta?: ActionMeta;
+}
+
+export interface OutgoingMessage {
+  instanceId: string;
+  executionId: string | null;
+  event: HistoryEvent;
+}
+
+export interface EpisodeOutcome {
+  consumed: PendingMessage[];
+  held: PendingMessage[];
+  row: InstanceRow;
+  /** Replace the history (continue-as-new) instead of appending to it. */
+  resetHistory: boolean;
+  history: NewHistoryEvent[];
+  messages: OutgoingMessage[];
+  timers: Array<{ fireAt: number; event: HistoryEvent }>;
+  cancelTimers: number[];
+  work: Array<{ taskId: number; name: string; input: string | null }>;
+  /** Child instances to create (sub-orchestrations), each with its ExecutionStarted message. */
+  children: InstanceRow[];
+  /** The instance ended: drop its timers and queued activities. */
+  ended: boolean;
+  /** Activities whose failure is final: no retry policy, or the last attempt of one (alerts). */
+  finalFailures: FinalFailure[];
+}
+
+export interface FinalFailure {
+  taskId: number;
+  name: string;
+  attempts: number;
+  reason: string;
+}
+
+/** Why an orchestrator failed, as the SDK reports it (or as the host words its own checks). */
+export interface OrchestratorFailure {
+  message: string;
+  stack?: string;
+  details?: unknown;
+}
+
+export interface OrchestratorResult {
+  state?: OrchestratorState;
+  error?: OrchestratorFailure;
+}
+
+export interface OrchestratorState {
+  isDone: boolean;
+  actions: unknown[][];
+  output?: unknown;
+  error?: string;
+  customStatus?: unknown;
+}
+
+export interface EpisodeSettings {
+  maximumShortTimerMs: number;
+  longRunningTimerIntervalMs: number;
+}
+
+export type RunOrchestrator = (payload: string) => Promise<OrchestratorResult>;
