@@ -6,10 +6,9 @@
  * such as `/api/alerts`), a POST of the same record there, which the app turns into whatever it
  * wants (Signoff: a row of the "alerts" table and a message to the ops channel).
  */
-import pino from 'pino';
 import { parseDuration } from './durable/duration';
 import type { InstanceRow } from './durable/store';
-import type { Logger } from './log';
+import { createLogger, type Logger } from './log';
 
 export type HostAlertKind = 'activity-failed' | 'instance-sla';
 
@@ -80,11 +79,8 @@ const DELIVERY_ATTEMPTS = 3;
 
 /** The log line always; the webhook POST when one is configured (a few attempts, then logged). */
 export class HostAlertSink implements AlertSink {
-  private readonly lines = pino({
-    base: undefined,
-    timestamp: pino.stdTimeFunctions.isoTime,
-    level: 'info',
-  });
+  /** Alert lines are written whatever the host's log level. */
+  private readonly lines = createLogger({ level: 'info' });
   private readonly inFlight = new Set<Promise<void>>();
 
   constructor(

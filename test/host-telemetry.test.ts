@@ -188,7 +188,7 @@ describe('host alerts', () => {
       message: expect.stringContaining("Activity 'explode' of failsOnce failed after 1 attempt"),
       details: expect.objectContaining({ orchestrator: 'failsOnce', attempts: 1, taskId: 0 }),
     };
-    expect(alerts(host, id)).toEqual([expect.objectContaining({ ...expected, level: 40, msg: 'alert' })]);
+    expect(alerts(host, id)).toEqual([expect.objectContaining({ ...expected, level: 'warn', msg: 'alert' })]);
     expect(await posted(id, 'activity-failed')).toEqual([expect.objectContaining(expected)]);
   });
 

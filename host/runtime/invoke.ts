@@ -80,7 +80,8 @@ export class Invoker {
         scriptFile: '',
       },
       log: (level, category, message) => {
-        this.logger[toPinoLevel(level)]({ function: fn.name, invocationId, category }, message);
+        const { msg, fields } = structured(message);
+        this.logger[toPinoLevel(level)]({ ...fields, function: fn.name, invocationId, category }, msg);
       },
     };
     const invocationModel = model.getInvocationModel(coreCtx);
@@ -135,4 +136,23 @@ export class Invoker {
     this.logger.info({ ...fields, outcome: 'succeeded' }, 'invocation');
     return { invocationId, response };
   }
+}
+
+/**
+ * An app's log message that is one JSON object with a `msg` (structured logging through the
+ * invocation context) becomes that message with its other fields beside it on the host's line;
+ * any other message stays as it is.
+ */
+export function structured(message: string): { msg: string; fields: Record<string, unknown> } {
+  if (!message.startsWith('{') || !message.endsWith('}')) return { msg: message, fields: {} };
+  try {
+    const parsed = JSON.parse(message) as unknown;
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
+      const { msg, ...fields } = parsed as Record<string, unknown>;
+      if (typeof msg === 'string') return { msg, fields };
+    }
+  } catch {
+    // Not JSON after all: logged as written.
+  }
+  return { msg: message, fields: {} };
 }
