@@ -4,7 +4,8 @@
  * `durable-functions` client and the dashboard use nothing else.
  */
 import { activeTraceContext, isTraceParent } from '../telemetry';
-import { DurableError, type Engine } from './engine';
+import { DurableError } from './client';
+import type { Engine } from './engine';
 import { EventType, EventTypeNames, type HistoryEvent } from './history';
 import { type InstanceQuery, type InstanceRow, type RuntimeStatus, TERMINAL_STATUSES } from './store';
 

@@ -1,0 +1,97 @@
+/**
+ * The activity queue: activity work runs up to `maxConcurrentActivities` at a time, and each
+ * result is committed (as a message to its instance, with its work row deleted) before the
+ * orchestrator sees it. It also counts each instance's activities queued or running, which the
+ * scheduler uses to batch the results of a fan-out.
+ */
+import type { InstanceCache } from './cache';
+import type { CommitQueue } from './commitQueue';
+import { type InvocationDeps, invokeActivity } from './invocations';
+import type { Deliver } from './outcome';
+import type { Store, WorkRow } from './store';
+
+export class ActivityQueue {
+  private readonly queue: WorkRow[] = [];
+  /** Activities queued or running, per instance. */
+  private readonly outstanding = new Map<string, number>();
+  private inFlight = 0;
+
+  constructor(
+    private readonly store: Store,
+    private readonly commits: CommitQueue,
+    private readonly cache: InstanceCache,
+    private readonly invocations: InvocationDeps,
+    private readonly maxConcurrent: number,
+    private readonly deliver: Deliver,
+    /** Called when an activity finished, so the engine can tell whether it is idle. */
+    private readonly settled: () => void,
+  ) {}
+
+  /** Nothing queued or running. */
+  get idle(): boolean {
+    return this.queue.length === 0 && this.inFlight === 0;
+  }
+
+  /** How many activities of the instance are queued or running. */
+  outstandingOf(instanceId: string): number {
+    return this.outstanding.get(instanceId) ?? 0;
+  }
+
+  add(rows: WorkRow[]): void {
+    for (const w of rows) {
+      this.queue.push(w);
+      this.track(w.instanceId, 1);
+    }
+  }
+
+  /** The instance ended: its queued activities will not run (their rows were dropped with it). */
+  dropQueued(instanceId: string): void {
+    for (let i = this.queue.length - 1; i >= 0; i--) {
+      if (this.queue[i]?.instanceId === instanceId) {
+        this.queue.splice(i, 1);
+        this.track(instanceId, -1);
+      }
+    }
+  }
+
+  /** Starts queued activities while there is room. */
+  pump(): void {
+    while (this.inFlight < this.maxConcurrent && this.queue.length > 0) {
+      const work = this.queue.shift() as WorkRow;
+      this.inFlight++;
+      void this.run(work).finally(() => {
+        this.inFlight--;
+        this.pump();
+        this.settled();
+      });
+    }
+  }
+
+  private async run(work: WorkRow): Promise<void> {
+    const ev = await invokeActivity(this.invocations, work, this.cache.traceContextOf(work.instanceId));
+    let id = 0;
+    await this.commits.enqueue(
+      () => {
+        this.store.deleteWork(work.id);
+        id = this.store.addMessage(work.instanceId, work.executionId, JSON.stringify(ev));
+      },
+      () => {
+        this.track(work.instanceId, -1);
+        this.deliver(work.instanceId, {
+          source: 'message',
+          rowId: id,
+          executionId: work.executionId,
+          event: ev,
+        });
+      },
+      // An activity's result is an internal step: the work row stays until it commits.
+      { durable: false },
+    );
+  }
+
+  private track(instanceId: string, delta: number): void {
+    const n = (this.outstanding.get(instanceId) ?? 0) + delta;
+    if (n <= 0) this.outstanding.delete(instanceId);
+    else this.outstanding.set(instanceId, n);
+  }
+}
