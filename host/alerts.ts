@@ -8,6 +8,7 @@
  */
 import { parseDuration } from './durable/duration';
 import type { InstanceRow } from './durable/store';
+import { HostError } from './errors';
 import { createLogger, type Logger } from './log';
 
 export type HostAlertKind = 'activity-failed' | 'instance-sla';
@@ -31,8 +32,10 @@ export interface AlertSink {
   emit(alert: HostAlert): void;
 }
 
-export class AlertConfigError extends Error {
+export class AlertConfigError extends HostError {
   readonly code = 'ALERT_CONFIG';
+  readonly retryable = false;
+
   constructor(
     readonly variable: string,
     message: string,

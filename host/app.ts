@@ -7,9 +7,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod/v4';
+import { HostError } from './errors';
 
-export class AppLoadError extends Error {
+export class AppLoadError extends HostError {
   readonly code = 'APP_LOAD';
+  readonly retryable = false;
 }
 
 export interface HostJson {

@@ -13,10 +13,12 @@ import { DEFAULT_AUDIENCE, loadDevIssuer, mintDevToken } from './auth/devIssuer'
 import { readDevUsers, resolveDevUser } from './auth/devUsers';
 import { type AzuriteHandle, startAzurite } from './azurite';
 import { parseDuration } from './durable/duration';
+import { HostError } from './errors';
 import { startHost } from './host';
 
-export class UsageError extends Error {
+export class UsageError extends HostError {
   readonly code = 'USAGE';
+  readonly retryable = false;
 }
 
 const USAGE = `usage: signoff-host start [--app DIR] [--port N] [--data DIR] [--host ADDR] [--dev] [--azurite]

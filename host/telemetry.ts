@@ -21,9 +21,11 @@ import {
   trace,
 } from '@opentelemetry/api';
 import type { ReadableSpan, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { HostError } from './errors';
 
-export class TelemetryConfigError extends Error {
+export class TelemetryConfigError extends HostError {
   readonly code = 'TELEMETRY_CONFIG';
+  readonly retryable = false;
   constructor(
     readonly variable: string,
     message: string,

@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import { z } from 'zod/v4';
+import { HostError } from '../errors';
 
 const devUserSchema = z
   .object({
@@ -29,8 +30,9 @@ export type DevUsers = z.infer<typeof devUsersSchema>;
 /** The tenant of dev tokens when no dev users file names one. */
 export const DEV_TENANT = '00000000-0000-0000-0000-0000000000c0';
 
-export class DevUsersError extends Error {
+export class DevUsersError extends HostError {
   readonly code = 'DEV_USERS';
+  readonly retryable = false;
 }
 
 export function readDevUsers(file: string | undefined): DevUsers {

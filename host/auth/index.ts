@@ -12,6 +12,7 @@
  */
 import path from 'node:path';
 import type { JWTPayload } from 'jose';
+import { HostError } from '../errors';
 import { DEFAULT_AUDIENCE, type DevIssuerKey, loadDevIssuer } from './devIssuer';
 import { type DevUsers, readDevUsers } from './devUsers';
 import { rolesOf } from './principal';
@@ -35,8 +36,9 @@ const list = (v: string | undefined) =>
     .filter(Boolean);
 
 /** A setting of the platform's authentication is missing or wrong; the message names it. */
-export class AuthConfigError extends Error {
+export class AuthConfigError extends HostError {
   readonly code = 'AUTH_CONFIG';
+  readonly retryable = false;
 }
 
 export class PlatformAuth {

@@ -14,6 +14,7 @@ import {
   type JWTVerifyGetKey,
   jwtVerify,
 } from 'jose';
+import { HostError } from '../errors';
 
 export type TokenProblem =
   | 'malformed'
@@ -25,14 +26,20 @@ export type TokenProblem =
   | 'tenant-not-allowed'
   | 'issuer-unreachable';
 
-/** A token was refused; `problem` says why (answered 401, or 503 when the issuer cannot be reached). */
-export class TokenError extends Error {
+/**
+ * A token was refused; `problem` says why (answered 401, or 503 when the issuer cannot be reached).
+ * Retryable when the same token can pass later: the issuer was unreachable, or it is not valid yet.
+ */
+export class TokenError extends HostError {
   readonly code = 'INVALID_TOKEN';
+  readonly retryable: boolean;
+
   constructor(
     readonly problem: TokenProblem,
     message: string,
   ) {
     super(message);
+    this.retryable = problem === 'issuer-unreachable' || problem === 'not-yet-valid';
   }
 }
 

@@ -4,6 +4,7 @@
  * instances, and the checks that an action on replay is the one the history holds.
  */
 
+import { HostError } from '../errors';
 import { EventType, event, iso } from './history';
 import type { InstanceState, LedgerEntry, RetryPolicy } from './instance';
 import type { EpisodeOutcome, EpisodeSettings, NewHistoryEvent } from './outcome';
@@ -48,13 +49,15 @@ export const UNSUPPORTED: Record<number, string> = {
   [ActionType.CallHttp]: 'callHttp',
 };
 
-export class NonDeterminismError extends Error {
+export class NonDeterminismError extends HostError {
   readonly code = 'NON_DETERMINISTIC';
+  readonly retryable = false;
   override readonly name = 'NonDeterministicOrchestrationError';
 }
 
-export class UnsupportedActionError extends Error {
+export class UnsupportedActionError extends HostError {
   readonly code = 'UNSUPPORTED_ACTION';
+  readonly retryable = false;
   override readonly name = 'UnsupportedActionError';
 }
 

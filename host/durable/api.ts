@@ -3,6 +3,7 @@
  * under the client's `rpcBaseUrl` (`/durabletask/`), with the extension's status codes. The
  * `durable-functions` client and the dashboard use nothing else.
  */
+import { HostError } from '../errors';
 import { activeTraceContext, isTraceParent } from '../telemetry';
 import { DurableError } from './client';
 import type { Engine } from './engine';
@@ -57,7 +58,11 @@ const hasInvalidChar = (id: string) =>
   INVALID_ID_CHARS.some((c) => id.includes(c)) ||
   [...id].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f);
 
-export class ApiError extends Error {
+/** A request to the Durable HTTP API that is invalid as it stands; answered with `status`. */
+export class ApiError extends HostError {
+  readonly code = 'BAD_REQUEST';
+  readonly retryable = false;
+
   constructor(
     readonly status: number,
     message: string,

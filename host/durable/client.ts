@@ -3,6 +3,7 @@
  * and purge. Each is committed (fsynced) before it is acknowledged, and only then reaches the
  * instance's mailbox. {@link DurableError} says why an operation was refused.
  */
+import { HostError } from '../errors';
 import type { FunctionRegistry } from '../runtime/core';
 import type { ActivityQueue } from './activities';
 import type { EngineAlerts } from './alerting';
@@ -22,7 +23,10 @@ import {
   type WorkRow,
 } from './store';
 
-export class DurableError extends Error {
+/** A client operation refused because of the instance's state (or its absence); never retryable as such. */
+export class DurableError extends HostError {
+  readonly retryable = false;
+
   constructor(
     readonly code: 'NOT_FOUND' | 'GONE' | 'CONFLICT' | 'BAD_REQUEST' | 'PRECONDITION_FAILED',
     message: string,

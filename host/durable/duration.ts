@@ -1,7 +1,9 @@
 /** Durations as users write them: ISO 8601 (`P2D`, `PT1H30M`) or .NET TimeSpan (`6.00:00:00`). */
+import { HostError } from '../errors';
 
-export class DurationFormatError extends Error {
+export class DurationFormatError extends HostError {
   readonly code = 'BAD_DURATION';
+  readonly retryable = false;
 }
 
 const ISO =

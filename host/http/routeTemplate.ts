@@ -2,6 +2,7 @@
  * Route templates of HTTP triggers, as ASP.NET routing reads them: literal segments,
  * `{name}`, optional `{name?}`, constrained `{id:int}` and catch-all `{*rest}`.
  */
+import { HostError } from '../errors';
 
 export interface RouteTemplate {
   template: string;
@@ -13,8 +14,9 @@ type Segment =
   | { kind: 'param'; name: string; optional: boolean; constraint?: string }
   | { kind: 'catchAll'; name: string };
 
-export class RouteTemplateError extends Error {
+export class RouteTemplateError extends HostError {
   readonly code = 'BAD_ROUTE';
+  readonly retryable = false;
 }
 
 const CONSTRAINTS: Record<string, RegExp> = {

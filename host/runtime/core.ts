@@ -8,6 +8,7 @@
  */
 import Module from 'node:module';
 import type { Logger } from 'pino';
+import { HostError } from '../errors';
 
 export interface RpcBindingInfo {
   name?: string;
@@ -105,8 +106,9 @@ export interface RegisteredFunction {
   trigger: RpcBindingInfo;
 }
 
-export class FunctionRegistrationError extends Error {
+export class FunctionRegistrationError extends HostError {
   readonly code = 'FUNCTION_REGISTRATION';
+  readonly retryable = false;
 }
 
 /** Everything an app registered through `@azure/functions-core`. */

@@ -5,6 +5,7 @@
  * post-invocation hooks around the call.
  */
 import { randomUUID } from 'node:crypto';
+import { HostError } from '../errors';
 import type { Logger } from '../log';
 import type {
   CoreInvocationContext,
@@ -17,8 +18,14 @@ import type {
 } from './core';
 import { toPinoLevel } from './core';
 
-export class InvocationError extends Error {
+/**
+ * The app's function threw (or its hooks did); `original` is what it threw. Not retryable as far
+ * as the host knows: whether a failure is transient is for the app to say (retry policies).
+ */
+export class InvocationError extends HostError {
   readonly code = 'INVOCATION_FAILED';
+  readonly retryable = false;
+
   constructor(
     message: string,
     readonly invocationId: string,
