@@ -5,6 +5,7 @@ export default defineConfig({
     include: [
       'test/**/*.test.ts',
       'host/**/*.test.ts',
+      'domain/**/*.test.ts',
       'functions/**/*.test.ts',
       'bot/**/*.test.ts',
       'cards/**/*.test.ts',

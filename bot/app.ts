@@ -1,9 +1,11 @@
 /**
  * The Teams bot: a teams-ai `Application` on botbuilder's `CloudAdapter` (teams-ai's
  * `TeamsAdapter` subclass), with its routes: card actions (invokes first, as Teams gives them a
- * few seconds only), install and uninstall, chat messages.
+ * few seconds only), install and uninstall, chat messages. `handle` answers one HTTP request of
+ * `/api/messages`, with the services of the invocation that carries it.
  */
 
+import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import { Application, TeamsAdapter } from '@microsoft/teams-ai';
 import {
   type ConfigurationBotFrameworkAuthenticationOptions,
@@ -13,17 +15,36 @@ import {
 } from 'botbuilder';
 import { AuthenticationError } from 'botframework-connector';
 import { cardAttachment, errorCard } from '../cards';
+import { errorFields, type Log } from '../domain/log';
 import { isCardAction, onCardAction } from './cardActions';
 import { onMessage } from './chat';
+import { ActionClaims } from './claims';
 import type { BotConfig } from './config';
+import { ConversationStore } from './conversations';
+import { BadActivityError, ResponseRecorder, toBotRequest } from './httpShim';
 import { onConversationUpdate, onInstallationUpdate } from './install';
 import { cardResponse, sendInvokeResponse } from './invokeResponse';
-import { errorFields, log } from './log';
+import { TeamsNotifier } from './notifier';
+import { TeamsOpsChannel } from './opsChannel';
+import type { ApprovalsPort, TableSource } from './ports';
+import { type ActivityRefusal, auditRefusal, refusalOf } from './trust';
+import { services, setServices } from './turn';
+
+export interface BotDependencies {
+  /** The app's tables (conversations, action claims, posted cards, access audit). */
+  tables: TableSource;
+}
 
 export interface Bot {
   readonly app: Application;
   readonly adapter: TeamsAdapter;
   readonly config: BotConfig;
+  /** The approval workflow's notifier: cards to approvers, updates, outcomes. */
+  readonly notifier: TeamsNotifier;
+  /** The ops channel for alerts, by its Teams conversation id. */
+  opsChannel(conversationId: string): TeamsOpsChannel;
+  /** Answers one POST to `/api/messages`. */
+  handle(request: HttpRequest, approvals: ApprovalsPort, log: Log): Promise<HttpResponseInit>;
 }
 
 /**
@@ -41,7 +62,6 @@ class SignoffAdapter extends TeamsAdapter {
         return await authenticate(activity, authHeader);
       } catch (error) {
         if (error instanceof AuthenticationError) throw error;
-        log('warn', 'Bot Framework token refused', errorFields(error));
         throw new AuthenticationError(
           'Unauthorized: the Bot Framework token does not verify',
           StatusCodes.UNAUTHORIZED,
@@ -51,7 +71,7 @@ class SignoffAdapter extends TeamsAdapter {
   }
 }
 
-export function createBot(config: BotConfig): Bot {
+export function createBot(config: BotConfig, deps: BotDependencies): Bot {
   const adapter = new SignoffAdapter(config.mode === 'authenticated' ? config.auth : {});
   const app = new Application({
     adapter,
@@ -66,13 +86,51 @@ export function createBot(config: BotConfig): Bot {
   app.activity('conversationUpdate', onConversationUpdate);
   app.activity('message', onMessage);
   app.error(onTurnError);
-  return { app, adapter, config };
+
+  const conversations = new ConversationStore(deps.tables);
+  const claims = new ActionClaims(deps.tables);
+
+  async function handle(request: HttpRequest, approvals: ApprovalsPort, log: Log): Promise<HttpResponseInit> {
+    let botRequest: Awaited<ReturnType<typeof toBotRequest>>;
+    try {
+      botRequest = await toBotRequest(request);
+    } catch (error) {
+      if (error instanceof BadActivityError)
+        return { status: error.status, jsonBody: { error: error.message } };
+      throw error;
+    }
+    const response = new ResponseRecorder();
+    let refused: ActivityRefusal | undefined;
+    await adapter.process(botRequest, response, async (turn) => {
+      // After the adapter checked the Bot Framework token: is this Teams, and who is it?
+      refused = refusalOf(turn.activity);
+      if (refused) {
+        await auditRefusal(deps.tables, log, turn.activity, refused);
+        return;
+      }
+      setServices(turn, { approvals, conversations, claims, log });
+      await app.run(turn);
+    });
+    const refusal = refused as ActivityRefusal | undefined;
+    if (refusal) return { status: 403, jsonBody: { error: refusal.message, refusal: refusal.reason } };
+    return response.toHttpResponse();
+  }
+
+  return {
+    app,
+    adapter,
+    config,
+    notifier: new TeamsNotifier(adapter, config.appId, conversations, deps.tables),
+    opsChannel: (conversationId) => new TeamsOpsChannel(adapter, config.appId, conversations, conversationId),
+    handle,
+  };
 }
 
 /** Last resort for an error a handler did not turn into an answer: log it, and answer something. */
 async function onTurnError(context: TurnContext, error: Error): Promise<void> {
   const a = context.activity;
-  log('error', 'bot turn failed', {
+  const { log } = services(context);
+  log.error('bot turn failed', {
     type: a.type,
     name: a.name,
     conversationId: a.conversation?.id,
@@ -84,6 +142,6 @@ async function onTurnError(context: TurnContext, error: Error): Promise<void> {
     else if (a.type === 'message')
       await context.sendActivity(MessageFactory.attachment(cardAttachment(failed)));
   } catch (sendError) {
-    log('error', 'could not tell the user about the failure', errorFields(sendError));
+    log.error('could not tell the user about the failure', errorFields(sendError));
   }
 }

@@ -16,7 +16,6 @@
  * the claim of the first and gets the recorded-decision card; only one decision is raised.
  */
 import type { TurnContext } from 'botbuilder';
-import type * as df from 'durable-functions';
 import { z } from 'zod/v4';
 import {
   type AdaptiveCardJson,
@@ -33,14 +32,13 @@ import {
   evaluate,
   isOpen,
   type RecordedDecision,
-} from '../functions/approvals/decide';
-import type { RequestKind } from '../functions/approvals/requests';
-import { approvalStatus, findApproval, submitDecision } from '../functions/approvals/service';
+} from '../domain/decide';
+import { errorFields } from '../domain/log';
+import type { RequestKind } from '../domain/requests';
 import { startedText, startFromTeams } from './chat';
-import { claim, releaseClaim, updateClaim } from './claims';
 import { type ActionResponse, cardResponse, messageResponse, sendInvokeResponse } from './invokeResponse';
-import { errorFields, log } from './log';
-import { actorOf, durableClient, requesterOf, userIdOf } from './turn';
+import type { ApprovalsPort, DecisionOutcome } from './ports';
+import { actorOf, requesterOf, services, userIdOf } from './turn';
 import { viewFor } from './views';
 
 export const ACTION_INVOKE = 'adaptiveCard/action';
@@ -56,7 +54,7 @@ export async function onCardAction(context: TurnContext): Promise<void> {
   try {
     response = await answer(context);
   } catch (error) {
-    log('error', 'card action failed', { verb: verbOf(context), ...errorFields(error) });
+    services(context).log.error('card action failed', { verb: verbOf(context), ...errorFields(error) });
     response = cardResponse(
       errorCard('Signoff could not handle that just now. Please try again in a moment.'),
     );
@@ -82,7 +80,7 @@ async function answer(context: TurnContext): Promise<ActionResponse> {
   const action = actionSchema.safeParse((context.activity.value as { action?: unknown } | undefined)?.action);
   if (!action.success) return cardResponse(errorCard('This card action is not one Signoff understands.'));
   const { verb, data = {} } = action.data;
-  const client = durableClient(context);
+  const client = services(context).approvals;
   switch (verb) {
     case 'approve':
     case 'reject': {
@@ -107,12 +105,13 @@ async function answer(context: TurnContext): Promise<ActionResponse> {
 
 async function refresh(
   context: TurnContext,
-  client: df.DurableClient,
+  client: ApprovalsPort,
   requestId: string,
 ): Promise<AdaptiveCardJson> {
-  const status = await findApproval(client, requestId, actorOf(context));
+  const status = await client.find(requestId, actorOf(context));
   if (!status) return errorCard(`There is no request "${requestId}".`, 'Not found');
-  return viewFor(status, userIdOf(context));
+  const { conversations, log } = services(context);
+  return viewFor(status, userIdOf(context), conversations, log);
 }
 
 function decisionOf(status: ApprovalStatus, approverId: string): RecordedDecision | undefined {
@@ -123,14 +122,15 @@ function decisionOf(status: ApprovalStatus, approverId: string): RecordedDecisio
 
 async function decide(
   context: TurnContext,
-  client: df.DurableClient,
+  client: ApprovalsPort,
   requestId: string,
   decision: 'approve' | 'reject',
   comment: string | undefined,
 ): Promise<AdaptiveCardJson> {
-  const status = await findApproval(client, requestId, actorOf(context));
+  const status = await client.find(requestId, actorOf(context));
   if (!status) return errorCard(`There is no request "${requestId}".`, 'Not found');
   if (!isOpen(status) || !status.stage) return outcomeCard(status);
+  const { claims, log } = services(context);
   const approverId = userIdOf(context);
   const recorded = decisionOf(status, approverId);
   if (recorded) return decisionRecordedCard(status, recorded);
@@ -146,7 +146,7 @@ async function decide(
   if (!verdict.accepted) return errorCard(verdict.message, 'Decision not recorded');
 
   const claimRow = `decision|${stage}|${approverId}`;
-  const claimed = await claim(status.id, claimRow, { decision, comment: input.comment ?? '' });
+  const claimed = await claims.claim(status.id, claimRow, { decision, comment: input.comment ?? '' });
   if (!claimed.first) {
     // The same person already decided here a moment ago; the workflow may not have caught up yet.
     const first = claimed.values;
@@ -160,26 +160,26 @@ async function decide(
     });
   }
 
-  let outcome: Awaited<ReturnType<typeof submitDecision>>;
+  let outcome: DecisionOutcome;
   try {
-    outcome = await submitDecision(client, status.id, actorOf(context), {
+    outcome = await client.decide(status.id, actorOf(context), {
       decision: input.decision,
       ...(input.comment ? { comment: input.comment } : {}),
       ...(input.decisionId ? { decisionId: input.decisionId } : {}),
     });
   } catch (error) {
-    await releaseClaim(status.id, claimRow);
+    await claims.release(status.id, claimRow);
     throw error;
   }
   if (!outcome.ok) {
-    await releaseClaim(status.id, claimRow);
+    await claims.release(status.id, claimRow);
     const now = outcome.status;
     if (now && !isOpen(now)) return outcomeCard(now);
     const already = now && decisionOf(now, approverId);
     if (already) return decisionRecordedCard(now, already);
     return errorCard(outcome.message, 'Decision not recorded');
   }
-  log('info', 'decision raised', { requestId: status.id, stage, approverId, decision });
+  log.info('decision raised', { requestId: status.id, stage, approverId, decision });
   // Show the decision as the workflow is about to record it, without waiting for it.
   const approver = outcome.status.stage?.approvers.find((a) => a.id === approverId);
   if (!approver) return statusCard(outcome.status);
@@ -217,13 +217,15 @@ const STATUS_WAIT_MS = 1_500;
 
 async function submitRequest(
   context: TurnContext,
-  client: df.DurableClient,
+  client: ApprovalsPort,
   data: Record<string, unknown>,
 ): Promise<ActionResponse> {
   const kind = KINDS.find((k) => k === data.kind);
   if (!kind) return cardResponse(errorCard('This form does not say what kind of request it is.'));
   const requester = await requesterOf(context);
+  const actor = actorOf(context);
   const details = formDetails(kind, data);
+  const { claims, log } = services(context);
 
   // One request per form message and person, however often "Send" is clicked.
   const formId = context.activity.replyToId;
@@ -231,46 +233,47 @@ async function submitRequest(
     ? `${context.activity.conversation?.id ?? ''}|${formId}|${requester.id}`
     : undefined;
   if (claimRow) {
-    const claimed = await claim('form', claimRow, { requestId: '' });
+    const claimed = await claims.claim('form', claimRow, { requestId: '' });
     if (!claimed.first) {
       const id = claimed.values.requestId;
-      const status = id ? await approvalStatus(client, id) : undefined;
+      const status = id ? await client.find(id, actor) : undefined;
       if (status) return cardResponse(statusCard(status));
       return messageResponse(id ? `Request ${id} was already sent.` : 'This form is already being sent.');
     }
   }
   let started: Awaited<ReturnType<typeof startFromTeams>>;
   try {
-    started = await startFromTeams(client, kind, details, requester);
+    started = await startFromTeams(context, kind, details, requester);
   } catch (error) {
-    if (claimRow) await releaseClaim('form', claimRow);
+    if (claimRow) await claims.release('form', claimRow);
     throw error;
   }
   if (!started.ok) {
-    if (claimRow) await releaseClaim('form', claimRow);
+    if (claimRow) await claims.release('form', claimRow);
     return cardResponse(requestFormCard(kind, details, started.problems));
   }
   if (claimRow) {
-    await updateClaim('form', claimRow, { requestId: started.id }).catch((error: unknown) =>
-      log('warn', 'could not note the started request on the form claim', {
+    await claims.update('form', claimRow, { requestId: started.id }).catch((error: unknown) =>
+      log.warn('could not note the started request on the form claim', {
         requestId: started.id,
         ...errorFields(error),
       }),
     );
   }
   // The workflow publishes its status within moments; show it if it is there in time.
-  const status = await waitForStatus(client, started.id, STATUS_WAIT_MS);
+  const status = await waitForStatus(client, started.id, actor, STATUS_WAIT_MS);
   return status ? cardResponse(statusCard(status)) : messageResponse(startedText(started.id, started.stages));
 }
 
 async function waitForStatus(
-  client: df.DurableClient,
+  client: ApprovalsPort,
   id: string,
+  actor: ReturnType<typeof actorOf>,
   ms: number,
 ): Promise<ApprovalStatus | undefined> {
   const until = Date.now() + ms;
   for (;;) {
-    const status = await approvalStatus(client, id);
+    const status = await client.find(id, actor);
     if (status || Date.now() >= until) return status;
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -1,10 +1,10 @@
 /**
- * Chat commands: the message text goes through parseCommand (commands.ts, the one command table)
- * and each command answers with a card or a short text. Requests, status, lists and cancelling go
- * through the approvals service, so the bot applies the same rules as the HTTP API.
+ * Chat commands: the message text goes through parseCommand (commands.ts, over the one command
+ * table) and each command answers with a card or a short text. Requests, status, lists and
+ * cancelling go through the function app's approvals (the turn's ApprovalsPort), so the bot
+ * applies the same rules as the HTTP API.
  */
 import { type Activity, MessageFactory, type TurnContext } from 'botbuilder';
-import type * as df from 'durable-functions';
 import {
   type AdaptiveCardJson,
   cardAttachment,
@@ -15,21 +15,20 @@ import {
   requestFormCard,
   statusCard,
 } from '../cards';
-import { NoMatchingRuleError } from '../functions/approvals/policy';
-import { queryIndex } from '../functions/approvals/records';
-import { type User, ValidationError } from '../functions/approvals/requests';
-import { cancelApproval, findApproval, startApproval } from '../functions/approvals/service';
-import { COMMANDS, type ParsedCommand, parseCommand } from './commands';
-import { saveConversation, scopeOf } from './conversations';
-import { errorFields, log } from './log';
-import { actorOf, durableClient, requesterOf, userIdOf } from './turn';
+import { COMMANDS } from '../domain/commands';
+import { errorFields } from '../domain/log';
+import { NoMatchingRuleError } from '../domain/policy';
+import { type User, ValidationError } from '../domain/requests';
+import { type ParsedCommand, parseCommand } from './commands';
+import { scopeOf } from './conversations';
+import { actorOf, requesterOf, services, userIdOf } from './turn';
 
 /** How many rows "my requests" and "pending" show. */
 export const LIST_PAGE_SIZE = 20;
 
 export async function onMessage(context: TurnContext): Promise<void> {
   const scope = scopeOf(context.activity);
-  if (scope === 'personal') await refreshPersonalReference(context.activity);
+  if (scope === 'personal') await refreshPersonalReference(context);
 
   const parsed = parseCommand(context.activity.text ?? '', { scope });
   if (!parsed.ok) {
@@ -71,37 +70,34 @@ async function runCommand(context: TurnContext, command: ParsedCommand): Promise
     }
     case 'request': {
       const requester = await requesterOf(context);
-      const started = await startFromTeams(
-        durableClient(context),
-        'generic',
-        { title: command.args.title },
-        requester,
-      );
+      const started = await startFromTeams(context, 'generic', { title: command.args.title }, requester);
       if (!started.ok)
         return reply(context, requestFormCard('generic', { title: command.args.title }, started.problems));
       return reply(context, startedText(started.id, started.stages));
     }
     case 'status': {
-      const status = await findApproval(durableClient(context), command.args.requestId, actorOf(context));
+      const status = await services(context).approvals.find(command.args.requestId, actorOf(context));
       if (!status) return reply(context, notFound(command.args.requestId));
       return reply(context, statusCard(status));
     }
     case 'myRequests': {
-      const page = await queryIndex('requester', userIdOf(context), { pageSize: LIST_PAGE_SIZE });
+      const page = await services(context).approvals.list('requester', userIdOf(context), {
+        pageSize: LIST_PAGE_SIZE,
+      });
       return reply(context, myRequestsCard(page.items));
     }
     case 'pending': {
-      const page = await queryIndex('approver', userIdOf(context), {
+      const page = await services(context).approvals.list('approver', userIdOf(context), {
         awaitingMe: true,
         pageSize: LIST_PAGE_SIZE,
       });
       return reply(context, pendingCard(page.items));
     }
     case 'cancel': {
-      const client = durableClient(context);
-      const status = await findApproval(client, command.args.requestId, actorOf(context));
+      const { approvals } = services(context);
+      const status = await approvals.find(command.args.requestId, actorOf(context));
       if (!status) return reply(context, notFound(command.args.requestId));
-      const outcome = await cancelApproval(client, status.id, actorOf(context));
+      const outcome = await approvals.cancel(status.id, actorOf(context));
       if (!outcome.ok) return reply(context, errorCard(outcome.message, 'Not cancelled'));
       return reply(context, `Cancelling ${status.id} ("${status.title}"). Its approvers' cards will say so.`);
     }
@@ -114,15 +110,18 @@ export type StartResult =
 
 /** Starts a request; invalid details come back as problems (for the form), not as an exception. */
 export async function startFromTeams(
-  client: df.DurableClient,
+  context: TurnContext,
   kind: 'loan' | 'generic',
   details: Record<string, unknown>,
   requester: User,
 ): Promise<StartResult> {
   try {
-    const started = await startApproval(client, kind, details, requester);
-    log('info', 'request started from Teams', { requestId: started.id, requesterId: requester.id });
-    return { ok: true, id: started.id, stages: started.stages.map((s) => s.title) };
+    const started = await services(context).approvals.start(kind, details, requester);
+    services(context).log.info('request started from Teams', {
+      requestId: started.id,
+      requesterId: requester.id,
+    });
+    return { ok: true, id: started.id, stages: started.stages };
   } catch (error) {
     if (error instanceof ValidationError) return { ok: false, problems: error.problems };
     if (error instanceof NoMatchingRuleError)
@@ -147,11 +146,13 @@ async function reply(context: TurnContext, answer: AdaptiveCardJson | string): P
 }
 
 /** Keeps the personal chat's reference fresh: service URLs and conversation ids can change. */
-async function refreshPersonalReference(activity: Activity): Promise<void> {
+async function refreshPersonalReference(context: TurnContext): Promise<void> {
+  const activity: Activity = context.activity;
+  const { conversations, log } = services(context);
   try {
-    await saveConversation(activity);
+    await conversations.save(activity);
   } catch (error) {
-    log('warn', 'could not refresh the conversation reference', {
+    log.warn('could not refresh the conversation reference', {
       conversationId: activity.conversation?.id,
       ...errorFields(error),
     });

@@ -4,7 +4,7 @@
  * (table "actionclaims") before acting, and a repeat finds the row and answers from it.
  * A claim is released when the action it guards fails, so the person can try again.
  */
-import { table } from '../functions/storage/tables';
+import type { TableSource } from './ports';
 
 export const CLAIMS_TABLE = 'actionclaims';
 
@@ -13,33 +13,38 @@ export type Claim = { first: true } | { first: false; values: Values };
 
 const key = (s: string) => encodeURIComponent(s);
 
-export async function claim(partition: string, row: string, values: Values): Promise<Claim> {
-  const claims = await table(CLAIMS_TABLE);
-  try {
-    await claims.createEntity({
-      partitionKey: key(partition),
-      rowKey: key(row),
-      ...values,
-      claimedAt: new Date().toISOString(),
-    });
-    return { first: true };
-  } catch (error) {
-    if ((error as { statusCode?: number }).statusCode !== 409) throw error;
-    const existing = await claims.getEntity<Values>(key(partition), key(row));
-    return { first: false, values: existing };
+/** The claims table. */
+export class ActionClaims {
+  constructor(private readonly tables: TableSource) {}
+
+  async claim(partition: string, row: string, values: Values): Promise<Claim> {
+    const claims = await this.tables(CLAIMS_TABLE);
+    try {
+      await claims.createEntity({
+        partitionKey: key(partition),
+        rowKey: key(row),
+        ...values,
+        claimedAt: new Date().toISOString(),
+      });
+      return { first: true };
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode !== 409) throw error;
+      const existing = await claims.getEntity<Values>(key(partition), key(row));
+      return { first: false, values: existing };
+    }
   }
-}
 
-export async function updateClaim(partition: string, row: string, values: Values): Promise<void> {
-  const claims = await table(CLAIMS_TABLE);
-  await claims.updateEntity({ partitionKey: key(partition), rowKey: key(row), ...values }, 'Merge');
-}
+  async update(partition: string, row: string, values: Values): Promise<void> {
+    const claims = await this.tables(CLAIMS_TABLE);
+    await claims.updateEntity({ partitionKey: key(partition), rowKey: key(row), ...values }, 'Merge');
+  }
 
-export async function releaseClaim(partition: string, row: string): Promise<void> {
-  const claims = await table(CLAIMS_TABLE);
-  try {
-    await claims.deleteEntity(key(partition), key(row));
-  } catch (error) {
-    if ((error as { statusCode?: number }).statusCode !== 404) throw error;
+  async release(partition: string, row: string): Promise<void> {
+    const claims = await this.tables(CLAIMS_TABLE);
+    try {
+      await claims.deleteEntity(key(partition), key(row));
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode !== 404) throw error;
+    }
   }
 }

@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  COMMAND_NAMES,
-  COMMANDS,
-  editDistance,
-  findCommandByKeyword,
-  helpText,
-  parseCommand,
-} from './commands';
+import { COMMAND_NAMES, COMMANDS, findCommandByKeyword } from '../domain/commands';
+import { editDistance, helpText, parseCommand } from './commands';
 
 describe('parseCommand', () => {
   it('reads each command with its typed arguments', () => {

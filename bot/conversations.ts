@@ -10,8 +10,8 @@
  */
 import type { Activity, ConversationReference } from 'botbuilder';
 import { TurnContext } from 'botbuilder';
-import { table } from '../functions/storage/tables';
-import type { ChatScope } from './commands';
+import type { ChatScope } from '../domain/commands';
+import type { TableSource } from './ports';
 
 export const CONVERSATIONS_TABLE = 'conversations';
 const PERSONAL_ROW = 'personal';
@@ -46,98 +46,101 @@ export function aadObjectIdOf(activity: Pick<Activity, 'from'>): string | undefi
   return activity.from?.aadObjectId?.trim() || undefined;
 }
 
-/**
- * Stores the reference of the conversation `activity` belongs to. Personal chats are stored under
- * the user; shared ones under the conversation. Returns whether it was new (so a greeting is
- * sent once, although Teams announces an install with both installationUpdate and conversationUpdate).
- */
-export async function saveConversation(
-  activity: Partial<Activity>,
-): Promise<{ created: boolean; stored: boolean }> {
-  const scope = scopeOf(activity as Activity);
-  const reference = TurnContext.getConversationReference(activity);
-  const conversationId = reference.conversation?.id;
-  if (!conversationId) return { created: false, stored: false };
-  let entity: { partitionKey: string; rowKey: string } & Record<string, string>;
-  if (scope === 'personal') {
-    const userId = aadObjectIdOf(activity as Activity);
-    if (!userId) return { created: false, stored: false };
-    entity = { partitionKey: key(userId), rowKey: PERSONAL_ROW, userMri: activity.from?.id ?? '' };
-  } else {
-    entity = { partitionKey: SHARED_PARTITION, rowKey: key(conversationId), userMri: '' };
-  }
-  const row = {
-    ...entity,
-    scope,
-    conversationId,
-    tenantId: reference.conversation?.tenantId ?? '',
-    reference: JSON.stringify(reference),
-    updatedAt: new Date().toISOString(),
-  };
-  const conversations = await table(CONVERSATIONS_TABLE);
-  try {
-    await conversations.createEntity(row);
-    return { created: true, stored: true };
-  } catch (error) {
-    if ((error as { statusCode?: number }).statusCode !== 409) throw error;
-    await conversations.upsertEntity(row, 'Replace');
-    return { created: false, stored: true };
-  }
-}
+/** The conversations table. */
+export class ConversationStore {
+  constructor(private readonly tables: TableSource) {}
 
-/** Forgets the conversation `activity` belongs to (uninstall, bot removed). */
-export async function removeConversation(activity: Partial<Activity>): Promise<void> {
-  const scope = scopeOf(activity as Activity);
-  const conversations = await table(CONVERSATIONS_TABLE);
-  let partitionKey: string;
-  let rowKey: string;
-  if (scope === 'personal') {
-    const userId = aadObjectIdOf(activity as Activity);
-    if (!userId) return;
-    partitionKey = key(userId);
-    rowKey = PERSONAL_ROW;
-  } else {
-    if (!activity.conversation?.id) return;
-    partitionKey = SHARED_PARTITION;
-    rowKey = key(activity.conversation.id);
-  }
-  try {
-    await conversations.deleteEntity(partitionKey, rowKey);
-  } catch (error) {
-    if ((error as { statusCode?: number }).statusCode !== 404) throw error;
-  }
-}
-
-/** The personal chat with a user (by Entra object id), if the app is installed for them. */
-export async function personalConversation(userId: string): Promise<StoredConversation | undefined> {
-  const conversations = await table(CONVERSATIONS_TABLE);
-  try {
-    const row = await conversations.getEntity<{ reference: string; userMri?: string }>(
-      key(userId),
-      PERSONAL_ROW,
-    );
-    return {
-      scope: 'personal',
-      reference: JSON.parse(row.reference) as Reference,
-      ...(row.userMri ? { userMri: row.userMri } : {}),
+  /**
+   * Stores the reference of the conversation `activity` belongs to. Personal chats are stored under
+   * the user; shared ones under the conversation. Returns whether it was new (so a greeting is
+   * sent once, although Teams announces an install with both installationUpdate and conversationUpdate).
+   */
+  async save(activity: Partial<Activity>): Promise<{ created: boolean; stored: boolean }> {
+    const scope = scopeOf(activity as Activity);
+    const reference = TurnContext.getConversationReference(activity);
+    const conversationId = reference.conversation?.id;
+    if (!conversationId) return { created: false, stored: false };
+    let entity: { partitionKey: string; rowKey: string } & Record<string, string>;
+    if (scope === 'personal') {
+      const userId = aadObjectIdOf(activity as Activity);
+      if (!userId) return { created: false, stored: false };
+      entity = { partitionKey: key(userId), rowKey: PERSONAL_ROW, userMri: activity.from?.id ?? '' };
+    } else {
+      entity = { partitionKey: SHARED_PARTITION, rowKey: key(conversationId), userMri: '' };
+    }
+    const row = {
+      ...entity,
+      scope,
+      conversationId,
+      tenantId: reference.conversation?.tenantId ?? '',
+      reference: JSON.stringify(reference),
+      updatedAt: new Date().toISOString(),
     };
-  } catch (error) {
-    if ((error as { statusCode?: number }).statusCode === 404) return undefined;
-    throw error;
+    const conversations = await this.tables(CONVERSATIONS_TABLE);
+    try {
+      await conversations.createEntity(row);
+      return { created: true, stored: true };
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode !== 409) throw error;
+      await conversations.upsertEntity(row, 'Replace');
+      return { created: false, stored: true };
+    }
   }
-}
 
-/** A team channel or group chat the bot was added to, by conversation id. */
-export async function sharedConversation(conversationId: string): Promise<StoredConversation | undefined> {
-  const conversations = await table(CONVERSATIONS_TABLE);
-  try {
-    const row = await conversations.getEntity<{ reference: string; scope: ChatScope }>(
-      SHARED_PARTITION,
-      key(conversationId),
-    );
-    return { scope: row.scope, reference: JSON.parse(row.reference) as Reference };
-  } catch (error) {
-    if ((error as { statusCode?: number }).statusCode === 404) return undefined;
-    throw error;
+  /** Forgets the conversation `activity` belongs to (uninstall, bot removed). */
+  async remove(activity: Partial<Activity>): Promise<void> {
+    const scope = scopeOf(activity as Activity);
+    const conversations = await this.tables(CONVERSATIONS_TABLE);
+    let partitionKey: string;
+    let rowKey: string;
+    if (scope === 'personal') {
+      const userId = aadObjectIdOf(activity as Activity);
+      if (!userId) return;
+      partitionKey = key(userId);
+      rowKey = PERSONAL_ROW;
+    } else {
+      if (!activity.conversation?.id) return;
+      partitionKey = SHARED_PARTITION;
+      rowKey = key(activity.conversation.id);
+    }
+    try {
+      await conversations.deleteEntity(partitionKey, rowKey);
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode !== 404) throw error;
+    }
+  }
+
+  /** The personal chat with a user (by Entra object id), if the app is installed for them. */
+  async personal(userId: string): Promise<StoredConversation | undefined> {
+    const conversations = await this.tables(CONVERSATIONS_TABLE);
+    try {
+      const row = await conversations.getEntity<{ reference: string; userMri?: string }>(
+        key(userId),
+        PERSONAL_ROW,
+      );
+      return {
+        scope: 'personal',
+        reference: JSON.parse(row.reference) as Reference,
+        ...(row.userMri ? { userMri: row.userMri } : {}),
+      };
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+      throw error;
+    }
+  }
+
+  /** A team channel or group chat the bot was added to, by conversation id. */
+  async shared(conversationId: string): Promise<StoredConversation | undefined> {
+    const conversations = await this.tables(CONVERSATIONS_TABLE);
+    try {
+      const row = await conversations.getEntity<{ reference: string; scope: ChatScope }>(
+        SHARED_PARTITION,
+        key(conversationId),
+      );
+      return { scope: row.scope, reference: JSON.parse(row.reference) as Reference };
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+      throw error;
+    }
   }
 }

@@ -6,8 +6,8 @@
  */
 import { MessageFactory, type TurnContext } from 'botbuilder';
 import { cardAttachment, helpCard } from '../cards';
-import { removeConversation, saveConversation, scopeOf } from './conversations';
-import { log } from './log';
+import { scopeOf } from './conversations';
+import { services } from './turn';
 
 export async function onInstallationUpdate(context: TurnContext): Promise<void> {
   const action = context.activity.action ?? '';
@@ -26,18 +26,20 @@ export async function onConversationUpdate(context: TurnContext): Promise<void> 
 
 async function installed(context: TurnContext, greet: boolean): Promise<void> {
   const scope = scopeOf(context.activity);
-  const { created, stored } = await saveConversation(context.activity);
-  log('info', 'installed', { scope, conversationId: context.activity.conversation?.id, created, stored });
+  const { conversations, log } = services(context);
+  const { created, stored } = await conversations.save(context.activity);
+  log.info('installed', { scope, conversationId: context.activity.conversation?.id, created, stored });
   if (!stored) {
-    log('warn', 'install without a user id or conversation id: nothing stored', { scope });
+    log.warn('install without a user id or conversation id: nothing stored', { scope });
   }
   if (greet && (created || !stored))
     await context.sendActivity(MessageFactory.attachment(cardAttachment(helpCard(undefined, scope))));
 }
 
 async function uninstalled(context: TurnContext): Promise<void> {
-  await removeConversation(context.activity);
-  log('info', 'uninstalled', {
+  const { conversations, log } = services(context);
+  await conversations.remove(context.activity);
+  log.info('uninstalled', {
     scope: scopeOf(context.activity),
     conversationId: context.activity.conversation?.id,
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { approvalCard, errorCard } from '../cards';
-import type { ApprovalStatus } from '../functions/approvals/decide';
+import type { ApprovalStatus } from '../domain/decide';
 import { CARD_RESPONSE_TYPE, cardResponse, MESSAGE_RESPONSE_TYPE, messageResponse } from './invokeResponse';
 
 const megan = { id: 'megan', name: 'Megan Bowen', email: 'megan@contoso.example' };

@@ -6,18 +6,27 @@
 import { randomUUID } from 'node:crypto';
 import { TeamsAdapter } from '@microsoft/teams-ai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApprovalStatus } from '../functions/approvals/decide';
-import type { User } from '../functions/approvals/requests';
+import type { ApprovalStatus } from '../domain/decide';
+import type { Log } from '../domain/log';
+import type { User } from '../domain/requests';
+import { table } from '../functions/storage/tables';
 import { FakeConnector, noteOf } from '../test/support/connector';
-import { saveConversation } from './conversations';
+import { ConversationStore } from './conversations';
 import { TeamsNotifier } from './notifier';
 
 const connector = new FakeConnector();
+const conversations = new ConversationStore(table);
+const lines: string[] = [];
+const log: Log = {
+  info: (msg) => lines.push(msg),
+  warn: (msg) => lines.push(msg),
+  error: (msg) => lines.push(msg),
+};
 let notifier: TeamsNotifier;
 
 beforeAll(async () => {
   await connector.start();
-  notifier = new TeamsNotifier(new TeamsAdapter({}), '');
+  notifier = new TeamsNotifier(new TeamsAdapter({}), '', conversations, table);
 });
 
 afterAll(async () => {
@@ -32,7 +41,7 @@ function person(name: string): User {
 /** A personal chat with the bot, stored the way an install stores it. */
 async function install(user: { id: string; name: string }): Promise<string> {
   const conversationId = `a:${randomUUID()}`;
-  await saveConversation({
+  await conversations.save({
     type: 'installationUpdate',
     channelId: 'msteams',
     serviceUrl: connector.url,
@@ -81,7 +90,7 @@ describe('TeamsNotifier', () => {
     const chat = await install(megan);
     const status = pending([megan, nobody], person('Pat'));
 
-    const first = await notifier.requestApproval(status, [megan, nobody], 'request-0');
+    const first = await notifier.requestApproval(status, [megan, nobody], 'request-0', log);
     expect(first.unreachable.map((u) => u.id)).toEqual([nobody.id]);
     const posts = connector.to(chat, 'POST');
     expect(posts).toHaveLength(1);
@@ -92,13 +101,13 @@ describe('TeamsNotifier', () => {
     expect(card.refresh?.userIds).toEqual([`29:${megan.id}`, nobody.id]);
 
     // The activity runs again (a retry after a crash): nothing is sent twice.
-    const second = await notifier.requestApproval(status, [megan, nobody], 'request-0');
+    const second = await notifier.requestApproval(status, [megan, nobody], 'request-0', log);
     expect(second.unreachable.map((u) => u.id)).toEqual([nobody.id]);
     expect(connector.to(chat, 'POST')).toHaveLength(1);
 
     // A reminder is another key: sent once as well.
-    await notifier.remind(status, [megan], 'reminder-0-1');
-    await notifier.remind(status, [megan], 'reminder-0-1');
+    await notifier.remind(status, [megan], 'reminder-0-1', log);
+    await notifier.remind(status, [megan], 'reminder-0-1', log);
     const reminders = connector.to(chat, 'POST').slice(1);
     expect(reminders).toHaveLength(1);
     expect(reminders[0] && noteOf(reminders[0])).toMatch(
@@ -112,7 +121,7 @@ describe('TeamsNotifier', () => {
     const meganChat = await install(megan);
     const patChat = await install(pat);
     const status = pending([megan], pat);
-    await notifier.requestApproval(status, [megan], 'request-0');
+    await notifier.requestApproval(status, [megan], 'request-0', log);
     const posted = connector.to(meganChat, 'POST')[0]?.assignedId;
     expect(posted).toBeDefined();
 
@@ -131,15 +140,15 @@ describe('TeamsNotifier', () => {
       ],
       stage: status.stage && { ...status.stage, awaiting: [], approvals: 1 },
     };
-    await notifier.updateCards(approved, 'cards-Approved');
+    await notifier.updateCards(approved, 'cards-Approved', log);
     const updates = connector.to(meganChat, 'PUT');
     expect(updates).toHaveLength(1);
     expect(updates[0]?.activityId).toBe(posted);
     expect(verbs(updates[0] as never)).toEqual([]);
     expect(JSON.stringify(updates[0]?.body.attachments?.[0]?.content)).toContain('Approved');
 
-    await notifier.notifyRequester(approved, 'outcome-Approved');
-    await notifier.notifyRequester(approved, 'outcome-Approved');
+    await notifier.notifyRequester(approved, 'outcome-Approved', log);
+    await notifier.notifyRequester(approved, 'outcome-Approved', log);
     const told = connector.to(patChat, 'POST');
     expect(told).toHaveLength(1);
     expect(told[0] && noteOf(told[0])).toBe('Your request "New laptop" is approved.');
@@ -150,11 +159,11 @@ describe('TeamsNotifier', () => {
     const chat = await install(gone);
     connector.forbidden.add(chat);
     const status = pending([gone], person('Pat'));
-    const delivery = await notifier.requestApproval(status, [gone], 'request-0');
+    const delivery = await notifier.requestApproval(status, [gone], 'request-0', log);
     expect(delivery.unreachable.map((u) => u.id)).toEqual([gone.id]);
     // Not recorded as sent, so a later retry tries again.
     connector.forbidden.delete(chat);
-    expect((await notifier.requestApproval(status, [gone], 'request-0')).unreachable).toEqual([]);
+    expect((await notifier.requestApproval(status, [gone], 'request-0', log)).unreachable).toEqual([]);
     expect(connector.to(chat, 'POST')).toHaveLength(2);
   });
 });

@@ -16,12 +16,12 @@
  */
 import type { Activity, CloudAdapter, TurnContext } from 'botbuilder';
 import { type AdaptiveCardJson, cardAttachment } from '../cards';
-import type { ApprovalStatus } from '../functions/approvals/decide';
-import type { Delivery, Notifier } from '../functions/approvals/notifier';
-import type { User } from '../functions/approvals/requests';
-import { table } from '../functions/storage/tables';
-import { personalConversation, type Reference } from './conversations';
-import { errorFields, log } from './log';
+import type { ApprovalStatus } from '../domain/decide';
+import { errorFields, type Log } from '../domain/log';
+import type { Delivery, Notifier } from '../domain/notifications';
+import type { User } from '../domain/requests';
+import type { ConversationStore, Reference } from './conversations';
+import type { TableSource } from './ports';
 import { requesterView, viewFor } from './views';
 
 export const CARD_MESSAGES_TABLE = 'cardmessages';
@@ -48,57 +48,70 @@ export class TeamsNotifier implements Notifier {
     private readonly adapter: Pick<CloudAdapter, 'continueConversationAsync'>,
     /** The bot's app id ("" when running anonymously). */
     private readonly botAppId: string,
+    private readonly conversations: ConversationStore,
+    private readonly tables: TableSource,
   ) {}
 
-  async requestApproval(status: ApprovalStatus, approvers: User[], key: string): Promise<Delivery> {
+  async requestApproval(status: ApprovalStatus, approvers: User[], key: string, log: Log): Promise<Delivery> {
     // A new stage: the cards of earlier stages now show where the request stands.
-    await this.updatePosted(status, key);
-    return this.post(status, approvers, key, '');
+    await this.updatePosted(status, log, key);
+    return this.post(status, approvers, key, '', log);
   }
 
-  async remind(status: ApprovalStatus, approvers: User[], key: string): Promise<Delivery> {
+  async remind(status: ApprovalStatus, approvers: User[], key: string, log: Log): Promise<Delivery> {
     const deadline = status.stage ? ` by ${new Date(status.stage.deadline).toUTCString()}` : '';
     return this.post(
       status,
       approvers,
       key,
       `Reminder: "${status.title}" is waiting for your decision${deadline}.`,
+      log,
     );
   }
 
-  async escalate(status: ApprovalStatus, approvers: User[], key: string): Promise<Delivery> {
-    await this.updatePosted(status, key);
+  async escalate(status: ApprovalStatus, approvers: User[], key: string, log: Log): Promise<Delivery> {
+    await this.updatePosted(status, log, key);
     const stage = status.stage ? ` at stage "${status.stage.title}"` : '';
     return this.post(
       status,
       approvers,
       key,
       `Escalated to you: "${status.title}" got no decision${stage} in time.`,
+      log,
     );
   }
 
   /** Updating is idempotent (the same card again), so the key needs no row of its own. */
-  async updateCards(status: ApprovalStatus, _key: string): Promise<void> {
-    await this.updatePosted(status);
+  async updateCards(status: ApprovalStatus, _key: string, log: Log): Promise<void> {
+    await this.updatePosted(status, log);
   }
 
-  async notifyRequester(status: ApprovalStatus, key: string): Promise<void> {
+  async notifyRequester(status: ApprovalStatus, key: string, log: Log): Promise<void> {
     const reached = await this.deliver(
       status,
       status.requester,
       key,
       'requester',
       `Your request "${status.title}" is ${status.state.toLowerCase()}.`,
+      log,
     );
     if (!reached)
-      log('warn', 'requester not told the outcome: unreachable', {
+      log.warn('requester not told the outcome: unreachable', {
         requestId: status.id,
         userId: status.requester.id,
       });
   }
 
-  private async post(status: ApprovalStatus, users: User[], key: string, text: string): Promise<Delivery> {
-    const results = await Promise.all(users.map((user) => this.deliver(status, user, key, 'approver', text)));
+  private async post(
+    status: ApprovalStatus,
+    users: User[],
+    key: string,
+    text: string,
+    log: Log,
+  ): Promise<Delivery> {
+    const results = await Promise.all(
+      users.map((user) => this.deliver(status, user, key, 'approver', text, log)),
+    );
     return { unreachable: users.filter((_, i) => !results[i]) };
   }
 
@@ -109,23 +122,27 @@ export class TeamsNotifier implements Notifier {
     key: string,
     role: Role,
     text: string,
+    log: Log,
   ): Promise<boolean> {
     const fields = { requestId: status.id, key, userId: user.id, role };
     try {
-      const rows = await table(CARD_MESSAGES_TABLE);
+      const rows = await this.tables(CARD_MESSAGES_TABLE);
       const rowKey = enc(`${key}|${user.id}`);
       if (await rowExists(rows, enc(status.id), rowKey)) return true;
-      const conversation = await personalConversation(user.id);
+      const conversation = await this.conversations.personal(user.id);
       if (!conversation) {
-        log('warn', 'unreachable: Signoff is not installed for this user', fields);
+        log.warn('unreachable: Signoff is not installed for this user', fields);
         return false;
       }
-      const card = role === 'requester' ? requesterView(status) : await viewFor(status, user.id);
+      const card =
+        role === 'requester'
+          ? requesterView(status)
+          : await viewFor(status, user.id, this.conversations, log);
       let activityId: string;
       try {
         activityId = await this.send(conversation.reference, text, card);
       } catch (error) {
-        log('warn', 'unreachable: Teams did not take the message', { ...fields, ...errorFields(error) });
+        log.warn('unreachable: Teams did not take the message', { ...fields, ...errorFields(error) });
         return false;
       }
       const row: CardMessageRow = {
@@ -144,27 +161,27 @@ export class TeamsNotifier implements Notifier {
         await rows.upsertEntity(row, 'Replace');
       } catch (error) {
         // Sent but not noted: a retry of this activity would send it again, and updates will miss it.
-        log('error', 'card sent but not recorded', { ...fields, activityId, ...errorFields(error) });
+        log.error('card sent but not recorded', { ...fields, activityId, ...errorFields(error) });
       }
-      log('info', 'card posted', { ...fields, activityId });
+      log.info('card posted', { ...fields, activityId });
       return true;
     } catch (error) {
-      log('error', 'unreachable: notification failed', { ...fields, ...errorFields(error) });
+      log.error('unreachable: notification failed', { ...fields, ...errorFields(error) });
       return false;
     }
   }
 
   /** Brings every card posted for the request (except those just posted for `skipKey`) up to date. */
-  private async updatePosted(status: ApprovalStatus, skipKey?: string): Promise<void> {
+  private async updatePosted(status: ApprovalStatus, log: Log, skipKey?: string): Promise<void> {
     let posted: CardMessageRow[];
     try {
-      const rows = await table(CARD_MESSAGES_TABLE);
+      const rows = await this.tables(CARD_MESSAGES_TABLE);
       posted = [];
       const filter = `PartitionKey eq '${enc(status.id).replace(/'/g, "''")}'`;
       for await (const row of rows.listEntities<CardMessageRow>({ queryOptions: { filter } }))
         posted.push(row);
     } catch (error) {
-      log('error', 'could not list the cards to update', { requestId: status.id, ...errorFields(error) });
+      log.error('could not list the cards to update', { requestId: status.id, ...errorFields(error) });
       return;
     }
     await Promise.all(
@@ -172,10 +189,13 @@ export class TeamsNotifier implements Notifier {
         .filter((row) => row.key !== skipKey && row.activityId)
         .map(async (row) => {
           try {
-            const card = row.role === 'requester' ? requesterView(status) : await viewFor(status, row.userId);
+            const card =
+              row.role === 'requester'
+                ? requesterView(status)
+                : await viewFor(status, row.userId, this.conversations, log);
             await this.update(JSON.parse(row.reference) as Reference, row.activityId, card);
           } catch (error) {
-            log('warn', 'card not updated', {
+            log.warn('card not updated', {
               requestId: status.id,
               key: row.key,
               userId: row.userId,
@@ -241,7 +261,7 @@ function withNote(card: AdaptiveCardJson, note: string): AdaptiveCardJson {
 }
 
 async function rowExists(
-  rows: Awaited<ReturnType<typeof table>>,
+  rows: Awaited<ReturnType<TableSource>>,
   partitionKey: string,
   rowKey: string,
 ): Promise<boolean> {

@@ -4,10 +4,12 @@
  * proactive messages. Unset, alerts are only logged and stored.
  */
 import type { CloudAdapter } from 'botbuilder';
-import type { AlertChannel, AlertRecord } from '../functions/alerts/record';
-import { sharedConversation } from './conversations';
+import type { AlertChannel, AlertRecord } from '../domain/alerts';
+import { RetryableError } from '../domain/errors';
+import type { ConversationStore } from './conversations';
 
-export class OpsChannelError extends Error {
+/** The ops channel cannot take the alert now (not installed there yet, or Teams refused it). */
+export class OpsChannelError extends RetryableError {
   readonly code = 'OPS_CHANNEL';
 }
 
@@ -32,11 +34,12 @@ export class TeamsOpsChannel implements AlertChannel {
   constructor(
     private readonly adapter: Pick<CloudAdapter, 'continueConversationAsync'>,
     private readonly botAppId: string,
+    private readonly conversations: ConversationStore,
     readonly conversationId: string,
   ) {}
 
   async post(alert: AlertRecord): Promise<void> {
-    const conversation = await sharedConversation(this.conversationId);
+    const conversation = await this.conversations.shared(this.conversationId);
     if (!conversation) {
       throw new OpsChannelError(
         `OPS_CHANNEL_CONVERSATION_ID names "${this.conversationId}", where Signoff has not been added (add the app to that team or group chat)`,

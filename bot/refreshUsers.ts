@@ -6,18 +6,22 @@
  * from the "pending" list).
  */
 import type { AdaptiveCardJson } from '../cards';
-import { personalConversation } from './conversations';
-import { errorFields, log } from './log';
+import { errorFields, type Log } from '../domain/log';
+import type { ConversationStore } from './conversations';
 
-export async function teamsUserIds(card: AdaptiveCardJson): Promise<AdaptiveCardJson> {
+export async function teamsUserIds(
+  card: AdaptiveCardJson,
+  conversations: ConversationStore,
+  log: Log,
+): Promise<AdaptiveCardJson> {
   const ids = card.refresh?.userIds;
   if (!card.refresh || !ids?.length) return card;
   const mapped = await Promise.all(
     ids.map(async (id) => {
       try {
-        return (await personalConversation(id))?.userMri ?? id;
+        return (await conversations.personal(id))?.userMri ?? id;
       } catch (error) {
-        log('warn', 'could not look up a Teams user id for card refresh', {
+        log.warn('could not look up a Teams user id for card refresh', {
           userId: id,
           ...errorFields(error),
         });

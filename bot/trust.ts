@@ -6,8 +6,8 @@
  * refused before a handler sees it, and the refusal is written to the table `accessaudit`.
  */
 import type { Activity } from 'botbuilder';
-import { table } from '../functions/storage/tables';
-import { errorFields, log } from './log';
+import { errorFields, type Log } from '../domain/log';
+import type { TableSource } from './ports';
 
 export const ACCESS_AUDIT_TABLE = 'accessaudit';
 
@@ -70,16 +70,21 @@ export function refusalOf(
 }
 
 /** One row per refused activity: partition by day, row by time (newest last). */
-export async function auditRefusal(activity: Partial<Activity>, refusal: ActivityRefusal): Promise<void> {
+export async function auditRefusal(
+  tables: TableSource,
+  log: Log,
+  activity: Partial<Activity>,
+  refusal: ActivityRefusal,
+): Promise<void> {
   const at = new Date().toISOString();
-  log('warn', 'activity refused', {
+  log.warn('activity refused', {
     reason: refusal.reason,
     channelId: activity.channelId,
     tenantId: tenantOf(activity),
     fromId: activity.from?.id,
   });
   try {
-    const audit = await table(ACCESS_AUDIT_TABLE);
+    const audit = await tables(ACCESS_AUDIT_TABLE);
     await audit.createEntity({
       partitionKey: at.slice(0, 10),
       rowKey: `${at}-${Math.random().toString(36).slice(2, 10)}`,
@@ -92,6 +97,6 @@ export async function auditRefusal(activity: Partial<Activity>, refusal: Activit
       conversationId: activity.conversation?.id ?? '',
     });
   } catch (error) {
-    log('error', 'could not write the refusal to the access audit', errorFields(error));
+    log.error('could not write the refusal to the access audit', errorFields(error));
   }
 }

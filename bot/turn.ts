@@ -1,24 +1,34 @@
 /**
- * What a bot turn needs besides the activity: the durable client of the HTTP invocation that
- * carries it (handlers start, read and decide approvals through it), and who is speaking.
+ * What a bot turn needs besides the activity: the services of the invocation that carries it
+ * (approvals through the function app, the bot's own tables, the invocation's log), and who is
+ * speaking.
  */
 import type { TurnContext } from 'botbuilder';
 import { TeamsInfo } from 'botbuilder';
-import type * as df from 'durable-functions';
-import type { Actor } from '../functions/approvals/access';
-import { placeholderEmail, type User } from '../functions/approvals/requests';
-import { errorFields, log } from './log';
+import type { Actor } from '../domain/access';
+import { errorFields, type Log } from '../domain/log';
+import { placeholderEmail, type User } from '../domain/requests';
+import type { ActionClaims } from './claims';
+import type { ConversationStore } from './conversations';
+import type { ApprovalsPort } from './ports';
 
-const DURABLE_CLIENT = Symbol('signoff.durableClient');
-
-export function setDurableClient(context: TurnContext, client: df.DurableClient): void {
-  context.turnState.set(DURABLE_CLIENT, client);
+export interface TurnServices {
+  approvals: ApprovalsPort;
+  conversations: ConversationStore;
+  claims: ActionClaims;
+  log: Log;
 }
 
-export function durableClient(context: TurnContext): df.DurableClient {
-  const client = context.turnState.get(DURABLE_CLIENT) as df.DurableClient | undefined;
-  if (!client) throw new Error('No durable client on this turn: activities must come through /api/messages');
-  return client;
+const SERVICES = Symbol('signoff.turnServices');
+
+export function setServices(context: TurnContext, services: TurnServices): void {
+  context.turnState.set(SERVICES, services);
+}
+
+export function services(context: TurnContext): TurnServices {
+  const found = context.turnState.get(SERVICES) as TurnServices | undefined;
+  if (!found) throw new Error('No services on this turn: activities must come through Bot.handle');
+  return found;
 }
 
 /**
@@ -56,7 +66,10 @@ export async function requesterOf(context: TurnContext): Promise<User> {
     if (candidate && /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(candidate)) email = candidate;
     name ??= member?.name?.trim() || undefined;
   } catch (error) {
-    log('info', 'member lookup failed; using a placeholder email', { userId: id, ...errorFields(error) });
+    services(context).log.info('member lookup failed; using a placeholder email', {
+      userId: id,
+      ...errorFields(error),
+    });
   }
   return {
     id,

@@ -1,14 +1,21 @@
 /** Which card a person sees for a request, decided by the rules of decide.ts (never re-stated here). */
 
 import { type AdaptiveCardJson, approvalCard, outcomeCard, statusCard } from '../cards';
-import { type ApprovalStatus, evaluate, isOpen } from '../functions/approvals/decide';
+import { type ApprovalStatus, evaluate, isOpen } from '../domain/decide';
+import type { Log } from '../domain/log';
+import type { ConversationStore } from './conversations';
 import { teamsUserIds } from './refreshUsers';
 
 /** For anyone but the requester: the approver view exactly when a decision by them would count now. */
-export async function viewFor(status: ApprovalStatus, userId: string): Promise<AdaptiveCardJson> {
+export async function viewFor(
+  status: ApprovalStatus,
+  userId: string,
+  conversations: ConversationStore,
+  log: Log,
+): Promise<AdaptiveCardJson> {
   if (!isOpen(status)) return outcomeCard(status);
   const canDecide = evaluate(status, { approverId: userId, decision: 'approve' }).accepted;
-  return teamsUserIds(approvalCard(status, canDecide ? 'approver' : 'readonly'));
+  return teamsUserIds(approvalCard(status, canDecide ? 'approver' : 'readonly'), conversations, log);
 }
 
 /** For the requester: where the request stands, then its outcome. */

@@ -4,9 +4,9 @@
  * promises the bot relies on: verbs, buttons per view, refresh, size, truncation, no empty text.
  */
 import { describe, expect, it } from 'vitest';
-import { COMMAND_NAMES, COMMANDS, SUPPORTED_CURRENCIES } from '../bot/commands';
-import type { ApprovalStatus } from '../functions/approvals/decide';
-import type { IndexRow } from '../functions/approvals/records';
+import { COMMAND_NAMES, COMMANDS, SUPPORTED_CURRENCIES } from '../domain/commands';
+import type { ApprovalStatus } from '../domain/decide';
+import type { IndexRow } from '../domain/lists';
 import {
   type AdaptiveCardJson,
   approvalCard,

@@ -6,8 +6,8 @@
  * `amount`, `currency` otherwise), which the bot validates with the same schemas as the HTTP API.
  */
 
-import { SUPPORTED_CURRENCIES } from '../bot/commands';
-import type { FieldProblem, GenericRequest, LoanRequest, RequestKind } from '../functions/approvals/requests';
+import { SUPPORTED_CURRENCIES } from '../domain/commands';
+import type { FieldProblem, GenericRequest, LoanRequest, RequestKind } from '../domain/requests';
 import { type AdaptiveCardJson, compileTemplate } from './card';
 import genericTemplate from './templates/genericForm.json';
 import loanTemplate from './templates/loanForm.json';

@@ -9,7 +9,7 @@ import {
   type CommandName,
   commandsInScope,
   findCommandByKeyword,
-} from '../bot/commands';
+} from '../domain/commands';
 import { type AdaptiveCardJson, compileTemplate } from './card';
 import errorTemplate from './templates/error.json';
 import helpTemplate from './templates/help.json';

@@ -3,8 +3,8 @@
  * newest first, with a friendly line when there is nothing to show.
  */
 
-import { COMMANDS } from '../bot/commands';
-import type { IndexRow } from '../functions/approvals/records';
+import { COMMANDS } from '../domain/commands';
+import type { IndexRow } from '../domain/lists';
 import { type AdaptiveCardJson, compileTemplate } from './card';
 import template from './templates/requestList.json';
 import { cardDateTime, fitOr, LIST_LIMITS, plural, TEXT_LIMITS } from './text';

@@ -5,9 +5,9 @@
  * they always show the same facts in the same place.
  */
 
-import { COMMANDS } from '../bot/commands';
-import type { ApprovalStatus, RecordedDecision, StageStatus } from '../functions/approvals/decide';
-import type { GenericRequest, LoanRequest } from '../functions/approvals/requests';
+import { COMMANDS } from '../domain/commands';
+import type { ApprovalStatus, RecordedDecision, StageStatus } from '../domain/decide';
+import type { GenericRequest, LoanRequest } from '../domain/requests';
 import { type AdaptiveCardJson, compileTemplate } from './card';
 import type { pendingCard } from './lists';
 import template from './templates/request.json';

@@ -4,9 +4,9 @@
  * worst case with very long text and many decisions, and the index rows of the two lists.
  * {@link sampleCards} renders every card from them.
  */
-import type { ApprovalStatus, RecordedDecision, StageStatus } from '../functions/approvals/decide';
-import type { IndexRow } from '../functions/approvals/records';
-import type { User } from '../functions/approvals/requests';
+import type { ApprovalStatus, RecordedDecision, StageStatus } from '../domain/decide';
+import type { IndexRow } from '../domain/lists';
+import type { User } from '../domain/requests';
 import {
   type AdaptiveCardJson,
   approvalCard,

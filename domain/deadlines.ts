@@ -4,6 +4,8 @@
  * in a time zone. Orchestrators call these with `currentUtcDateTime`, never the wall clock.
  */
 
+import { TerminalError } from './errors';
+
 export interface BusinessHours {
   timeZone: string;
   /** ISO weekdays that are working days: 1 = Monday ... 7 = Sunday. */
@@ -18,7 +20,7 @@ export interface DeadlineSpec {
   businessHours?: BusinessHours;
 }
 
-export class DeadlineError extends Error {
+export class DeadlineError extends TerminalError {
   readonly code = 'BAD_DEADLINE';
 }
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { Policy, PolicyError } from './policy';
 import { parseRequest, type ValidationError } from './requests';
 
-const bundled = fs.readFileSync(path.join(__dirname, 'policy.yaml'), 'utf8');
+const bundled = fs.readFileSync(path.join(__dirname, '..', 'functions', 'approvals', 'policy.yaml'), 'utf8');
 const policy = Policy.parse(bundled, 'policy.yaml');
 const loan = (amount: number) =>
   parseRequest('loan', { applicant: 'Pat', amount, currency: 'EUR', purpose: 'car', termMonths: 24 });
@@ -75,25 +75,6 @@ describe('policy validation', () => {
 
   it('refuses text that is not YAML or JSON', () => {
     expect(() => Policy.parse('kinds: [unclosed', 'x.yaml')).toThrow(/not valid YAML/);
-  });
-
-  it('is overridable by environment', () => {
-    const json = JSON.stringify({
-      users: { a: { id: 'u-a', name: 'A', email: 'a@x.example' } },
-      kinds: {
-        loan: {
-          stages: { s: { title: 'Only', approvers: { users: ['a'] }, deadline: { after: 'PT1H' } } },
-          rules: [{ stages: ['s'] }],
-        },
-        generic: {
-          stages: { s: { title: 'Only', approvers: { users: ['a'] }, deadline: { after: 'PT1H' } } },
-          rules: [{ stages: ['s'] }],
-        },
-      },
-    });
-    const fromEnv = Policy.load({ APPROVAL_POLICY: json });
-    expect(fromEnv.stagesFor(loan(1_000_000)).map((s) => s.title)).toEqual(['Only']);
-    expect(() => Policy.load({ APPROVAL_POLICY_FILE: '/nonexistent/policy.yaml' })).toThrow(/cannot be read/);
   });
 });
 

@@ -2,13 +2,11 @@
  * The approval policy: per request kind, named stages and the rules that choose them. It is
  * configuration an admin edits (YAML or JSON), validated once at start-up; every problem is
  * reported with its path. Each policy has a version (a hash of its content); a request records
- * the version it starts under, and the workflow routes it by that version (policyArchive.ts keeps
+ * the version it starts under, and the workflow routes it by that version (the function app keeps
  * every version used), so editing the policy never changes a running request and nobody can
- * start one with approvers of their choosing.
+ * start one with approvers of their choosing. Reading the file is the function app's part.
  */
 import { createHash } from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod/v4';
 import {
@@ -18,6 +16,7 @@ import {
   deadlineAt,
   parseIsoDuration,
 } from './deadlines';
+import { TerminalError } from './errors';
 import {
   type ApprovalRequest,
   amountOf,
@@ -120,7 +119,7 @@ export interface Stage {
   onDeadline: { type: 'expire' } | { type: 'escalate'; approvers: User[]; deadline: DeadlineSpec };
 }
 
-export class PolicyError extends Error {
+export class PolicyError extends TerminalError {
   readonly code = 'POLICY_INVALID';
   constructor(
     readonly source: string,
@@ -132,7 +131,7 @@ export class PolicyError extends Error {
   }
 }
 
-export class NoMatchingRuleError extends Error {
+export class NoMatchingRuleError extends TerminalError {
   readonly code = 'NO_POLICY_RULE';
 }
 
@@ -162,19 +161,6 @@ export class Policy {
     const problems = crossCheck(result.data);
     if (problems.length > 0) throw new PolicyError(source, problems);
     return new Policy(result.data);
-  }
-
-  /** Loads the policy: APPROVAL_POLICY text, else APPROVAL_POLICY_FILE, else the bundled policy.yaml. */
-  static load(env: NodeJS.ProcessEnv = process.env): Policy {
-    if (env.APPROVAL_POLICY?.trim()) return Policy.parse(env.APPROVAL_POLICY, 'from APPROVAL_POLICY');
-    const file = env.APPROVAL_POLICY_FILE?.trim() || path.join(__dirname, 'policy.yaml');
-    let text: string;
-    try {
-      text = fs.readFileSync(file, 'utf8');
-    } catch (error) {
-      throw new PolicyError(file, [{ field: '(file)', rule: `cannot be read: ${(error as Error).message}` }]);
-    }
-    return Policy.parse(text, file);
   }
 
   /** The stages a request must pass, by the first rule that matches it. */
@@ -288,11 +274,4 @@ function crossCheck(doc: PolicyDocument): FieldProblem[] {
     }
   }
   return problems;
-}
-
-let loaded: Policy | undefined;
-/** The policy of this process, loaded (and validated) on first use. */
-export function currentPolicy(): Policy {
-  loaded ??= Policy.load();
-  return loaded;
 }

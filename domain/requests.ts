@@ -3,9 +3,9 @@
  * Teams identifies them (`aadObjectId`), with a display name and an email.
  */
 import { z } from 'zod/v4';
-import { parseWith, ValidationError } from '../validation';
+import { parseWith, ValidationError } from './validation';
 
-export { type FieldProblem, parseWith, problemsOf, ValidationError } from '../validation';
+export { type FieldProblem, parseWith, problemsOf, ValidationError } from './validation';
 
 export const userSchema = z.object({
   id: z.string().trim().min(1, 'must not be empty').max(128),

@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import JSZip from 'jszip';
-import { isChatScope } from '../bot/commands';
+import { isChatScope } from '../domain/commands';
 import { commandListsFromTable } from './command-lists';
 import {
   type ConfigField,

@@ -1,5 +1,5 @@
 import type { TeamsManifestV1D30 } from '@microsoft/app-manifest';
-import { CHAT_SCOPES, type ChatScope, COMMANDS, type CommandName, commandsInScope } from '../bot/commands';
+import { CHAT_SCOPES, type ChatScope, COMMANDS, type CommandName, commandsInScope } from '../domain/commands';
 
 export type CommandList = TeamsManifestV1D30.CommandList;
 

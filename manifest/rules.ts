@@ -4,7 +4,7 @@ import {
   commandsInScope,
   findCommandByKeyword,
   isChatScope,
-} from '../bot/commands';
+} from '../domain/commands';
 import { COMMAND_LIST_LIMITS } from './command-lists';
 import type { ManifestIssue } from './errors';
 import { APP_VERSION, DOMAIN, GUID } from './formats';

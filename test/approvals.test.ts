@@ -6,8 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deadlineAt } from '../functions/approvals/deadlines';
-import type { ApprovalStatus } from '../functions/approvals/decide';
+import { deadlineAt } from '../domain/deadlines';
+import type { ApprovalStatus } from '../domain/decide';
 import { startTestHost, type TestHost } from '../host/testing';
 
 const U = {

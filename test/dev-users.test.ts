@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Policy } from '../functions/approvals/policy';
+import { loadPolicy } from '../functions/approvals/policyFile';
 import { readHostAuthSettings } from '../host/app';
 import { readDevUsers } from '../host/auth/devUsers';
 import { loadTenant } from './e2e/tenant';
@@ -16,7 +16,7 @@ const devUsers = readDevUsers(readHostAuthSettings(ROOT).devUsers);
 
 describe('dev users', () => {
   it('include every person of the bundled policy, by the same key', () => {
-    const policy = Policy.load({});
+    const policy = loadPolicy({});
     for (const user of policy.users()) {
       const alias = Object.entries(devUsers.users).find(([, u]) => u.id === user.id);
       expect(alias, user.name).toBeDefined();

@@ -5,7 +5,8 @@ import { join, resolve } from 'node:path';
 import JSZip from 'jszip';
 import { PNG } from 'pngjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CHAT_SCOPES, COMMANDS, commandsInScope, parseCommand } from '../bot/commands';
+import { parseCommand } from '../bot/commands';
+import { CHAT_SCOPES, COMMANDS, commandsInScope } from '../domain/commands';
 import {
   ACCENT_COLOR,
   buildAppPackage,

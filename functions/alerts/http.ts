@@ -7,18 +7,24 @@
  *   POST /api/alerts   {alert, instanceId, name, at, message, source, key, details}
  *                      → 202 {created, posted} | 400 naming the field
  */
-import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
-import { badRequest, jsonBody, parseWith } from '../validation';
-import { alertSchema, raiseAlert } from './record';
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { alertSchema } from '../../domain/alerts';
+import { parseWith } from '../../domain/validation';
+import { badRequest, jsonBody } from '../http/body';
+import { invocationLog } from '../log';
+import { raiseAlert } from './record';
 
-export async function receiveAlert(request: HttpRequest): Promise<HttpResponseInit> {
+export async function receiveAlert(
+  request: HttpRequest,
+  context: InvocationContext,
+): Promise<HttpResponseInit> {
   let alert: ReturnType<typeof alertSchema.parse>;
   try {
     alert = parseWith(alertSchema, await jsonBody(request));
   } catch (error) {
     return badRequest(error);
   }
-  const result = await raiseAlert(alert, { log: false });
+  const result = await raiseAlert(alert, invocationLog(context), { logLine: false });
   return { status: 202, jsonBody: result };
 }
 

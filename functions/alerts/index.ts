@@ -5,13 +5,4 @@
  */
 import './http';
 
-export {
-  ALERT_KINDS,
-  ALERTS_TABLE,
-  type AlertChannel,
-  type AlertKind,
-  type AlertRecord,
-  alertSchema,
-  raiseAlert,
-  setAlertChannel,
-} from './record';
+export { ALERTS_TABLE, raiseAlert, setAlertChannel } from './record';

@@ -3,7 +3,7 @@
  * last attempt, an instance past its SLA), the approval workflow (a request open longer than its
  * SLA) and the onboarding monitor (a step past its SLA, a step that failed). An alert is
  *
- *   - one JSON log line: {"level":"warn","msg":"alert","alert":..., "instanceId", "name", ...},
+ *   - one log line (warn, message "alert", the record's fields and details as fields),
  *   - a row of the Azure Table "alerts": PartitionKey = instance id, RowKey = the alert's key,
  *     state "pending" until it has been posted to the ops channel, then "sent",
  *   - a message to the ops channel, when one is configured (the bot registers it).
@@ -11,46 +11,12 @@
  * Raising is idempotent by (instanceId, key): a retried activity finds the row and sends at most
  * what is still unsent.
  */
-import { z } from 'zod/v4';
+import type { AlertChannel, AlertRecord } from '../../domain/alerts';
+import { errorFields, type Log } from '../../domain/log';
 import { isConflict, readRow } from '../patterns/starter';
 import { table } from '../storage/tables';
 
 export const ALERTS_TABLE = 'alerts';
-
-export const ALERT_KINDS = [
-  'activity-failed',
-  'instance-sla',
-  'approval-sla',
-  'step-sla',
-  'step-failed',
-] as const;
-export type AlertKind = (typeof ALERT_KINDS)[number];
-
-/** Table keys may not hold / \ # ? or control characters. */
-const validKey = (text: string) =>
-  ![...text].some((ch) => '/\\#?'.includes(ch) || ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f);
-const KEY_RULE = 'must not contain / \\ # ? or control characters';
-
-export const alertSchema = z.object({
-  alert: z.enum(ALERT_KINDS, `must be one of ${ALERT_KINDS.join(', ')}`),
-  instanceId: z.string('must be a string').min(1).max(256).refine(validKey, KEY_RULE),
-  /** The activity, orchestrator, approval or step the alert is about. */
-  name: z.string('must be a string').min(1).max(256),
-  at: z.iso.datetime({ message: 'must be an ISO 8601 UTC time' }),
-  message: z.string('must be a string').min(1).max(4000),
-  /** Who raised it: "host", or the orchestrator. */
-  source: z.string('must be a string').min(1).max(100),
-  /** Identifies the alert within its instance; the same key is the same alert. */
-  key: z.string('must be a string').min(1).max(200).refine(validKey, KEY_RULE),
-  details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
-});
-export type AlertRecord = z.infer<typeof alertSchema>;
-
-/** Where alerts are posted besides the log and the table (the bot's ops channel). */
-export interface AlertChannel {
-  /** Posts the alert; throws when it could not. */
-  post(alert: AlertRecord): Promise<void>;
-}
 
 let channel: AlertChannel | undefined;
 
@@ -66,15 +32,15 @@ export interface AlertRow {
   [field: string]: unknown;
 }
 
-/** The log line: the record with its details as top-level fields (they never override it). */
-export function alertLine(alert: AlertRecord, now = new Date()): string {
+/** The fields of the log line: the record with its details beside it (they never override it). */
+export function alertFields(alert: AlertRecord): Record<string, unknown> {
   const { details, ...core } = alert;
-  return `${JSON.stringify({ level: 'warn', time: now.toISOString(), msg: 'alert', ...details, ...core })}\n`;
+  return { ...details, ...core };
 }
 
 export interface RaiseOptions {
   /** Write the log line (false when whoever raised it logged it already, as the host does). */
-  log?: boolean;
+  logLine?: boolean;
 }
 
 export interface RaiseResult {
@@ -88,7 +54,11 @@ export interface RaiseResult {
  * Logs, stores and posts an alert. A table error throws (the caller retries); an ops channel
  * that cannot be reached is logged and leaves the row "pending", so the workflow goes on.
  */
-export async function raiseAlert(alert: AlertRecord, options: RaiseOptions = {}): Promise<RaiseResult> {
+export async function raiseAlert(
+  alert: AlertRecord,
+  log: Log,
+  options: RaiseOptions = {},
+): Promise<RaiseResult> {
   const alerts = await table(ALERTS_TABLE);
   const { details, ...core } = alert;
   const row: AlertRow = {
@@ -105,26 +75,21 @@ export async function raiseAlert(alert: AlertRecord, options: RaiseOptions = {})
     if (!isConflict(error)) throw error;
     created = false;
   }
-  if (created && options.log !== false) process.stdout.write(alertLine(alert));
+  if (created && options.logLine !== false) log.warn('alert', alertFields(alert));
   if (!created) {
     const existing = await readRow<AlertRow>(alerts, alert.instanceId, alert.key);
     if (existing?.state === 'sent') return { created, posted: true };
   }
   if (!channel) return { created, posted: false };
   try {
-    await channel.post(alert);
+    await channel.post(alert, log);
   } catch (error) {
-    process.stderr.write(
-      `${JSON.stringify({
-        level: 'error',
-        time: new Date().toISOString(),
-        msg: 'alert not posted to the ops channel',
-        alert: alert.alert,
-        instanceId: alert.instanceId,
-        key: alert.key,
-        error: error instanceof Error ? error.message : String(error),
-      })}\n`,
-    );
+    log.error('alert not posted to the ops channel', {
+      alert: alert.alert,
+      instanceId: alert.instanceId,
+      key: alert.key,
+      ...errorFields(error),
+    });
     return { created, posted: false };
   }
   await alerts.updateEntity(

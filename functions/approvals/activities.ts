@@ -3,14 +3,16 @@
  * notifications). Each one is idempotent, because activities run at least once.
  */
 import * as df from 'durable-functions';
-import { type AlertRecord, alertSchema, raiseAlert } from '../alerts/record';
-import { parseWith } from '../validation';
-import type { ApprovalStatus } from './decide';
+import { type AlertRecord, alertSchema } from '../../domain/alerts';
+import type { ApprovalStatus } from '../../domain/decide';
+import type { Stage } from '../../domain/policy';
+import { type ApprovalRequest, parseRequest, type User } from '../../domain/requests';
+import { parseWith } from '../../domain/validation';
+import { raiseAlert } from '../alerts/record';
+import { invocationLog } from '../log';
 import { notifier } from './notifier';
-import type { Stage } from './policy';
 import { policyOfVersion } from './policyArchive';
 import { type AuditEntry, appendAudit, indexStatus } from './records';
-import { type ApprovalRequest, parseRequest, type User } from './requests';
 
 export interface ValidateInput {
   request: ApprovalRequest;
@@ -74,14 +76,15 @@ export const scoreApproval = df.app.activity('approvalScore', {
 });
 
 export const notifyApprovers = df.app.activity('approvalNotify', {
-  handler: async (input: NotifyInput): Promise<{ unreachable: User[] }> => {
+  handler: async (input: NotifyInput, context): Promise<{ unreachable: User[] }> => {
     const n = notifier();
+    const log = invocationLog(context);
     const delivery =
       input.type === 'approval-request'
-        ? await n.requestApproval(input.status, input.approvers, input.key)
+        ? await n.requestApproval(input.status, input.approvers, input.key, log)
         : input.type === 'reminder'
-          ? await n.remind(input.status, input.approvers, input.key)
-          : await n.escalate(input.status, input.approvers, input.key);
+          ? await n.remind(input.status, input.approvers, input.key, log)
+          : await n.escalate(input.status, input.approvers, input.key, log);
     return { unreachable: delivery.unreachable };
   },
 });
@@ -101,14 +104,15 @@ export interface CardsInput {
 
 /** Brings every posted card up to date, e.g. after a decision that did not end the stage. */
 export const updateApprovalCards = df.app.activity('approvalCards', {
-  handler: async (input: CardsInput): Promise<void> => {
-    await notifier().updateCards(input.status, input.key);
+  handler: async (input: CardsInput, context): Promise<void> => {
+    await notifier().updateCards(input.status, input.key, invocationLog(context));
   },
 });
 
 /** The end: outcome audited and indexed, every card updated, the requester told. */
 export const finishApproval = df.app.activity('approvalFinish', {
-  handler: async (input: FinishInput): Promise<void> => {
+  handler: async (input: FinishInput, context): Promise<void> => {
+    const log = invocationLog(context);
     const { status, at } = input;
     await appendAudit({
       requestId: status.id,
@@ -119,14 +123,14 @@ export const finishApproval = df.app.activity('approvalFinish', {
       details: { state: status.state, reason: status.reason ?? null },
     });
     await indexStatus(status, at);
-    await notifier().updateCards(status, `cards-${status.state}`);
-    await notifier().notifyRequester(status, `outcome-${status.state}`);
+    await notifier().updateCards(status, `cards-${status.state}`, log);
+    await notifier().notifyRequester(status, `outcome-${status.state}`, log);
   },
 });
 
 /** Raises an alert (approval SLA): log line, "alerts" row, ops channel. Idempotent by key. */
 export const alertApproval = df.app.activity('approvalAlert', {
-  handler: async (alert: AlertRecord): Promise<void> => {
-    await raiseAlert(parseWith(alertSchema, alert));
+  handler: async (alert: AlertRecord, context): Promise<void> => {
+    await raiseAlert(parseWith(alertSchema, alert), invocationLog(context));
   },
 });

@@ -1,30 +1,13 @@
 /**
- * The seam between the approval workflow and whoever tells people about it. The Teams bot
- * (bot/) implements it with Adaptive Cards; until a notifier is registered, notifications go to
- * an outbox table, where other clients (and tests) can read them.
+ * Which notifier the workflow's activities use (domain/notifications.ts): the Teams bot's, which
+ * the function app registers at start-up (http/messages.ts), or until then an outbox table,
+ * where other clients (and tests) can read the notifications.
  */
 
+import type { ApprovalStatus } from '../../domain/decide';
+import type { Delivery, NotificationKind, Notifier } from '../../domain/notifications';
+import type { User } from '../../domain/requests';
 import { table } from '../storage/tables';
-import type { ApprovalStatus } from './decide';
-import type { User } from './requests';
-
-export type NotificationKind = 'approval-request' | 'reminder' | 'escalation' | 'outcome' | 'card-update';
-
-export interface Delivery {
-  /** Approvers the notifier could not reach (for Teams: the app is not installed for them). */
-  unreachable: User[];
-}
-
-export interface Notifier {
-  /** Posts the approval card to each approver; `key` makes a retried call a no-op. */
-  requestApproval(status: ApprovalStatus, approvers: User[], key: string): Promise<Delivery>;
-  remind(status: ApprovalStatus, approvers: User[], key: string): Promise<Delivery>;
-  escalate(status: ApprovalStatus, approvers: User[], key: string): Promise<Delivery>;
-  /** Brings every card posted for the request up to date. */
-  updateCards(status: ApprovalStatus, key: string): Promise<void>;
-  /** Tells the requester the outcome. */
-  notifyRequester(status: ApprovalStatus, key: string): Promise<void>;
-}
 
 export const OUTBOX_TABLE = 'approvaloutbox';
 
@@ -76,7 +59,7 @@ export class OutboxNotifier implements Notifier {
 
 let current: Notifier = new OutboxNotifier();
 
-/** The bot registers its notifier at start-up. */
+/** The function app registers the bot's notifier at start-up. */
 export function setNotifier(notifier: Notifier): void {
   current = notifier;
 }

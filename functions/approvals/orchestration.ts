@@ -10,8 +10,7 @@
 import type { OrchestrationContext, OrchestrationHandler, Task } from 'durable-functions';
 import * as df from 'durable-functions';
 import { z } from 'zod/v4';
-import type { CardsInput, FinishInput, NotifyInput, RecordInput, RouteInput } from './activities';
-import { deadlineAt, reminderTimes } from './deadlines';
+import { deadlineAt, reminderTimes } from '../../domain/deadlines';
 import {
   type ApprovalState,
   type ApprovalStatus,
@@ -20,9 +19,17 @@ import {
   evaluate,
   requiredApprovals,
   stageStatus,
-} from './decide';
-import type { Stage } from './policy';
-import { type ApprovalRequest, parseRequest, parseWith, titleOf, type User, userSchema } from './requests';
+} from '../../domain/decide';
+import type { Stage } from '../../domain/policy';
+import {
+  type ApprovalRequest,
+  parseRequest,
+  parseWith,
+  titleOf,
+  type User,
+  userSchema,
+} from '../../domain/requests';
+import type { CardsInput, FinishInput, NotifyInput, RecordInput, RouteInput } from './activities';
 import { approvalSlaAlert } from './sla';
 
 export const APPROVAL_ORCHESTRATOR = 'approvalWorkflow';

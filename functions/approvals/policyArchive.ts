@@ -4,8 +4,10 @@
  * made under even after the policy changed or the app restarted, and an auditor can read the exact
  * policy that chose a request's approvers.
  */
+
+import { Policy } from '../../domain/policy';
 import { table } from '../storage/tables';
-import { currentPolicy, Policy } from './policy';
+import { currentPolicy } from './policyFile';
 
 export const POLICY_TABLE = 'approvalpolicies';
 const PARTITION = 'policy';

@@ -5,9 +5,10 @@
  * Row keys are derived from the event, so an activity that runs twice writes the same row.
  */
 import type { TableEntityResult } from '@azure/data-tables';
+import { approversAsked } from '../../domain/access';
+import type { ApprovalState, ApprovalStatus } from '../../domain/decide';
+import type { IndexPage, IndexQuery, ListRole } from '../../domain/lists';
 import { table } from '../storage/tables';
-import { approversAsked } from './access';
-import type { ApprovalState, ApprovalStatus } from './decide';
 
 export const AUDIT_TABLE = 'approvalaudit';
 export const INDEX_TABLE = 'approvalindex';
@@ -55,21 +56,7 @@ export async function readAudit(requestId: string): Promise<Array<Omit<AuditEntr
   return rows;
 }
 
-export interface IndexRow {
-  id: string;
-  kind: string;
-  title: string;
-  state: ApprovalState;
-  stage: string;
-  /** On approver rows: whether the request is waiting for this approver now. */
-  awaitingMe: boolean;
-  requesterId: string;
-  requesterName: string;
-  createdAt: string;
-  updatedAt: string;
-}
-
-const partition = (role: 'requester' | 'approver', userId: string) => `${role}|${userId}`;
+const partition = (role: ListRole, userId: string) => `${role}|${userId}`;
 
 /** Brings the requester's and every involved approver's index rows up to date with `status`. */
 export async function indexStatus(status: ApprovalStatus, at: string): Promise<void> {
@@ -101,16 +88,7 @@ export async function indexStatus(status: ApprovalStatus, at: string): Promise<v
   }
 }
 
-export interface IndexPage {
-  items: IndexRow[];
-  continuationToken?: string;
-}
-
-export async function queryIndex(
-  role: 'requester' | 'approver',
-  userId: string,
-  options: { state?: ApprovalState; awaitingMe?: boolean; pageSize: number; continuationToken?: string },
-): Promise<IndexPage> {
+export async function queryIndex(role: ListRole, userId: string, options: IndexQuery): Promise<IndexPage> {
   const index = await table(INDEX_TABLE);
   const esc = (v: string) => v.replace(/'/g, "''");
   const clauses = [`PartitionKey eq '${esc(partition(role, userId))}'`];

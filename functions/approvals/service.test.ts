@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ApprovalStatus } from './decide';
+import type { ApprovalStatus } from '../../domain/decide';
 import { withRuntimeOutcome } from './service';
 
 const pending = {

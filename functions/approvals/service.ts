@@ -6,12 +6,15 @@
  */
 import { randomBytes } from 'node:crypto';
 import type * as df from 'durable-functions';
-import { type Actor, cancelsAs, canView } from './access';
-import { type ApprovalStatus, type DecisionInput, evaluate, isOpen, type Refusal } from './decide';
+import type { ApprovalsPort, CancelOutcome, DecisionOutcome } from '../../bot';
+import { type Actor, cancelsAs, canView } from '../../domain/access';
+import { type ApprovalStatus, type DecisionInput, evaluate, isOpen } from '../../domain/decide';
+import type { Stage } from '../../domain/policy';
+import { parseRequest, type User } from '../../domain/requests';
 import { APPROVAL_ORCHESTRATOR, type CancelEvent, type WorkflowInput } from './orchestration';
-import { currentPolicy, type Stage } from './policy';
 import { archivePolicy } from './policyArchive';
-import { parseRequest, type User } from './requests';
+import { currentPolicy } from './policyFile';
+import { queryIndex } from './records';
 import { approvalSlaMs } from './sla';
 
 /** Short, readable ids such as "loan-7k2m9qxd", shown on cards and accepted by chat commands. */
@@ -135,10 +138,6 @@ const notFound = (id: string) => ({
   message: `No approval request with id "${id}"`,
 });
 
-export type DecisionOutcome =
-  | { ok: true; status: ApprovalStatus }
-  | { ok: false; refusal: Refusal | 'not-found'; message: string; status?: ApprovalStatus };
-
 /** A decision, made by the authenticated `actor` (who becomes its `approverId`). */
 export type Decision = Omit<DecisionInput, 'approverId'>;
 
@@ -161,15 +160,6 @@ export async function submitDecision(
   return { ok: true, status };
 }
 
-export type CancelOutcome =
-  | { ok: true; status: ApprovalStatus }
-  | {
-      ok: false;
-      refusal: 'not-found' | 'closed' | 'not-requester';
-      message: string;
-      status?: ApprovalStatus;
-    };
-
 /** Cancels as `actor`: the requester, or an admin. `name` is shown in the outcome of an admin's cancel. */
 export async function cancelApproval(
   client: df.DurableClient,
@@ -191,4 +181,18 @@ export async function cancelApproval(
   }
   await client.raiseEvent(id, 'cancel', { by: actor.id, byName: actor.name, as } satisfies CancelEvent);
   return { ok: true, status };
+}
+
+/** The approvals of one invocation's durable client, as the bot asks for them (bot/ports.ts). */
+export function approvalsFor(client: df.DurableClient): ApprovalsPort {
+  return {
+    start: async (kind, details, requester) => {
+      const started = await startApproval(client, kind, details, requester);
+      return { id: started.id, stages: started.stages.map((s) => s.title) };
+    },
+    find: (idOrShort, actor) => findApproval(client, idOrShort, actor),
+    decide: (id, actor, decision) => submitDecision(client, id, actor, decision),
+    cancel: (id, actor) => cancelApproval(client, id, actor),
+    list: (role, userId, query) => queryIndex(role, userId, query),
+  };
 }

@@ -4,9 +4,10 @@
  * is none. It is read when a request starts and travels in the workflow input, so a running
  * workflow never sees the setting change under it.
  */
-import type { AlertRecord } from '../alerts/record';
-import { durationMs } from './deadlines';
-import type { ApprovalStatus } from './decide';
+
+import type { AlertRecord } from '../../domain/alerts';
+import { durationMs } from '../../domain/deadlines';
+import type { ApprovalStatus } from '../../domain/decide';
 
 export class ApprovalSlaError extends Error {
   readonly code = 'APPROVAL_SLA';

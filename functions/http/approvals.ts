@@ -14,13 +14,14 @@
 import { app, type HttpResponseInit } from '@azure/functions';
 import * as df from 'durable-functions';
 import { z } from 'zod/v4';
-import { type Actor, mayList } from '../approvals/access';
-import { isOpen } from '../approvals/decide';
-import { NoMatchingRuleError } from '../approvals/policy';
+import { type Actor, mayList } from '../../domain/access';
+import { isOpen } from '../../domain/decide';
+import { NoMatchingRuleError } from '../../domain/policy';
+import { placeholderEmail, type User } from '../../domain/requests';
+import { parseWith } from '../../domain/validation';
 import { queryIndex, readAudit } from '../approvals/records';
-import { placeholderEmail, type User } from '../approvals/requests';
 import { approvalStatusFor, cancelApproval, startApproval, submitDecision } from '../approvals/service';
-import { jsonBody, parseWith } from '../validation';
+import { jsonBody } from './body';
 import { forUsers, problem, type UserHandler } from './guard';
 import type { Caller } from './principal';
 

@@ -1,46 +1,19 @@
 /**
- * Validation at the app's boundaries (HTTP bodies, workflow inputs, event payloads): one error
- * type that names every problem by field and rule, so clients get a 400 they can act on.
+ * Request bodies at the app's HTTP boundary: JSON only (415 for anything else), and the answers
+ * for bad input (400 naming each field, via the domain's ValidationError).
  */
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
-import type { z } from 'zod/v4';
-
-export interface FieldProblem {
-  field: string;
-  rule: string;
-}
-
-/** Bad input, with every problem named by field and rule. Terminal: retrying cannot fix it. */
-export class ValidationError extends Error {
-  readonly code = 'VALIDATION';
-  constructor(readonly problems: FieldProblem[]) {
-    super(problems.map((p) => `${p.field}: ${p.rule}`).join('; '));
-    this.name = 'ValidationError';
-  }
-}
-
-export function problemsOf(error: z.ZodError, prefix = ''): FieldProblem[] {
-  return error.issues.map((issue) => ({
-    field: [prefix, ...issue.path.map(String)].filter(Boolean).join('.') || '(body)',
-    rule: issue.message,
-  }));
-}
-
-export function parseWith<T>(schema: z.ZodType<T>, value: unknown, prefix = ''): T {
-  const result = schema.safeParse(value);
-  if (!result.success) throw new ValidationError(problemsOf(result.error, prefix));
-  return result.data;
-}
+import { TerminalError } from '../../domain/errors';
+import { ValidationError } from '../../domain/validation';
 
 /**
  * A body that is not `application/json` where JSON is expected: answered 415. Refusing other
  * types also keeps a web page from posting here with a plain HTML form (no CORS preflight).
  */
-export class UnsupportedMediaTypeError extends Error {
+export class UnsupportedMediaTypeError extends TerminalError {
   readonly code = 'UNSUPPORTED_MEDIA_TYPE';
   constructor(type: string | null) {
     super(`The body must be application/json${type ? `, not ${type}` : ' (set Content-Type)'}`);
-    this.name = 'UnsupportedMediaTypeError';
   }
 }
 

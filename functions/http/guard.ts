@@ -8,7 +8,7 @@
  * - a thrown validation error becomes 400 naming each field, a body that is not JSON 415.
  */
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { badRequest } from '../validation';
+import { badRequest } from './body';
 import { type Caller, callerOf } from './principal';
 
 export type HttpHandler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;

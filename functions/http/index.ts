@@ -1,2 +1,3 @@
-/** The app's HTTP API (the bot's /api/messages lives with the bot). */
+/** The app's HTTP API for people and clients (approvals.ts), and the Teams bot's /api/messages (messages.ts). */
 import './approvals';
+import './messages';

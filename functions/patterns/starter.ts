@@ -13,13 +13,15 @@ import type { TableClient } from '@azure/data-tables';
 import { app } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { z } from 'zod/v4';
-import { isAdmin } from '../approvals/access';
+import { isAdmin } from '../../domain/access';
+import { parseWith } from '../../domain/validation';
+import { jsonBody } from '../http/body';
 import { forUsers, problem } from '../http/guard';
 import { table } from '../storage/tables';
-import { jsonBody, parseWith } from '../validation';
 
 /** Pattern inputs are checked with the app's boundary validation. */
-export { jsonBody, ValidationError as PatternInputError } from '../validation';
+export { ValidationError as PatternInputError } from '../../domain/validation';
+export { jsonBody } from '../http/body';
 
 export function parseInput<T>(schema: z.ZodType<T>, value: unknown): T {
   return parseWith(schema, value);

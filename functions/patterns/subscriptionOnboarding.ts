@@ -19,7 +19,10 @@
 import { createHash } from 'node:crypto';
 import * as df from 'durable-functions';
 import { z } from 'zod/v4';
-import { ALERTS_TABLE, type AlertRecord, raiseAlert as raise } from '../alerts/record';
+import type { AlertRecord } from '../../domain/alerts';
+import type { Log } from '../../domain/log';
+import { ALERTS_TABLE, raiseAlert as raise } from '../alerts/record';
+import { invocationLog } from '../log';
 import { table } from '../storage/tables';
 import { isConflict, parseInput, readRow, registerStarter, StorageContentionError } from './starter';
 
@@ -187,8 +190,8 @@ export function alertRecord(alert: OnboardingAlert): AlertRecord {
 }
 
 /** Logs, stores and posts the alert (once: a repeated run finds the row). */
-export async function raiseAlert(alert: OnboardingAlert): Promise<void> {
-  await raise(alertRecord(alert));
+export async function raiseAlert(alert: OnboardingAlert, log: Log): Promise<void> {
+  await raise(alertRecord(alert), log);
 }
 
 // ---- activities ------------------------------------------------------------------------
@@ -200,7 +203,7 @@ for (const step of ONBOARDING_STEPS) {
 }
 
 df.app.activity('onboardingAlert', {
-  handler: (alert: OnboardingAlert): Promise<void> => raiseAlert(alert),
+  handler: (alert: OnboardingAlert, context): Promise<void> => raiseAlert(alert, invocationLog(context)),
 });
 
 // ---- orchestrator (deterministic) ------------------------------------------------------

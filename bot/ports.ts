@@ -1,0 +1,48 @@
+/**
+ * What the bot needs from the rest of the app, given to it by the function app (functions/),
+ * which owns the durable client and the storage account: approvals to start, read, decide and
+ * cancel, and the Azure Tables the bot keeps its own rows in. The bot never reaches for them
+ * itself, so it depends on nothing above it.
+ */
+import type { TableClient } from '@azure/data-tables';
+import type { Actor } from '../domain/access';
+import type { ApprovalStatus, Refusal } from '../domain/decide';
+import type { IndexPage, IndexQuery, ListRole } from '../domain/lists';
+import type { RequestKind, User } from '../domain/requests';
+
+/** A table of the app's storage account by name, created on first use. */
+export type TableSource = (name: string) => Promise<TableClient>;
+
+export interface Started {
+  id: string;
+  /** Titles of the stages the request will pass, in order. */
+  stages: string[];
+}
+
+export type DecisionOutcome =
+  | { ok: true; status: ApprovalStatus }
+  | { ok: false; refusal: Refusal | 'not-found'; message: string; status?: ApprovalStatus };
+
+export type CancelOutcome =
+  | { ok: true; status: ApprovalStatus }
+  | {
+      ok: false;
+      refusal: 'not-found' | 'closed' | 'not-requester';
+      message: string;
+      status?: ApprovalStatus;
+    };
+
+/** Approvals, as the function app runs them, for one invocation. */
+export interface ApprovalsPort {
+  /** Starts a request; invalid details throw the domain's ValidationError or NoMatchingRuleError. */
+  start(kind: RequestKind, details: Record<string, unknown>, requester: User): Promise<Started>;
+  /** A request `actor` may see, by full or short id. */
+  find(idOrShort: string, actor: Actor): Promise<ApprovalStatus | undefined>;
+  decide(
+    id: string,
+    actor: Actor,
+    decision: { decision: 'approve' | 'reject'; comment?: string; decisionId?: string },
+  ): Promise<DecisionOutcome>;
+  cancel(id: string, actor: Actor & { name: string }): Promise<CancelOutcome>;
+  list(role: ListRole, userId: string, query: IndexQuery): Promise<IndexPage>;
+}
