@@ -1,4 +1,5 @@
 /** Durations as users write them: ISO 8601 (`P2D`, `PT1H30M`) or .NET TimeSpan (`6.00:00:00`). */
+import { type Duration, parse as parseIso } from 'tinyduration';
 import { HostError } from '../errors';
 
 export class DurationFormatError extends HostError {
@@ -6,26 +7,47 @@ export class DurationFormatError extends HostError {
   readonly retryable = false;
 }
 
-const ISO =
-  /^P(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/i;
+const NUMBER = String.raw`\d+(?:\.\d+)?`;
+/**
+ * The whole text in ISO 8601's order, unsigned, with no empty time part. tinyduration reads the
+ * values but does not check this itself: its pattern is not anchored (it would read `PT1M1H` as
+ * one minute) and accepts signs and `T` with nothing after it.
+ */
+const ISO_FORM = new RegExp(
+  `^P(?:${NUMBER}Y)?(?:${NUMBER}M)?(?:${NUMBER}W)?(?:${NUMBER}D)?(?:T(?=\\d)(?:${NUMBER}H)?(?:${NUMBER}M)?(?:${NUMBER}S)?)?$`,
+);
 const TIMESPAN = /^(?:(\d+)\.)?(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,7}))?$/;
 
 /** Milliseconds in a duration string; throws {@link DurationFormatError} naming the input. */
 export function parseDuration(text: string): number {
-  const iso = ISO.exec(text.trim());
-  if (iso && text.trim().length > 1 && !/T$/i.test(text.trim())) {
-    const [, w, d, h, m, s] = iso.map((v) => (v === undefined ? 0 : Number(v)));
-    return Math.round(
-      (((w ?? 0) * 7 + (d ?? 0)) * 86_400 + (h ?? 0) * 3600 + (m ?? 0) * 60 + (s ?? 0)) * 1000,
-    );
+  const trimmed = text.trim();
+  const upper = trimmed.toUpperCase();
+  const iso = ISO_FORM.test(upper) ? readIso(upper) : undefined;
+  if (iso) {
+    if (iso.years !== undefined || iso.months !== undefined) {
+      throw new DurationFormatError(
+        `"${text}" counts years or months, whose length varies; use weeks, days or hours, like "P30D"`,
+      );
+    }
+    const { weeks = 0, days = 0, hours = 0, minutes = 0, seconds = 0 } = iso;
+    return Math.round(((weeks * 7 + days) * 86_400 + hours * 3600 + minutes * 60 + seconds) * 1000);
   }
-  const span = TIMESPAN.exec(text.trim());
+  const span = TIMESPAN.exec(trimmed);
   if (span) {
     const [, d, h, m, s, frac] = span;
     const ms = frac ? Math.round(Number(`0.${frac}`) * 1000) : 0;
     return ((Number(d ?? 0) * 24 + Number(h)) * 3600 + Number(m) * 60 + Number(s)) * 1000 + ms;
   }
   throw new DurationFormatError(`"${text}" is not a duration; use ISO 8601 like "PT1H" or "P2D"`);
+}
+
+/** tinyduration's reading, or undefined when it has none (`P` alone). */
+function readIso(text: string): Duration | undefined {
+  try {
+    return parseIso(text);
+  } catch {
+    return undefined;
+  }
 }
 
 /** .NET TimeSpan text ("d.hh:mm:ss"), the format the Durable extension sends to workers. */
