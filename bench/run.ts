@@ -9,6 +9,7 @@
  * BENCH_KEEP_DATA=1 (keep the temp data directory).
  */
 import os from 'node:os';
+import { parseArgs } from 'node:util';
 import { WORKLOADS } from './workloads';
 
 class BenchUsageError extends Error {
@@ -18,13 +19,28 @@ class BenchUsageError extends Error {
 const USAGE = `usage: npm run bench -- <${Object.keys(WORKLOADS).join('|')}|all> [--n N]`;
 
 function parse(argv: string[]): { names: string[]; n: number | undefined } {
+  // Not strict: an argument that is not --n is read as it was written (a benchmark name, or
+  // an unexpected argument), so every mistake gets one of the messages below.
+  const { tokens } = parseArgs({
+    args: argv,
+    options: { n: { type: 'string' } },
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
   let name: string | undefined;
   let nText = process.env.BENCH_N;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    if (arg === '--n') nText = argv[++i];
-    else if (arg.startsWith('--n=')) nText = arg.slice(4);
-    else if (!name) name = arg;
+  let lastIndex = -1;
+  for (const token of tokens) {
+    if (token.kind === 'option' && token.name === 'n') {
+      nText = token.value;
+      continue;
+    }
+    // A group of short flags (-ab) is one argument.
+    if (token.index === lastIndex) continue;
+    lastIndex = token.index;
+    const arg = argv[token.index] as string;
+    if (!name) name = arg;
     else throw new BenchUsageError(`unexpected argument "${arg}"`);
   }
   if (!name) throw new BenchUsageError('missing benchmark name');

@@ -12,6 +12,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { PlaygroundProcess } from './playgroundProcess';
 import { loadTenant } from './tenant';
 
@@ -19,43 +20,59 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const HOST_BIN = path.join(ROOT, 'host', 'bin', 'signoff-host.cjs');
 const FIRST_PLAYGROUND_PORT = 56150;
 
+const USAGE = 'usage: npm run playground -- [--users a,b] [--port N] [--data DIR]';
+
+class PlaygroundUsageError extends Error {
+  readonly code = 'PLAYGROUND_USAGE';
+}
+
 interface Options {
   users: string[];
   port: string;
   data: string;
 }
 
-function parseArgs(argv: string[]): Options {
+function parseOptions(argv: string[]): Options {
   const opts: Options = { users: ['patti', 'megan'], port: '7071', data: path.join(ROOT, '.data') };
-  for (let i = 0; i < argv.length; i++) {
-    const value = argv[i + 1];
-    switch (argv[i]) {
+  // Not strict: a flag without its value, or anything else, gets one of the messages below.
+  const { tokens } = parseArgs({
+    args: argv,
+    options: { users: { type: 'string' }, port: { type: 'string' }, data: { type: 'string' } },
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
+  for (const token of tokens) {
+    const [flag, value] = token.kind === 'option' ? [token.rawName, token.value] : [];
+    switch (flag) {
       case '--users':
-        if (!value) throw new Error('--users needs a comma-separated list, e.g. patti,megan');
+        if (!value) throw new PlaygroundUsageError('--users needs a comma-separated list, e.g. patti,megan');
         opts.users = value.split(',').map((u) => u.trim().toLowerCase());
-        i++;
         break;
       case '--port':
-        if (!value || !/^\d+$/.test(value)) throw new Error('--port needs a number');
+        if (!value || !/^\d+$/.test(value)) throw new PlaygroundUsageError('--port needs a number');
         opts.port = value;
-        i++;
         break;
       case '--data':
-        if (!value) throw new Error('--data needs a directory');
+        if (!value) throw new PlaygroundUsageError('--data needs a directory');
         opts.data = path.resolve(value);
-        i++;
         break;
       default:
-        throw new Error(
-          `unknown option ${argv[i]}; usage: npm run playground -- [--users a,b] [--port N] [--data DIR]`,
-        );
+        throw new PlaygroundUsageError(`unknown option ${argv[token.index]}`);
     }
   }
   return opts;
 }
 
 async function main(): Promise<void> {
-  const opts = parseArgs(process.argv.slice(2));
+  let opts: Options;
+  try {
+    opts = parseOptions(process.argv.slice(2));
+  } catch (error) {
+    if (!(error instanceof PlaygroundUsageError)) throw error;
+    console.error(`npm run playground: ${error.message}\n${USAGE}`);
+    process.exit(2);
+  }
   const tenant = loadTenant();
   const users = opts.users.map((key) => {
     const user = tenant.users.find((u) => u.key === key);
