@@ -1,6 +1,9 @@
 /**
- * Starts the embedded host: loads a function app, opens the durable store, recovers pending
- * work, and serves HTTP. One host per process (the functions-core module is process-wide).
+ * host/: the embedded host, which runs an unmodified Azure Functions v4 Node app as the Functions
+ * host, the Node worker and the Durable Task extension would, in one process, durably on SQLite.
+ *
+ * This file starts it: loads a function app, opens the durable store, recovers pending work, and
+ * serves HTTP. One host per process (the functions-core module is process-wide).
  */
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';

@@ -1,4 +1,7 @@
 /**
+ * host/auth/: the platform's authentication and keys, as App Service Authentication and the
+ * Functions host's keys provide them in Azure.
+ *
  * The platform's part in authentication, as App Service Authentication ("Easy Auth") plays it in
  * Azure: bearer tokens are validated here, never by the app, and the app gets the principal as
  * headers. Three modes:

@@ -1,7 +1,9 @@
 /**
- * Serves the operator dashboard at `/_dashboard/`: one HTML page, one stylesheet and the browser
- * modules of `app/`. The modules are TypeScript (type-checked with the rest of the project) and
- * are turned into plain ES modules on first request by the esbuild that tsx, the host's own
+ * host/dashboard/: the operator dashboard, a browser app over the Durable HTTP API.
+ *
+ * This file serves it at `/_dashboard/`: one HTML page, one stylesheet and the browser modules
+ * of `app/`. The modules are TypeScript (type-checked with the rest of the project) and are
+ * turned into plain ES modules on first request by the esbuild that tsx, the host's own
  * TypeScript loader, ships: no bundler, no build step, one file in → one file out.
  *
  * The dashboard itself talks only to the documented Durable HTTP API (and, when the host has

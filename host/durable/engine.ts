@@ -1,4 +1,7 @@
 /**
+ * host/durable/: the Durable Task engine (what DTFx and the Durable extension do in Azure):
+ * orchestration episodes, activities, timers and the Durable HTTP API, on a SQLite store.
+ *
  * The durable engine, the one object the rest of the host uses: it puts together the client
  * operations (client.ts), episode scheduling (scheduler.ts, episodeCommit.ts), the activity queue
  * (activities.ts), the timer schedule (timers.ts), the instance cache (cache.ts) and alerts

@@ -1,6 +1,8 @@
 /**
- * The host's HTTP front door: admin endpoints, the Durable HTTP API, and the app's HTTP
- * triggers (route templates, methods, auth keys), invoked through the programming model.
+ * host/http/: the host's HTTP front door, where every request comes in and is let in or not.
+ *
+ * This file serves it: admin endpoints, the Durable HTTP API, and the app's HTTP triggers (route
+ * templates, methods, auth keys), invoked through the programming model.
  */
 import type http from 'node:http';
 import { context, type Span, SpanKind, trace } from '@opentelemetry/api';

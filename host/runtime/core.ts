@@ -1,4 +1,7 @@
 /**
+ * host/runtime/: the Azure Functions runtime contract the app is written against: the
+ * `@azure/functions-core` module (this file) and the invoker (invoke.ts).
+ *
  * The `@azure/functions-core` module, as the Azure Functions Node worker provides it.
  *
  * `@azure/functions` requires this module to register functions, hooks and its programming
