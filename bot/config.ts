@@ -8,6 +8,7 @@
  * settings. Anything in between is a configuration mistake and is refused with the variable named.
  */
 import type { ConfigurationBotFrameworkAuthenticationOptions } from 'botbuilder';
+import { TerminalError } from '../domain/errors';
 
 export const APP_TYPES = ['MultiTenant', 'SingleTenant', 'UserAssignedMSI'] as const;
 export type AppType = (typeof APP_TYPES)[number];
@@ -23,7 +24,7 @@ export type BotConfig =
     };
 
 /** A bot setting is missing, malformed or contradicts another; `variable` names the setting to fix. */
-export class BotConfigError extends Error {
+export class BotConfigError extends TerminalError {
   readonly code = 'BOT_CONFIG';
   constructor(
     readonly variable: string,

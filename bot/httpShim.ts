@@ -5,9 +5,10 @@
  */
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import type { Request as BotRequest, Response as BotResponse } from 'botbuilder';
+import { TerminalError } from '../domain/errors';
 
 /** The request is not a JSON activity: answered 400 (or 415 for another content type) before the adapter sees it. */
-export class BadActivityError extends Error {
+export class BadActivityError extends TerminalError {
   readonly code = 'BAD_ACTIVITY';
   constructor(
     message: string,

@@ -4,6 +4,7 @@
  * data bound to them is a view model of ready-made strings, so templates only lay things out.
  */
 import { Template } from 'adaptivecards-templating';
+import { TerminalError } from '../domain/errors';
 
 export const CARD_SCHEMA = 'http://adaptivecards.io/schemas/adaptive-card.json';
 export const CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
@@ -37,7 +38,7 @@ export function cardAttachment(card: AdaptiveCardJson): CardAttachment {
 }
 
 /** Thrown when a template expands to something that is not a card: a bug in a template, never in input. */
-export class CardTemplateError extends Error {
+export class CardTemplateError extends TerminalError {
   readonly code = 'CARD_TEMPLATE';
 }
 

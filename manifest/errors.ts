@@ -1,3 +1,5 @@
+import { TerminalError } from '../domain/errors';
+
 /** One problem found in the configuration, the template or the built package. */
 export interface ManifestIssue {
   /** Which check found it, so callers and tests can branch without reading the message. */
@@ -23,8 +25,8 @@ export type ManifestErrorCode =
   | 'MANIFEST_INVALID';
 
 /** Base of every error the manifest build throws; `code` says which kind without parsing text. */
-export abstract class ManifestError extends Error {
-  abstract readonly code: ManifestErrorCode;
+export abstract class ManifestError extends TerminalError {
+  abstract override readonly code: ManifestErrorCode;
 }
 
 /** A list of issues, every one of them, so a single run shows the admin all there is to fix. */

@@ -177,6 +177,26 @@ describe('subscription onboarding', () => {
     expect(alertLogs(id).map((a) => a.kind)).toEqual(['sla-breach', 'step-failed']);
   });
 
+  it('a step that can never succeed is tried once, not retried, and fails the run', async () => {
+    const t0 = (await host.clock.now()).getTime();
+    const id = await startPattern(host, 'subscription-onboarding', {
+      customer: { name: 'Nobody Home', email: 'nobody@contoso.invalid' },
+      plan: 'basic',
+    });
+    await host.clock.advance('PT20M');
+    const done = await finished(host, id);
+    expect(done.output).toMatchObject({
+      status: 'failed',
+      failedStep: 'sendWelcome',
+      completed: ['createAccount', 'provisionMailbox', 'assignLicence'],
+      attempts: { sendWelcome: 1 },
+      reason: expect.stringContaining('can never receive mail'),
+    });
+    // One attempt, answered at once: the retry policy never saw a failure.
+    expect(attempts(done, 'onboardingSendWelcome', t0)).toEqual([[0, 'TaskCompleted']]);
+    expect((await alertRows(id)).map((a) => [a.kind, a.step])).toEqual([['step-failed', 'sendWelcome']]);
+  });
+
   it('answers 400 naming the field and the rule', async () => {
     const res = await host
       .as('patti')

@@ -10,6 +10,7 @@ import { type ApprovalRequest, parseRequest, type User } from '../../domain/requ
 import { parseWith } from '../../domain/validation';
 import { raiseAlert } from '../alerts/record';
 import { invocationLog } from '../log';
+import { terminalAsResult } from '../retry';
 import { notifier } from './notifier';
 import { policyOfVersion } from './policyArchive';
 import { type AuditEntry, appendAudit, indexStatus } from './records';
@@ -130,7 +131,7 @@ export const finishApproval = df.app.activity('approvalFinish', {
 
 /** Raises an alert (approval SLA): log line, "alerts" row, ops channel. Idempotent by key. */
 export const alertApproval = df.app.activity('approvalAlert', {
-  handler: async (alert: AlertRecord, context): Promise<void> => {
+  handler: terminalAsResult('approvalAlert', async (alert: AlertRecord, context) => {
     await raiseAlert(parseWith(alertSchema, alert), invocationLog(context));
-  },
+  }),
 });

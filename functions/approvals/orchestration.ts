@@ -29,6 +29,7 @@ import {
   type User,
   userSchema,
 } from '../../domain/requests';
+import { settled } from '../retry';
 import type { CardsInput, FinishInput, NotifyInput, RecordInput, RouteInput } from './activities';
 import { approvalSlaAlert } from './sla';
 
@@ -175,11 +176,12 @@ const approvalWorkflow: OrchestrationHandler = function* (ctx: OrchestrationCont
       if (winner === timer && slaDue !== undefined && wakeAt >= slaDue) {
         slaAlerted = true;
         try {
-          yield ctx.df.callActivityWithRetry(
+          const raised: unknown = yield ctx.df.callActivityWithRetry(
             'approvalAlert',
             alertRetry,
             approvalSlaAlert(ctx.df.instanceId, status, input.slaMs as number, iso(), APPROVAL_ORCHESTRATOR),
           );
+          settled(raised);
         } catch (error) {
           // An alert that cannot be raised must not stop the approval (the host alerts on it).
           log('approval SLA alert failed', { error: (error as Error).message });

@@ -5,6 +5,7 @@
  * policy that chose a request's approvers.
  */
 
+import { TerminalError } from '../../domain/errors';
 import { Policy } from '../../domain/policy';
 import { table } from '../storage/tables';
 import { currentPolicy } from './policyFile';
@@ -13,11 +14,10 @@ export const POLICY_TABLE = 'approvalpolicies';
 const PARTITION = 'policy';
 
 /** The request names a policy version that was never archived here (an instance started by hand). */
-export class UnknownPolicyVersionError extends Error {
+export class UnknownPolicyVersionError extends TerminalError {
   readonly code = 'UNKNOWN_POLICY_VERSION';
   constructor(readonly version: string) {
     super(`No approval policy has version "${version}"; requests must be started through Signoff`);
-    this.name = 'UnknownPolicyVersionError';
   }
 }
 

@@ -8,8 +8,9 @@
 import type { AlertRecord } from '../../domain/alerts';
 import { durationMs } from '../../domain/deadlines';
 import type { ApprovalStatus } from '../../domain/decide';
+import { TerminalError } from '../../domain/errors';
 
-export class ApprovalSlaError extends Error {
+export class ApprovalSlaError extends TerminalError {
   readonly code = 'APPROVAL_SLA';
 }
 

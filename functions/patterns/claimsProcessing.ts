@@ -12,6 +12,7 @@
  */
 import * as df from 'durable-functions';
 import { z } from 'zod/v4';
+import { settled, terminalAsResult } from '../retry';
 import { table } from '../storage/tables';
 import { isConflict, parseInput, readRow, registerStarter, StorageContentionError } from './starter';
 
@@ -202,7 +203,7 @@ df.app.activity('claimCalculatePayout', {
 });
 
 df.app.activity('claimRecordPayment', {
-  handler: (input: RecordPayment): Promise<RecordResult> => recordClaimPayment(input),
+  handler: terminalAsResult('claimRecordPayment', (input: RecordPayment) => recordClaimPayment(input)),
 });
 
 // ---- orchestrator (deterministic) ------------------------------------------------------
@@ -235,13 +236,15 @@ df.app.orchestration(CLAIMS_ORCHESTRATOR, function* (context) {
   const calculation: PayoutCalculation = yield context.df.callActivity('claimCalculatePayout', { claim });
 
   context.df.setCustomStatus({ step: 'update-customer', payout: calculation.payout });
-  const recorded: RecordResult = yield context.df.callActivityWithRetry('claimRecordPayment', retry, {
-    claimId: claim.claimId,
-    customerId: claim.customerId,
-    payout: calculation.payout,
-    paidAt: now,
-    instanceId: context.df.instanceId,
-  } satisfies RecordPayment);
+  const recorded: RecordResult = settled(
+    yield context.df.callActivityWithRetry('claimRecordPayment', retry, {
+      claimId: claim.claimId,
+      customerId: claim.customerId,
+      payout: calculation.payout,
+      paidAt: now,
+      instanceId: context.df.instanceId,
+    } satisfies RecordPayment),
+  );
 
   context.df.setCustomStatus({ step: 'done', payout: calculation.payout });
   return {

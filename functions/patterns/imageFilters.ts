@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import * as df from 'durable-functions';
 import { PNG } from 'pngjs';
 import { z } from 'zod/v4';
+import { TerminalError } from '../../domain/errors';
 import { parseInput, registerStarter } from './starter';
 
 export const IMAGE_ORCHESTRATOR = 'imageFilters';
@@ -20,11 +21,10 @@ export const FILTERS = ['grayscale', 'invert'] as const;
 export type Filter = (typeof FILTERS)[number];
 
 /** The bytes are not a PNG image: terminal, a retry would decode the same bytes. */
-export class ImageDecodeError extends Error {
+export class ImageDecodeError extends TerminalError {
   readonly code = 'IMAGE_DECODE';
   constructor(index: number, detail: string) {
     super(`image ${index} is not a valid PNG: ${detail}`);
-    this.name = 'ImageDecodeError';
   }
 }
 

@@ -17,6 +17,7 @@ import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
 import * as df from 'durable-functions';
 import { z } from 'zod/v4';
 import { forUsers } from '../http/guard';
+import { settled, terminalAsResult } from '../retry';
 import { table } from '../storage/tables';
 import {
   isConflict,
@@ -260,35 +261,39 @@ export type PaymentResult =
   | { approved: false; reason: string; last4: string };
 
 df.app.activity('orderReserveInventory', {
-  handler: (input: OrderStep): Promise<ReserveResult> => reserveInventory(input.orderId, input.order.items),
+  handler: terminalAsResult('orderReserveInventory', (input: OrderStep) =>
+    reserveInventory(input.orderId, input.order.items),
+  ),
 });
 
 df.app.activity('orderReleaseInventory', {
-  handler: (input: OrderStep): Promise<OrderItem[]> => releaseInventory(input.orderId, input.order.items),
+  handler: terminalAsResult('orderReleaseInventory', (input: OrderStep) =>
+    releaseInventory(input.orderId, input.order.items),
+  ),
 });
 
 /** The payment id derives from the order, so a charge repeated by a retry is the same charge. */
 df.app.activity('orderChargePayment', {
-  handler: (input: OrderStep): PaymentResult => {
+  handler: terminalAsResult('orderChargePayment', (input: OrderStep): PaymentResult => {
     const { cardNumber, amount } = input.order.payment;
     const decision = decidePayment(cardNumber, amount);
     const last4 = cardNumber.slice(-4);
     return decision.approved
       ? { approved: true, paymentId: `pay-${digest(input.orderId, 'payment')}`, last4 }
       : { approved: false, reason: decision.reason, last4 };
-  },
+  }),
 });
 
 df.app.activity('orderScheduleShipment', {
-  handler: async (input: OrderStep & { orderedAt: string }): Promise<Shipment> => {
+  handler: terminalAsResult('orderScheduleShipment', async (input: OrderStep & { orderedAt: string }) => {
     await shipInventory(input.orderId, input.order.items);
     const days = input.order.shipTo.country === 'DE' ? 2 : 5;
     return {
       shipmentId: `shp-${digest(input.orderId, 'shipment')}`,
       carrier: days === 2 ? 'DHL' : 'UPS',
       estimatedDelivery: new Date(Date.parse(input.orderedAt) + days * 86_400_000).toISOString().slice(0, 10),
-    };
-  },
+    } satisfies Shipment;
+  }),
 });
 
 // ---- orchestrator (deterministic: no I/O, no clock but the orchestration's) -------------
@@ -325,10 +330,8 @@ df.app.orchestration(ORDER_ORCHESTRATOR, function* (context) {
   const progress = (name: string) => context.df.setCustomStatus({ step: name });
 
   progress('inventory');
-  const reservation: ReserveResult = yield context.df.callActivityWithRetry(
-    'orderReserveInventory',
-    retry,
-    step,
+  const reservation: ReserveResult = settled(
+    yield context.df.callActivityWithRetry('orderReserveInventory', retry, step),
   );
   if (!reservation.reserved) {
     const { sku: missing, requested, available } = reservation;
@@ -344,13 +347,13 @@ df.app.orchestration(ORDER_ORCHESTRATOR, function* (context) {
   }
 
   progress('payment');
-  const payment: PaymentResult = yield context.df.callActivityWithRetry('orderChargePayment', retry, step);
+  const payment: PaymentResult = settled(
+    yield context.df.callActivityWithRetry('orderChargePayment', retry, step),
+  );
   if (!payment.approved) {
     progress('releasing-inventory');
-    const released: OrderItem[] = yield context.df.callActivityWithRetry(
-      'orderReleaseInventory',
-      retry,
-      step,
+    const released: OrderItem[] = settled(
+      yield context.df.callActivityWithRetry('orderReleaseInventory', retry, step),
     );
     progress('done');
     return {
@@ -363,10 +366,12 @@ df.app.orchestration(ORDER_ORCHESTRATOR, function* (context) {
   }
 
   progress('shipment');
-  const shipment: Shipment = yield context.df.callActivityWithRetry('orderScheduleShipment', retry, {
-    ...step,
-    orderedAt: context.df.currentUtcDateTime.toISOString(),
-  });
+  const shipment: Shipment = settled(
+    yield context.df.callActivityWithRetry('orderScheduleShipment', retry, {
+      ...step,
+      orderedAt: context.df.currentUtcDateTime.toISOString(),
+    }),
+  );
   progress('done');
   return {
     status: 'completed',

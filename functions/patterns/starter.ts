@@ -14,6 +14,7 @@ import { app } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { z } from 'zod/v4';
 import { isAdmin } from '../../domain/access';
+import { RetryableError } from '../../domain/errors';
 import { parseWith } from '../../domain/validation';
 import { jsonBody } from '../http/body';
 import { forUsers, problem } from '../http/guard';
@@ -115,11 +116,10 @@ export const isConflict = (error: unknown): boolean => {
 };
 
 /** Too many concurrent writers on one row; the activity fails and its retry policy decides. */
-export class StorageContentionError extends Error {
+export class StorageContentionError extends RetryableError {
   readonly code = 'STORAGE_CONTENTION';
   constructor(what: string) {
     super(`Gave up updating ${what} after repeated concurrent changes`);
-    this.name = 'StorageContentionError';
   }
 }
 

@@ -20,9 +20,11 @@ import { createHash } from 'node:crypto';
 import * as df from 'durable-functions';
 import { z } from 'zod/v4';
 import type { AlertRecord } from '../../domain/alerts';
+import { RetryableError, TerminalError } from '../../domain/errors';
 import type { Log } from '../../domain/log';
 import { ALERTS_TABLE, raiseAlert as raise } from '../alerts/record';
 import { invocationLog } from '../log';
+import { settled, TerminalActivityError, terminalAsResult } from '../retry';
 import { table } from '../storage/tables';
 import { isConflict, parseInput, readRow, registerStarter, StorageContentionError } from './starter';
 
@@ -55,7 +57,7 @@ export const STEP_RETRY = {
 };
 
 /** A step failed; retryable (the workflow's retry policy decides). */
-export class OnboardingStepError extends Error {
+export class OnboardingStepError extends RetryableError {
   readonly code = 'ONBOARDING_STEP_FAILED';
   constructor(
     readonly step: OnboardingStep,
@@ -63,7 +65,6 @@ export class OnboardingStepError extends Error {
     detail: string,
   ) {
     super(`${step} failed on attempt ${attempt}: ${detail}`);
-    this.name = 'OnboardingStepError';
   }
 }
 
@@ -118,12 +119,22 @@ interface StepRow {
   result?: string;
 }
 
+/** Mail to a reserved `.invalid` domain (RFC 2606) can never be delivered: no attempt can fix it. */
+export class UndeliverableEmailError extends TerminalError {
+  readonly code = 'UNDELIVERABLE_EMAIL';
+  constructor(email: string) {
+    super(`${email} can never receive mail (its domain is reserved as invalid)`);
+  }
+}
+
 function perform(
   step: OnboardingStep,
   { subscriptionId, onboarding }: StepInput,
   attempt: number,
 ): StepResult {
   const { customer, plan } = onboarding;
+  if (step === 'sendWelcome' && /\.invalid$/i.test(customer.email))
+    throw new UndeliverableEmailError(customer.email);
   const tag = createHash('sha256').update(subscriptionId).digest('hex').slice(0, 8);
   const detail = {
     createAccount: `account acc-${tag} for ${customer.name}`,
@@ -198,12 +209,14 @@ export async function raiseAlert(alert: OnboardingAlert, log: Log): Promise<void
 
 for (const step of ONBOARDING_STEPS) {
   df.app.activity(activityOf(step), {
-    handler: (input: StepInput): Promise<StepResult> => runStep(step, input),
+    handler: terminalAsResult(activityOf(step), (input: StepInput) => runStep(step, input)),
   });
 }
 
 df.app.activity('onboardingAlert', {
-  handler: (alert: OnboardingAlert, context): Promise<void> => raiseAlert(alert, invocationLog(context)),
+  handler: terminalAsResult('onboardingAlert', (alert: OnboardingAlert, context) =>
+    raiseAlert(alert, invocationLog(context)),
+  ),
 });
 
 // ---- orchestrator (deterministic) ------------------------------------------------------
@@ -241,7 +254,8 @@ df.app.orchestration(ONBOARDING_ORCHESTRATOR, function* (context) {
       message,
       customer: onboarding.customer.email,
     };
-    yield context.df.callActivityWithRetry('onboardingAlert', alertRetry, record);
+    const raised: unknown = yield context.df.callActivityWithRetry('onboardingAlert', alertRetry, record);
+    settled(raised);
     progress.alerts.push({ kind, step, at });
   };
 
@@ -265,14 +279,20 @@ df.app.orchestration(ONBOARDING_ORCHESTRATOR, function* (context) {
       sla.cancel();
     }
     try {
-      const result: StepResult = yield task;
+      const result = settled<StepResult>(yield task);
       progress.completed.push(step);
       progress.attempts[step] = result.attempt;
       details.push(result.detail);
     } catch (error) {
       const reason = (error as Error).message;
-      progress.attempts[step] = STEP_RETRY.maxAttempts;
-      yield* alert('step-failed', step, `${step} failed after ${STEP_RETRY.maxAttempts} attempts: ${reason}`);
+      // A step that cannot succeed was tried once; any other failure used up every retry.
+      const attempts = error instanceof TerminalActivityError ? 1 : STEP_RETRY.maxAttempts;
+      progress.attempts[step] = attempts;
+      yield* alert(
+        'step-failed',
+        step,
+        `${step} failed after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${reason}`,
+      );
       progress.step = 'failed';
       context.df.setCustomStatus(progress);
       return { ...progress, status: 'failed', failedStep: step, reason } satisfies OnboardingResult;

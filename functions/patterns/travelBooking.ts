@@ -12,6 +12,8 @@
 import { createHash } from 'node:crypto';
 import * as df from 'durable-functions';
 import { z } from 'zod/v4';
+import { TerminalError } from '../../domain/errors';
+import { settled, terminalAsResult } from '../retry';
 import { table } from '../storage/tables';
 import { isConflict, parseInput, readRow, registerStarter } from './starter';
 
@@ -22,14 +24,13 @@ export const TRAVEL_STEPS = ['flight', 'hotel', 'car'] as const;
 export type TravelStep = (typeof TRAVEL_STEPS)[number];
 
 /** The supplier has nothing to offer: the saga compensates; retrying would not help. */
-export class BookingUnavailableError extends Error {
+export class BookingUnavailableError extends TerminalError {
   readonly code = 'BOOKING_UNAVAILABLE';
   constructor(
     readonly step: TravelStep,
     detail: string,
   ) {
     super(`${step} unavailable: ${detail}`);
-    this.name = 'BookingUnavailableError';
   }
 }
 
@@ -131,7 +132,7 @@ export async function bookingsOf(tripId: string): Promise<BookingRecord[]> {
 
 df.app.activity('travelBook', { handler: (input: BookInput): Promise<string> => book(input) });
 df.app.activity('travelCancel', {
-  handler: (input: Omit<BookInput, 'trip'>): Promise<void> => cancel(input),
+  handler: terminalAsResult('travelCancel', (input: Omit<BookInput, 'trip'>) => cancel(input)),
 });
 
 // ---- orchestrator (deterministic) ------------------------------------------------------
@@ -157,7 +158,11 @@ df.app.orchestration(TRAVEL_ORCHESTRATOR, function* (context) {
       const undone: TravelStep[] = [];
       for (const [done] of [...booked].reverse()) {
         context.df.setCustomStatus({ step: `cancel-${done}`, booked: booked.map(([s]) => s), undone });
-        yield context.df.callActivityWithRetry('travelCancel', compensationRetry, { tripId, step: done });
+        const cancelled: unknown = yield context.df.callActivityWithRetry('travelCancel', compensationRetry, {
+          tripId,
+          step: done,
+        });
+        settled(cancelled);
         undone.push(done);
       }
       context.df.setCustomStatus({ step: 'done', failedStep: step, undone });

@@ -3,8 +3,9 @@
  * account the function app has in Azure (Azurite locally and in tests).
  */
 import { TableClient } from '@azure/data-tables';
+import { TerminalError } from '../../domain/errors';
 
-export class StorageConfigError extends Error {
+export class StorageConfigError extends TerminalError {
   readonly code = 'STORAGE_CONFIG';
 }
 
