@@ -4,6 +4,7 @@
  * in a time zone. Orchestrators call these with `currentUtcDateTime`, never the wall clock.
  */
 
+import { parse as parseTinyDuration } from 'tinyduration';
 import { TerminalError } from './errors';
 
 export interface BusinessHours {
@@ -24,22 +25,27 @@ export class DeadlineError extends TerminalError {
   readonly code = 'BAD_DEADLINE';
 }
 
-const ISO = /^P(?!$)(?:(\d+)W)?(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
-
 export interface Duration {
   days: number;
   ms: number;
 }
 
-/** An ISO 8601 duration as whole days plus a time part in milliseconds. */
+/**
+ * An ISO 8601 duration as whole days plus a time part in milliseconds. Years and months are
+ * refused (their length is not fixed), as are fractions of a day, which business days cannot count.
+ */
 export function parseIsoDuration(text: string): Duration {
-  const m = ISO.exec(text);
-  if (!m) throw new DeadlineError(`"${text}" is not an ISO 8601 duration such as "PT4H" or "P2D"`);
-  const [, w, d, h, min, s] = m;
-  return {
-    days: Number(w ?? 0) * 7 + Number(d ?? 0),
-    ms: (Number(h ?? 0) * 3600 + Number(min ?? 0) * 60 + Number(s ?? 0)) * 1000,
-  };
+  const problem = `"${text}" is not an ISO 8601 duration such as "PT4H" or "P2D"`;
+  let d: ReturnType<typeof parseTinyDuration>;
+  try {
+    d = parseTinyDuration(text);
+  } catch {
+    throw new DeadlineError(problem);
+  }
+  if (d.negative || d.years || d.months) throw new DeadlineError(`${problem} (no years, months or minus sign)`);
+  const days = (d.weeks ?? 0) * 7 + (d.days ?? 0);
+  if (!Number.isInteger(days)) throw new DeadlineError(`${problem} (whole days only)`);
+  return { days, ms: Math.round(((d.hours ?? 0) * 3600 + (d.minutes ?? 0) * 60 + (d.seconds ?? 0)) * 1000) };
 }
 
 export function durationMs(text: string): number {
