@@ -5,7 +5,9 @@
  *   roles, or a dashboard session; a request that changes state from a foreign `Origin` is
  *   refused, since a session is a cookie;
  * - HTTP triggers by their `authLevel`: `anonymous` for everyone (the app checks the principal),
- *   `function` with the function key or the system key, `admin` with the system key.
+ *   `function` with the function key or the system key, `admin` with the system key or a
+ *   dashboard session (which stands for the system key, so that the dashboard can call the app's
+ *   views, host/dashboard/README.md): for reading, or to change state from this host's own origin.
  */
 import type http from 'node:http';
 import type { JWTPayload } from 'jose';
@@ -90,6 +92,18 @@ export function triggerAccess(
   if (hasSystemKey(ctx, req, url)) return { ok: true, via: 'key' };
   if (authLevel === 'function' && sameSecret(presentedKey(req, url), ctx.keys.functionKey)) {
     return { ok: true, via: 'key' };
+  }
+  if (authLevel === 'admin' && hasSession(header(req, 'cookie'), ctx.keys.systemKey)) {
+    // A session is a cookie: it reads, and changes state only from this host's own origin.
+    const origin = header(req, 'origin');
+    if (!STATE_CHANGING.has((req.method ?? 'GET').toUpperCase()) || origin === ctx.origin()) {
+      return { ok: true, via: 'session' };
+    }
+    return {
+      ok: false,
+      status: 403,
+      error: `A dashboard session changes state only from ${ctx.origin()}, not from ${origin ?? 'a request without Origin'}`,
+    };
   }
   return {
     ok: false,
