@@ -4,8 +4,6 @@
  * place that puts the domain (domain/), the cards and the bot (bot/) together with storage and
  * the durable client.
  */
-import './health';
-import './alerts';
 import './approvals';
 import './http';
 import './patterns';

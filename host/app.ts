@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod/v4';
-import { HostError } from './errors';
+import { HostError } from './common/errors';
 
 export class AppLoadError extends HostError {
   readonly code = 'APP_LOAD';

@@ -13,7 +13,7 @@ import { DEFAULT_AUDIENCE, loadDevIssuer, mintDevToken } from './auth/devIssuer'
 import { readDevUsers, resolveDevUser } from './auth/devUsers';
 import { type AzuriteHandle, startAzurite } from './azurite';
 import { parseDuration } from './durable/duration';
-import { HostError } from './errors';
+import { HostError } from './common/errors';
 import { startHost } from './host';
 
 export class UsageError extends HostError {

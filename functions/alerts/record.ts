@@ -13,8 +13,7 @@
  */
 import type { AlertChannel, AlertRecord } from '../../domain/alerts';
 import { errorFields, type Log } from '../../domain/log';
-import { isConflict, readRow } from '../patterns/starter';
-import { table } from '../storage/tables';
+import { isConflict, readRow, table } from '../storage/tables';
 
 export const ALERTS_TABLE = 'alerts';
 

@@ -29,7 +29,7 @@ import {
   type User,
   userSchema,
 } from '../../domain/requests';
-import { settled } from '../retry';
+import { settled } from '../platform/retry';
 import type { CardsInput, FinishInput, NotifyInput, RecordInput, RouteInput } from './activities';
 import { approvalSlaAlert } from './sla';
 

@@ -1,3 +1,10 @@
-/** The app's HTTP API for people and clients (approvals.ts), and the Teams bot's /api/messages (messages.ts). */
+/**
+ * The app's HTTP endpoints: health (public), the approvals API for people and clients, the
+ * alerts the host posts, the dashboard's app views, and the Teams bot's /api/messages; and what
+ * every endpoint shares (body.ts, guard.ts, principal.ts).
+ */
+import './health';
+import './alerts';
 import './approvals';
+import './dashboardViews';
 import './messages';

@@ -11,7 +11,7 @@ import { createBot, readBotConfig } from '../../bot';
 import { setAlertChannel } from '../alerts/record';
 import { setNotifier } from '../approvals/notifier';
 import { approvalsFor } from '../approvals/service';
-import { invocationLog, startupLog } from '../log';
+import { invocationLog, startupLog } from '../platform/log';
 import { table } from '../storage/tables';
 
 const config = readBotConfig();

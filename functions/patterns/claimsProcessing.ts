@@ -12,9 +12,9 @@
  */
 import * as df from 'durable-functions';
 import { z } from 'zod/v4';
-import { settled, terminalAsResult } from '../retry';
-import { table } from '../storage/tables';
-import { isConflict, parseInput, readRow, registerStarter, StorageContentionError } from './starter';
+import { settled, terminalAsResult } from '../platform/retry';
+import { isConflict, readRow, StorageContentionError, table } from '../storage/tables';
+import { parseInput, registerStarter } from './starter';
 
 export const CLAIMS_ORCHESTRATOR = 'claimsProcessing';
 const CUSTOMERS = 'customers';

@@ -17,16 +17,9 @@ import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
 import * as df from 'durable-functions';
 import { z } from 'zod/v4';
 import { forUsers } from '../http/guard';
-import { settled, terminalAsResult } from '../retry';
-import { table } from '../storage/tables';
-import {
-  isConflict,
-  jsonBody,
-  parseInput,
-  readRow,
-  registerStarter,
-  StorageContentionError,
-} from './starter';
+import { settled, terminalAsResult } from '../platform/retry';
+import { isConflict, readRow, StorageContentionError, table } from '../storage/tables';
+import { jsonBody, parseInput, registerStarter } from './starter';
 
 export const ORDER_ORCHESTRATOR = 'orderProcessing';
 const INVENTORY = 'inventory';

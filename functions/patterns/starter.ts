@@ -1,24 +1,21 @@
 /**
  * What every pattern shares: its HTTP starter (POST /api/patterns/<name> for a signed-in user,
  * JSON validated with zod, 400 naming the field and the rule, 202 with a status link), the
- * status route for the instances a user started (GET /api/patterns/instances/{id}), the same
- * validation again inside the orchestrator for instances started by other clients, and a little
- * Azure Table plumbing for idempotent activities.
+ * status route for the instances a user started (GET /api/patterns/instances/{id}), and the same
+ * validation again inside the orchestrator for instances started by other clients.
  *
  * The status link is this app's own route, not the durable client's check-status URLs: those
  * carry the host's system key (as in Azure), which only administrators may hold.
  */
 
-import type { TableClient } from '@azure/data-tables';
 import { app } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { z } from 'zod/v4';
 import { isAdmin } from '../../domain/access';
-import { RetryableError } from '../../domain/errors';
 import { parseWith } from '../../domain/validation';
 import { jsonBody } from '../http/body';
 import { forUsers, problem } from '../http/guard';
-import { table } from '../storage/tables';
+import { readRow, table } from '../storage/tables';
 
 /** Pattern inputs are checked with the app's boundary validation. */
 export { ValidationError as PatternInputError } from '../../domain/validation';
@@ -103,36 +100,3 @@ app.http('patternsStatus', {
     };
   }),
 });
-
-// ---- Azure Table helpers for activities ------------------------------------------------
-
-export const statusCodeOf = (error: unknown): number | undefined =>
-  (error as { statusCode?: number } | null)?.statusCode;
-
-/** Another writer got there first (entity exists, or its ETag changed). */
-export const isConflict = (error: unknown): boolean => {
-  const code = statusCodeOf(error);
-  return code === 409 || code === 412;
-};
-
-/** Too many concurrent writers on one row; the activity fails and its retry policy decides. */
-export class StorageContentionError extends RetryableError {
-  readonly code = 'STORAGE_CONTENTION';
-  constructor(what: string) {
-    super(`Gave up updating ${what} after repeated concurrent changes`);
-  }
-}
-
-/** One row, or undefined when there is none. */
-export async function readRow<T extends object>(
-  client: TableClient,
-  partitionKey: string,
-  rowKey: string,
-): Promise<(T & { etag: string }) | undefined> {
-  try {
-    return await client.getEntity<T>(partitionKey, rowKey);
-  } catch (error) {
-    if (statusCodeOf(error) === 404) return undefined;
-    throw error;
-  }
-}

@@ -23,10 +23,10 @@ import type { AlertRecord } from '../../domain/alerts';
 import { RetryableError, TerminalError } from '../../domain/errors';
 import type { Log } from '../../domain/log';
 import { ALERTS_TABLE, raiseAlert as raise } from '../alerts/record';
-import { invocationLog } from '../log';
-import { settled, TerminalActivityError, terminalAsResult } from '../retry';
-import { table } from '../storage/tables';
-import { isConflict, parseInput, readRow, registerStarter, StorageContentionError } from './starter';
+import { invocationLog } from '../platform/log';
+import { settled, TerminalActivityError, terminalAsResult } from '../platform/retry';
+import { isConflict, readRow, StorageContentionError, table } from '../storage/tables';
+import { parseInput, registerStarter } from './starter';
 
 export const ONBOARDING_ORCHESTRATOR = 'subscriptionOnboarding';
 const STEPS_TABLE = 'onboardingSteps';

@@ -13,9 +13,9 @@ import { createHash } from 'node:crypto';
 import * as df from 'durable-functions';
 import { z } from 'zod/v4';
 import { TerminalError } from '../../domain/errors';
-import { settled, terminalAsResult } from '../retry';
-import { table } from '../storage/tables';
-import { isConflict, parseInput, readRow, registerStarter } from './starter';
+import { settled, terminalAsResult } from '../platform/retry';
+import { isConflict, readRow, table } from '../storage/tables';
+import { parseInput, registerStarter } from './starter';
 
 export const TRAVEL_ORCHESTRATOR = 'travelBooking';
 const BOOKINGS = 'bookings';

@@ -3,7 +3,7 @@
  * account the function app has in Azure (Azurite locally and in tests).
  */
 import { TableClient } from '@azure/data-tables';
-import { TerminalError } from '../../domain/errors';
+import { RetryableError, TerminalError } from '../../domain/errors';
 
 export class StorageConfigError extends TerminalError {
   readonly code = 'STORAGE_CONFIG';
@@ -49,4 +49,35 @@ export function table(name: string): Promise<TableClient> {
     client.catch(() => clients.delete(name));
   }
   return client;
+}
+
+export const statusCodeOf = (error: unknown): number | undefined =>
+  (error as { statusCode?: number } | null)?.statusCode;
+
+/** Another writer got there first (entity exists, or its ETag changed). */
+export const isConflict = (error: unknown): boolean => {
+  const code = statusCodeOf(error);
+  return code === 409 || code === 412;
+};
+
+/** Too many concurrent writers on one row; the activity fails and its retry policy decides. */
+export class StorageContentionError extends RetryableError {
+  readonly code = 'STORAGE_CONTENTION';
+  constructor(what: string) {
+    super(`Gave up updating ${what} after repeated concurrent changes`);
+  }
+}
+
+/** One row, or undefined when there is none. */
+export async function readRow<T extends object>(
+  client: TableClient,
+  partitionKey: string,
+  rowKey: string,
+): Promise<(T & { etag: string }) | undefined> {
+  try {
+    return await client.getEntity<T>(partitionKey, rowKey);
+  } catch (error) {
+    if (statusCodeOf(error) === 404) return undefined;
+    throw error;
+  }
 }

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import { z } from 'zod/v4';
-import { HostError } from '../errors';
+import { HostError } from '../common/errors';
 
 const devUserSchema = z
   .object({

@@ -15,7 +15,7 @@
  */
 import path from 'node:path';
 import type { JWTPayload } from 'jose';
-import { HostError } from '../errors';
+import { HostError } from '../common/errors';
 import { DEFAULT_AUDIENCE, type DevIssuerKey, loadDevIssuer } from './devIssuer';
 import { type DevUsers, readDevUsers } from './devUsers';
 import { rolesOf } from './principal';

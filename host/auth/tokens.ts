@@ -14,7 +14,7 @@ import {
   type JWTVerifyGetKey,
   jwtVerify,
 } from 'jose';
-import { HostError } from '../errors';
+import { HostError } from '../common/errors';
 
 export type TokenProblem =
   | 'malformed'

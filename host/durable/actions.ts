@@ -4,7 +4,7 @@
  * instances, and the checks that an action on replay is the one the history holds.
  */
 
-import { HostError } from '../errors';
+import { HostError } from '../common/errors';
 import { EventType, event, iso } from './history';
 import type { InstanceState, LedgerEntry, RetryPolicy } from './instance';
 import type { EpisodeOutcome, EpisodeSettings, NewHistoryEvent } from './outcome';

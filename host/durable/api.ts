@@ -3,8 +3,8 @@
  * under the client's `rpcBaseUrl` (`/durabletask/`), with the extension's status codes. The
  * `durable-functions` client and the dashboard use nothing else.
  */
-import { HostError } from '../errors';
-import { activeTraceContext, isTraceParent } from '../telemetry';
+import { HostError } from '../common/errors';
+import { activeTraceContext, isTraceParent } from '../common/telemetry';
 import { DurableError } from './client';
 import type { Engine } from './engine';
 import { EventType, EventTypeNames, type HistoryEvent } from './history';

@@ -3,7 +3,7 @@
  * and purge. Each is committed (fsynced) before it is acknowledged, and only then reaches the
  * instance's mailbox. {@link DurableError} says why an operation was refused.
  */
-import { HostError } from '../errors';
+import { HostError } from '../common/errors';
 import type { FunctionRegistry } from '../runtime/core';
 import type { ActivityQueue } from './activities';
 import type { EngineAlerts } from './alerting';

@@ -1,6 +1,6 @@
 /** Durations as users write them: ISO 8601 (`P2D`, `PT1H30M`) or .NET TimeSpan (`6.00:00:00`). */
 import { type Duration, parse as parseIso } from 'tinyduration';
-import { HostError } from '../errors';
+import { HostError } from '../common/errors';
 
 export class DurationFormatError extends HostError {
   readonly code = 'BAD_DURATION';

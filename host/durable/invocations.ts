@@ -7,7 +7,7 @@
 import { context, type Span, SpanKind, trace } from '@opentelemetry/api';
 import type { FunctionRegistry, RpcTypedData } from '../runtime/core';
 import { InvocationError, type InvocationRequest, type Invoker } from '../runtime/invoke';
-import { activeTracer, contextFrom, endSpan, traceParentOf } from '../telemetry';
+import { activeTracer, contextFrom, endSpan, traceParentOf } from '../common/telemetry';
 import { EventType, event, type FailureDetails, type HistoryEvent, toFailureDetails } from './history';
 import type { OrchestratorResult } from './outcome';
 import type { WorkRow } from './store';

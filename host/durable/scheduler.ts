@@ -5,8 +5,8 @@
  * committed before the instance can run again; a failure of the host itself fails the instance.
  */
 import { type Span, SpanKind } from '@opentelemetry/api';
-import type { Logger } from '../log';
-import { activeTracer, contextFrom, endSpan, traceParentOf } from '../telemetry';
+import type { Logger } from '../common/log';
+import { activeTracer, contextFrom, endSpan, traceParentOf } from '../common/telemetry';
 import type { Clock } from './clock';
 import { runEpisode } from './episode';
 import { commitEpisode, deleteSource, type EpisodeCommitDeps, type Mailbox } from './episodeCommit';

@@ -2,7 +2,7 @@
  * Route templates of HTTP triggers, as ASP.NET routing reads them: literal segments,
  * `{name}`, optional `{name?}`, constrained `{id:int}` and catch-all `{*rest}`.
  */
-import { HostError } from '../errors';
+import { HostError } from '../common/errors';
 
 export interface RouteTemplate {
   template: string;

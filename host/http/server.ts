@@ -23,10 +23,10 @@ import {
 import { VirtualClock } from '../durable/clock';
 import { parseDuration } from '../durable/duration';
 import type { Engine } from '../durable/engine';
-import type { Logger } from '../log';
+import type { Logger } from '../common/log';
 import type { FunctionRegistry, RegisteredFunction, RpcHttpData, RpcParameterBinding } from '../runtime/core';
 import { InvocationError, type Invoker } from '../runtime/invoke';
-import { activeTraceContext, activeTracer, contextFrom, endSpan } from '../telemetry';
+import { activeTraceContext, activeTracer, contextFrom, endSpan } from '../common/telemetry';
 import { type AccessContext, adminAccess, hasSystemKey, triggerAccess } from './access';
 import { parseRouteTemplate, type RouteTemplate } from './routeTemplate';
 

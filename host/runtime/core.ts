@@ -11,7 +11,7 @@
  */
 import Module from 'node:module';
 import type { Logger } from 'pino';
-import { HostError } from '../errors';
+import { HostError } from '../common/errors';
 
 export interface RpcBindingInfo {
   name?: string;

@@ -5,8 +5,8 @@
  * post-invocation hooks around the call.
  */
 import { randomUUID } from 'node:crypto';
-import { HostError } from '../errors';
-import type { Logger } from '../log';
+import { HostError } from '../common/errors';
+import type { Logger } from '../common/log';
 import type {
   CoreInvocationContext,
   FunctionCallback,

@@ -6,7 +6,7 @@
  * once; the orchestrator's `settled` turns that result into a TerminalActivityError it can catch.
  */
 import type { InvocationContext } from '@azure/functions';
-import { isTerminal, TerminalError } from '../domain/errors';
+import { isTerminal, TerminalError } from '../../domain/errors';
 
 const KEY = 'terminalFailure';
 

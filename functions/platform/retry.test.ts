@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RetryableError, TerminalError } from '../domain/errors';
+import { RetryableError, TerminalError } from '../../domain/errors';
 import { settled, TerminalActivityError, terminalAsResult } from './retry';
 
 class Refused extends TerminalError {

@@ -5,7 +5,7 @@
  * writes the same JSON to stderr.
  */
 import type { InvocationContext } from '@azure/functions';
-import type { Log, LogFields } from '../domain/log';
+import type { Log, LogFields } from '../../domain/log';
 
 const line = (msg: string, fields: LogFields = {}) => JSON.stringify({ msg, ...fields });
 

@@ -10,9 +10,9 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { alertSchema } from '../../domain/alerts';
 import { parseWith } from '../../domain/validation';
-import { badRequest, jsonBody } from '../http/body';
-import { invocationLog } from '../log';
-import { raiseAlert } from './record';
+import { raiseAlert } from '../alerts/record';
+import { invocationLog } from '../platform/log';
+import { badRequest, jsonBody } from './body';
 
 export async function receiveAlert(
   request: HttpRequest,
