@@ -1,5 +1,5 @@
 /**
- * The help card, built from the chat command table (bot/commands.ts) so it lists exactly what
+ * The help card, built from the chat command table (domain/commands.ts) so it lists exactly what
  * the bot understands, and the error card for a refused action or a command that went wrong.
  */
 import {

@@ -3,7 +3,7 @@
  * the icons, and the build that fills, checks and zips them.
  *
  * A build reads configuration (environment, then a config file, then local-development
- * defaults), fills the template, derives the bot's command menu from `bot/commands.ts`, and
+ * defaults), fills the template, derives the bot's command menu from `domain/commands.ts`, and
  * validates the result offline against the JSON schema bundled in `@microsoft/app-manifest` and
  * against the rules the schema cannot express (icon sizes and colours, GUIDs, leftover
  * placeholders, commands the bot does not handle). Any problem fails the build with the full list.
