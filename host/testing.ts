@@ -2,7 +2,7 @@
  * Test API of the embedded host.
  *
  *   const host = await startTestHost({ app: 'test/fixtures/basic-app', clock: 'virtual' });
- *   const { id } = await host.client.start('approval', { amount: 5 });
+ *   const { id } = await host.client.start('chain', { amount: 5 });
  *   await host.clock.advance('P3D');          // fires due timers, returns when work settles
  *   const status = await host.client.waitFor(id, ['Completed']);
  *   await host.stop();

@@ -138,7 +138,7 @@ export function redactedPath(url: string | undefined): string {
   return path.startsWith(RPC_PATH) ? path.replace(/^\/durabletask\/[^/]*/, '/durabletask/***') : path;
 }
 
-/** Names the server span after the route that matched (`HTTP POST /api/approvals/{kind:alpha}`). */
+/** Names the server span after the route that matched (`HTTP POST /api/orders/{id:int}`). */
 function nameSpan(span: Span | undefined, method: string, route: string): void {
   if (!span) return;
   span.updateName(`HTTP ${method} ${route}`);
