@@ -3,12 +3,8 @@
  * observed over GET /api/patterns/inventory/{sku} and the reservation rows.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type OrderResult,
-  releaseInventory,
-  reserveInventory,
-  stockLevel,
-} from '../functions/patterns/orderProcessing';
+import { releaseInventory, reserveInventory, stockLevel } from '../functions/patterns/inventory';
+import type { OrderResult } from '../functions/patterns/orderProcessing';
 import { table } from '../functions/storage/tables';
 import { startTestHost, type TestHost } from '../host/testing';
 import { activitiesRun, finished, run, unique } from './support/patterns';

@@ -8,6 +8,7 @@
  *   claims-processing        validate → calculate payout → update the customer record
  *   subscription-onboarding  monitor: retries with backoff, progress, SLA alerts
  */
+import './inventory';
 import './orderProcessing';
 import './travelBooking';
 import './imageFilters';
