@@ -7,7 +7,8 @@
  * TypeScript loader, ships: no bundler, no build step, one file in → one file out.
  *
  * The dashboard itself talks only to the documented Durable HTTP API (and, when the host has
- * it, `GET /admin/clock`), so the same page works against a function app in Azure.
+ * it, `GET /admin/clock`; when the app offers them, the app's own views: README.md), so the same
+ * page works against a function app in Azure.
  */
 import fs from 'node:fs';
 import type http from 'node:http';

@@ -1,7 +1,8 @@
 /**
  * The dashboard's client of the documented Durable Functions HTTP API
- * (`/runtime/webhooks/durabletask/...`): the only thing the dashboard talks to, so it works
- * against the embedded host and against a function app in Azure alike (base URL + system key).
+ * (`/runtime/webhooks/durabletask/...`): all the dashboard needs, so it works against the
+ * embedded host and against a function app in Azure alike (base URL + key). The app's own views,
+ * when it offers some, are asked for in appViews.ts.
  */
 
 export const RUNTIME_STATUSES = [
@@ -82,7 +83,7 @@ export interface ApiAnswer {
 export interface Settings {
   /** Base URL of the function app; empty = the page's own origin. */
   baseUrl: string;
-  /** System key (`durabletask_extension`) or master key, sent as `code`. */
+  /** Master key, or the system key (`durabletask_extension`: the Durable API only), sent as `code`. */
   code: string;
 }
 

@@ -4,7 +4,7 @@
  */
 import { pretty } from './format.js';
 
-type Child = Node | string | number | false | null | undefined | Child[];
+export type Child = Node | string | number | false | null | undefined | Child[];
 type Attrs = Record<string, string | number | boolean | undefined | EventListener>;
 
 export function h<K extends keyof HTMLElementTagNameMap>(

@@ -1,10 +1,10 @@
 /**
  * The "at a glance" answer for an operator: what the instance is doing or waiting for, since
  * when, what failed, and what to do next. Pure: built from the status, the timeline and the
- * failures the history shows (and the approval status, for approval workflows).
+ * failures the history shows, and what the app says the instance waits for (appViews.ts).
  */
 import type { InstanceStatus } from './api.js';
-import { asApproval } from './approvalData.js';
+import type { AppWait } from './appViews.js';
 import { duration } from './format.js';
 import type { Failure, OpenItem } from './history.js';
 
@@ -33,6 +33,7 @@ export function glance(
   fails: Failure[],
   now: number,
   lastEventAt: number,
+  appWaits: AppWait[] = [],
 ): Glance {
   const created = Date.parse(status.createdTime);
   const updated = Date.parse(status.lastUpdatedTime);
@@ -52,7 +53,7 @@ export function glance(
         headline: `Suspended since ${duration(now - updated)} ago`,
         waiting: [
           { text: 'an operator to resume it: events and timers are kept until then', since: updated },
-          ...waitLines(status, open, now),
+          ...waitLines(open, appWaits),
         ],
         actions: ['resume', 'terminate'],
         advice: [
@@ -99,7 +100,7 @@ export function glance(
           : ['Nothing to do.'],
       };
     default: {
-      const waiting = waitLines(status, open, now);
+      const waiting = waitLines(open, appWaits);
       const guessed = waiting.length === 0;
       return {
         tone: 'wait',
@@ -122,24 +123,9 @@ export function glance(
   }
 }
 
-function waitLines(status: InstanceStatus, open: OpenItem[], now: number): WaitLine[] {
-  const lines: WaitLine[] = [];
-  const approval = asApproval(status.customStatus);
-  const stage = approval?.stage;
-  if (approval && stage && stage.awaiting.length > 0) {
-    const deadline = Date.parse(stage.deadline);
-    const overdue = deadline < now ? ` (deadline passed ${duration(now - deadline)} ago)` : '';
-    const unreachable = stage.awaiting.filter((p) => approval.unreachable.some((u) => u.id === p.id));
-    lines.push({
-      text: `a decision from ${stage.awaiting.map((a) => a.name).join(', ')} at "${stage.title}"${overdue}`,
-      since: Date.parse(stage.startedAt),
-      until: deadline,
-    });
-    if (unreachable.length)
-      lines.push({
-        text: `(the bot could not notify ${unreachable.map((p) => p.name).join(', ')}: they have not seen the request; ask them to open the Signoff bot in Teams)`,
-      });
-  }
+/** What the app says first (it knows what a wait means), then what the history shows open. */
+function waitLines(open: OpenItem[], appWaits: AppWait[]): WaitLine[] {
+  const lines: WaitLine[] = [...appWaits];
   for (const item of open) {
     if (item.kind === 'timer') lines.push({ text: 'a timer', since: item.since, until: item.until });
     else if (item.retry && item.until !== undefined)

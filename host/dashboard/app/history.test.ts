@@ -1,7 +1,6 @@
-/** The dashboard's pure readings of histories and approval statuses. */
+/** The dashboard's pure readings of histories. */
 import { describe, expect, it } from 'vitest';
-import type { HistoryItem, InstanceStatus } from './api';
-import { approverWaits, openRequests } from './approvalData';
+import type { HistoryItem } from './api';
 import { failures, markTimers, openItems, parentByConvention, startedChild, timeline } from './history';
 import { percentile, stepStats } from './stats';
 
@@ -25,7 +24,7 @@ const retried: HistoryItem[] = [
   { EventType: 'TimerFired', Timestamp: at(7), FireAt: at(7) },
   { EventType: 'TaskCompleted', Timestamp: at(10), ScheduledTime: at(7), FunctionName: 'charge', Result: 1 },
   { EventType: 'TimerCreated', Timestamp: at(10), FireAt: at(100) },
-  { EventType: 'EventRaised', Timestamp: at(40), Name: 'approve', Input: '{}' },
+  { EventType: 'EventRaised', Timestamp: at(40), Name: 'confirmed', Input: '{}' },
   { EventType: 'TaskScheduled', Timestamp: at(40), Name: 'ship' },
 ];
 
@@ -106,63 +105,5 @@ describe('stats', () => {
       p50: 2000,
       p95: 3000,
     });
-  });
-});
-
-describe('approvals', () => {
-  const person = (id: string) => ({ id, name: id.toUpperCase() });
-  const inst = (id: string, custom: unknown): InstanceStatus => ({
-    name: 'approvalWorkflow',
-    instanceId: id,
-    runtimeStatus: 'Running',
-    input: null,
-    output: null,
-    customStatus: custom,
-    createdTime: at(0),
-    lastUpdatedTime: at(0),
-  });
-  const status = (deadlineS: number, decisions: unknown[], stageIndex = 1) => ({
-    title: 'Loan',
-    state: 'Pending',
-    createdAt: at(0),
-    requester: person('pat'),
-    decisions,
-    unreachable: [person('bob')],
-    stage: {
-      index: stageIndex,
-      count: 2,
-      title: 'Risk',
-      approvers: [person('bob')],
-      awaiting: [person('bob')],
-      deadline: at(deadlineS),
-      escalated: false,
-      startedAt: at(3600),
-    },
-  });
-
-  it('puts overdue requests first, against the given clock', () => {
-    const list = openRequests(
-      [inst('a', status(90_000, [])), inst('b', status(10_000, [])), inst('c', { x: 1 })],
-      T0 + 20_000_000,
-    );
-    expect(list.map((r) => [r.instanceId, r.overdue])).toEqual([
-      ['b', true],
-      ['a', false],
-    ]);
-    expect(openRequests([inst('a', status(90_000, []))], T0).map((r) => r.overdue)).toEqual([false]);
-  });
-
-  it('measures decisions from the start of their stage and open waits from now', () => {
-    const decided = [{ stage: 0, approver: person('meg'), decision: 'approve', at: at(3600) }];
-    const waits = approverWaits([inst('a', status(90_000, decided))], T0 + 7200_000);
-    expect(
-      waits
-        .sort((x, y) => x.approver.id.localeCompare(y.approver.id))
-        .map((w) => [w.approver.id, w.decided, w.waiting.map((x) => x.ms), w.unreachable]),
-    ).toEqual([
-      ['bob', [], [7200_000 - 3600_000], 1],
-      ['meg', [3600_000], [], 0],
-    ]);
-    expect(waits.find((w) => w.approver.id === 'meg')?.estimated).toBe(true);
   });
 });

@@ -5,6 +5,7 @@
  */
 import { actionBar, answerPanel } from './actions.js';
 import { type HistoryItem, type InstanceStatus, OPEN_STATUSES } from './api.js';
+import { instanceWaits } from './appViews.js';
 import { badge, clear, h, jsonBlock } from './dom.js';
 import { duration, pretty, preview, relative, time } from './format.js';
 import { glance } from './glance.js';
@@ -28,6 +29,8 @@ export function instanceView(ctx: AppContext, root: HTMLElement, id: string): Vi
 
   const view: View = {
     async refresh() {
+      // Asked alongside the status: what the app says this instance waits for.
+      const appWaits = ctx.appViews().then((views) => instanceWaits(ctx.api, views, id, ctx.now()));
       const status = await ctx.api.status(id, true);
       if (!status) {
         clear(
@@ -46,7 +49,7 @@ export function instanceView(ctx: AppContext, root: HTMLElement, id: string): Vi
       const open = openItems(rows, now);
       const fails = failures(history);
       const lastEventAt = Date.parse(history[history.length - 1]?.Timestamp ?? status.lastUpdatedTime);
-      const g = glance(status, open, fails, now, lastEventAt);
+      const g = glance(status, open, fails, now, lastEventAt, await appWaits);
 
       // The status API gives whole seconds; the history has milliseconds.
       const start = Date.parse(history[0]?.Timestamp ?? status.createdTime);

@@ -58,7 +58,7 @@ export function listView(ctx: AppContext, root: HTMLElement): View {
     type: 'search',
     id: 'f-name',
     value: p.get('name') ?? '',
-    placeholder: 'e.g. approvalWorkflow',
+    placeholder: 'e.g. orderProcessing',
   });
   const prefix = h('input', {
     type: 'search',

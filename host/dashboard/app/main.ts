@@ -1,16 +1,17 @@
 /**
  * The operator dashboard: entry module. Routes between the views (the view in the hash, its
  * filters in the query string so a link reproduces what you see), owns the settings (base URL
- * and key, kept in localStorage), the clock (the host's when it tells, else the browser's) and
- * auto-refresh.
+ * and key, kept in localStorage), the clock (the host's when it tells, else the browser's), the
+ * list of the app's own views and auto-refresh.
  *
  *   #/instances            instance list          (listView)
  *   #/instances/<id>       one instance           (instanceView); also ?instance=<id>
- *   #/approvals            open approvals         (approvalsView)
  *   #/bottlenecks          activity durations     (bottlenecksView)
+ *   #/<view id>            a view the app offers  (appViewPage; README.md, "App views")
  */
 import { DurableApi, loadSettings, saveSettings } from './api.js';
-import { approvalsView } from './approvalsView.js';
+import { appViewPage } from './appViewPage.js';
+import { type AppViews, loadAppViews } from './appViews.js';
 import { bottlenecksView } from './bottlenecksView.js';
 import { clear, confirmDialog, field, h } from './dom.js';
 import { duration, time } from './format.js';
@@ -35,9 +36,12 @@ export interface AppContext {
   go(hash: string): void;
   /** A line in the status bar. */
   notify(text: string, tone?: 'ok' | 'bad'): void;
+  /** The views the app offers (asked once per connection); none when it offers none. */
+  appViews(): Promise<AppViews>;
 }
 
 let api = new DurableApi(loadSettings());
+let appViews: Promise<AppViews> | undefined;
 let clockOffset = 0;
 let clockKind = 'browser';
 let view: View | undefined;
@@ -77,7 +81,30 @@ const ctx: AppContext = {
     statusEl.textContent = text;
     statusEl.className = `status-line ${tone}`;
   },
+  appViews() {
+    appViews ??= loadAppViews(api);
+    return appViews;
+  },
 };
+
+/** A link in the top bar per view of the app, before the dashboard's own Bottlenecks. */
+async function showAppViews(): Promise<void> {
+  const nav = document.querySelector('nav') as HTMLElement;
+  const { views } = await ctx.appViews();
+  for (const a of Array.from(nav.querySelectorAll('a[data-app-view]'))) a.remove();
+  const before = nav.querySelector('a[href="#/bottlenecks"]');
+  for (const v of views)
+    nav.insertBefore(h('a', { href: `#/${v.id}`, 'data-app-view': v.id }, v.title), before);
+  markNav();
+}
+
+function markNav(): void {
+  const hash = location.hash.replace(/^#\/?/, '');
+  document.querySelectorAll('nav a').forEach((a) => {
+    const target = (a.getAttribute('href') ?? '').replace(/^#\/?/, '');
+    a.classList.toggle('active', hash.split('/')[0] === target || (hash === '' && target === 'instances'));
+  });
+}
 
 async function syncClock(): Promise<void> {
   const server = await api.serverClock();
@@ -96,17 +123,14 @@ async function syncClock(): Promise<void> {
 function route(): void {
   const hash = location.hash.replace(/^#\/?/, '');
   const fromQuery = new URLSearchParams(location.search).get('instance');
-  document.querySelectorAll('nav a').forEach((a) => {
-    const target = (a.getAttribute('href') ?? '').replace(/^#\/?/, '');
-    a.classList.toggle('active', hash.split('/')[0] === target || (hash === '' && target === 'instances'));
-  });
+  markNav();
   main.replaceChildren();
   statusEl.textContent = '';
   if (hash.startsWith('instances/'))
     view = instanceView(ctx, main, decodeURIComponent(hash.slice('instances/'.length)));
   else if (fromQuery && (hash === '' || hash === 'instances')) view = instanceView(ctx, main, fromQuery);
-  else if (hash === 'approvals') view = approvalsView(ctx, main);
   else if (hash === 'bottlenecks') view = bottlenecksView(ctx, main);
+  else if (hash !== '' && hash !== 'instances') view = appViewPage(ctx, main, decodeURIComponent(hash));
   else view = listView(ctx, main);
   void refresh();
 }
@@ -147,7 +171,7 @@ async function openSettings(): Promise<void> {
   const ok = await confirmDialog({
     title: 'Connection',
     message:
-      'The dashboard uses only the Durable Functions HTTP API. Leave the base URL empty for this host; for an Azure function app, give its URL and its durabletask_extension system key (the app must allow this origin in CORS and expose x-ms-continuation-token).',
+      'The dashboard uses only the Durable Functions HTTP API, and the views the app offers at /api/dashboard/views if it does. Leave the base URL empty for this host; for an Azure function app, give its URL and its master key (the durabletask_extension system key opens the Durable API only, not the views of the app; the app must allow this origin in CORS and expose x-ms-continuation-token).',
     confirmLabel: 'Save',
     fields: [
       field('Base URL', base, 'e.g. https://myapp.azurewebsites.net'),
@@ -157,6 +181,8 @@ async function openSettings(): Promise<void> {
   if (!ok) return;
   saveSettings({ baseUrl: base.value.trim(), code: code.value.trim() });
   api = new DurableApi(loadSettings());
+  appViews = undefined;
+  void showAppViews();
   route();
 }
 
@@ -179,6 +205,7 @@ function start(): void {
   );
   window.addEventListener('hashchange', route);
   scheduleRefresh();
+  void showAppViews();
   route();
 }
 
