@@ -3,8 +3,8 @@
  * suspend, resume, rewind, restart, purge. The API's answer (status and body) is shown as is.
  */
 import type { ApiAnswer, InstanceStatus, RuntimeStatus } from './api.js';
+import type { AppContext } from './context.js';
 import { confirmDialog, field, h } from './dom.js';
-import type { AppContext } from './main.js';
 
 export type ActionName = 'raise event' | 'terminate' | 'suspend' | 'resume' | 'rewind' | 'restart' | 'purge';
 

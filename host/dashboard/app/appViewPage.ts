@@ -13,9 +13,9 @@ import {
   type Row,
   type Section,
 } from './appViews.js';
+import type { AppContext, View } from './context.js';
 import { badge, type Child, clear, h } from './dom.js';
 import { duration, relative, time } from './format.js';
-import type { AppContext, View } from './main.js';
 
 export function appViewPage(ctx: AppContext, root: HTMLElement, id: string): View {
   const title = h('h1', {}, id);

@@ -4,9 +4,9 @@
  * the instances, then fetches their histories a few at a time, up to a cap (and says so).
  */
 import { type HistoryItem, mapLimit } from './api.js';
+import type { AppContext, View } from './context.js';
 import { clear, h } from './dom.js';
 import { duration, time } from './format.js';
-import type { AppContext, View } from './main.js';
 import { stepStats } from './stats.js';
 
 const WINDOWS: Array<[string, string]> = [

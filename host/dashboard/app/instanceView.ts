@@ -6,11 +6,11 @@
 import { actionBar, answerPanel } from './actions.js';
 import { type HistoryItem, type InstanceStatus, OPEN_STATUSES } from './api.js';
 import { instanceWaits } from './appViews.js';
+import type { AppContext, View } from './context.js';
 import { badge, clear, h, jsonBlock } from './dom.js';
 import { duration, pretty, preview, relative, time } from './format.js';
 import { glance } from './glance.js';
 import { failures, markTimers, openItems, rowEnd, timeline } from './history.js';
-import type { AppContext, View } from './main.js';
 import { childrenPanel, matchChildren, parentPanel } from './relations.js';
 import { renderTimeline } from './timelineView.js';
 

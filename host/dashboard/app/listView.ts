@@ -4,9 +4,9 @@
  * continuation tokens, sorting, all kept in the query string.
  */
 import { type InstanceStatus, RUNTIME_STATUSES } from './api.js';
+import type { AppContext, View } from './context.js';
 import { badge, clear, h } from './dom.js';
 import { preview, relative, time } from './format.js';
-import type { AppContext, View } from './main.js';
 
 type SortKey = 'created' | 'updated' | 'name' | 'status';
 const SORTS: Array<{ key: SortKey; label: string }> = [

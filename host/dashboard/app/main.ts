@@ -13,32 +13,11 @@ import { DurableApi, loadSettings, saveSettings } from './api.js';
 import { appViewPage } from './appViewPage.js';
 import { type AppViews, loadAppViews } from './appViews.js';
 import { bottlenecksView } from './bottlenecksView.js';
+import type { AppContext, View } from './context.js';
 import { clear, confirmDialog, field, h } from './dom.js';
 import { duration, time } from './format.js';
 import { instanceView } from './instanceView.js';
 import { listView } from './listView.js';
-
-export interface View {
-  refresh(): Promise<void>;
-  /** False for views too heavy to refresh on a timer. */
-  autoRefresh?: boolean;
-}
-
-export interface AppContext {
-  api: DurableApi;
-  /** The current time on the host's clock when known, else the browser's. */
-  now(): number;
-  params(): URLSearchParams;
-  /** Updates the query string (replacing history) without reloading. */
-  setParams(values: Record<string, string | undefined>): void;
-  /** Link to an instance page, keeping the query string. */
-  instanceHref(id: string): string;
-  go(hash: string): void;
-  /** A line in the status bar. */
-  notify(text: string, tone?: 'ok' | 'bad'): void;
-  /** The views the app offers (asked once per connection); none when it offers none. */
-  appViews(): Promise<AppViews>;
-}
 
 let api = new DurableApi(loadSettings());
 let appViews: Promise<AppViews> | undefined;

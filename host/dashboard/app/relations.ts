@@ -8,9 +8,9 @@
  *    instances created just before the child for one that started it.
  */
 import { type InstanceStatus, mapLimit } from './api.js';
+import type { AppContext } from './context.js';
 import { badge, clear, h } from './dom.js';
 import { parentByConvention, parentFromHistory, startedChild, type TimelineRow } from './history.js';
-import type { AppContext } from './main.js';
 
 export interface ChildMatch {
   /** Rows given an id by the convention. */
