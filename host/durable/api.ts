@@ -7,7 +7,9 @@ import { HostError } from '../common/errors';
 import { activeTraceContext, isTraceParent } from '../common/telemetry';
 import { DurableError } from './client';
 import type { Engine } from './engine';
-import { EventType, EventTypeNames, type HistoryEvent } from './history';
+import type { HistoryEvent } from './history';
+import { type LinkContext, managementUrls, WEBHOOK_PATH } from './apiLinks';
+import { historyView, parseJsonText, statusPayload } from './statusView';
 import { type InstanceQuery, type InstanceRow, type RuntimeStatus, TERMINAL_STATUSES } from './store';
 
 export interface ApiRequest {
@@ -33,14 +35,8 @@ export interface ApiResponse {
   body?: unknown;
 }
 
-export interface ApiContext {
+export interface ApiContext extends LinkContext {
   engine: Engine;
-  taskHub: string;
-  connection: string;
-  /** The system key, which the app's own durable client gets in its binding (as in Azure). */
-  systemKey: string;
-  /** The path segment that opens the internal endpoint the app's durable client calls (`rpcBaseUrl`). */
-  rpcSecret: string;
 }
 
 const STATUSES: RuntimeStatus[] = [
@@ -69,57 +65,6 @@ export class ApiError extends HostError {
   ) {
     super(message);
   }
-}
-
-export const WEBHOOK_PATH = '/runtime/webhooks/durabletask';
-/**
- * The internal endpoint of the app's durable client. In Azure the extension serves it on a
- * loopback-only port; here it is the same server under a path with a secret segment
- * (`/durabletask/<secret>/`), which only the `durableClient` binding hands out.
- */
-export const RPC_PATH = '/durabletask/';
-
-export const keyQueryOf = (key: string): string => `code=${encodeURIComponent(key)}`;
-
-/** The management links for one instance, as the extension and the JS client build them. */
-export function managementUrls(
-  ctx: ApiContext,
-  origin: string,
-  instanceId: string,
-  keyQuery: string,
-): Record<string, string> {
-  const prefix = `${origin}${WEBHOOK_PATH}/instances/${encodeURIComponent(instanceId)}`;
-  const q = `taskHub=${encodeURIComponent(ctx.taskHub)}&connection=${encodeURIComponent(ctx.connection)}${
-    keyQuery ? `&${keyQuery}` : ''
-  }`;
-  return {
-    id: instanceId,
-    statusQueryGetUri: `${prefix}?${q}`,
-    sendEventPostUri: `${prefix}/raiseEvent/{eventName}?${q}`,
-    terminatePostUri: `${prefix}/terminate?reason={text}&${q}`,
-    rewindPostUri: `${prefix}/rewind?reason={text}&${q}`,
-    purgeHistoryDeleteUri: `${prefix}?${q}`,
-    restartPostUri: `${prefix}/restart?${q}`,
-    suspendPostUri: `${prefix}/suspend?reason={text}&${q}`,
-    resumePostUri: `${prefix}/resume?reason={text}&${q}`,
-  };
-}
-
-/** The `durableClient` input binding payload handed to functions. */
-export function clientBindingPayload(ctx: ApiContext, origin: string): Record<string, unknown> {
-  const base = `${origin}${WEBHOOK_PATH}`;
-  const keyQ = keyQueryOf(ctx.systemKey);
-  return {
-    taskHubName: ctx.taskHub,
-    creationUrls: {
-      createNewInstancePostUri: `${base}/orchestrators/{functionName}[/{instanceId}]?${keyQ}`,
-      createAndWaitOnNewInstancePostUri: `${base}/orchestrators/{functionName}[/{instanceId}]?timeout={timeoutInSeconds}&pollingInterval={intervalInSeconds}&${keyQ}`,
-    },
-    managementUrls: managementUrls(ctx, origin, 'INSTANCEID', keyQ),
-    baseUrl: base,
-    requiredQueryStringParameters: keyQ,
-    rpcBaseUrl: `${origin}${RPC_PATH}${ctx.rpcSecret}/`,
-  };
 }
 
 export async function handleApi(ctx: ApiContext, req: ApiRequest): Promise<ApiResponse> {
@@ -322,33 +267,6 @@ function parseBool(value: string | null): boolean | undefined {
   return undefined;
 }
 
-function parseJsonText(text: string | null): unknown {
-  if (text === null) return null;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
-
-/** Times as the extension formats them: whole seconds, UTC. */
-function statusTime(ms: number): string {
-  return `${new Date(ms).toISOString().slice(0, 19)}Z`;
-}
-
-export function statusPayload(row: InstanceRow, showInput: boolean): Record<string, unknown> {
-  return {
-    name: row.name,
-    instanceId: row.instanceId,
-    runtimeStatus: row.status,
-    input: showInput ? parseJsonText(row.input) : null,
-    customStatus: parseJsonText(row.customStatus),
-    output: parseJsonText(row.output),
-    createdTime: statusTime(row.createdAt),
-    lastUpdatedTime: statusTime(row.updatedAt),
-  };
-}
-
 function status(ctx: ApiContext, req: ApiRequest, instanceId: string): ApiResponse {
   const row = ctx.engine.getInstance(instanceId);
   if (!row) return { status: 404 };
@@ -374,65 +292,6 @@ function status(ctx: ApiContext, req: ApiRequest, instanceId: string): ApiRespon
     },
     body,
   };
-}
-
-/** The history as the status API shows it: names, not numbers, and completions merged with what they complete. */
-export function historyView(
-  history: HistoryEvent[],
-  showInput: boolean,
-  showOutput: boolean,
-): Record<string, unknown>[] {
-  const scheduled = new Map<number, { index: number; event: HistoryEvent }>();
-  const view: Array<Record<string, unknown> | undefined> = [];
-  for (const ev of history) {
-    if (ev.EventType === EventType.OrchestratorStarted || ev.EventType === EventType.OrchestratorCompleted)
-      continue;
-    const { EventId, IsPlayed: _p, EventType: type, ...rest } = ev;
-    const item: Record<string, unknown> = { EventType: EventTypeNames[type] ?? String(type), ...rest };
-    if (!showInput) delete item.Input;
-    switch (type) {
-      case EventType.ExecutionStarted:
-        item.FunctionName = item.Name;
-        delete item.Name;
-        delete item.OrchestrationInstance;
-        delete item.ParentInstance;
-        delete item.ParentTraceContext;
-        delete item.Version;
-        break;
-      case EventType.TaskScheduled:
-      case EventType.SubOrchestrationInstanceCreated:
-        delete item.Version;
-        scheduled.set(EventId, { index: view.length, event: ev });
-        break;
-      case EventType.TaskCompleted:
-      case EventType.TaskFailed:
-      case EventType.SubOrchestrationInstanceCompleted:
-      case EventType.SubOrchestrationInstanceFailed: {
-        const s = scheduled.get(ev.TaskScheduledId ?? -1);
-        if (s) {
-          view[s.index] = undefined;
-          item.ScheduledTime = s.event.Timestamp;
-          item.FunctionName = s.event.Name;
-          if (showInput && s.event.Input !== undefined) item.Input = s.event.Input;
-        }
-        delete item.TaskScheduledId;
-        if (showOutput && typeof item.Result === 'string') item.Result = parseJsonText(item.Result);
-        else delete item.Result;
-        break;
-      }
-      case EventType.ExecutionCompleted:
-        if (showOutput && typeof item.Result === 'string') item.Result = parseJsonText(item.Result);
-        else delete item.Result;
-        break;
-      case EventType.TimerFired:
-        delete item.TimerId;
-        break;
-      default:
-        break;
-    }
-    view.push(item);
-  }
-  return view.filter((v): v is Record<string, unknown> => v !== undefined);
 }
 
 function parseTime(value: string | null, name: string): number | undefined {

@@ -1,103 +1,33 @@
 /**
  * host/http/: the host's HTTP front door, where every request comes in and is let in or not.
  *
- * This file serves it: admin endpoints, the Durable HTTP API, and the app's HTTP triggers (route
- * templates, methods, auth keys), invoked through the programming model.
+ * This file routes each request, after the platform's authentication: /admin (admin.ts), the
+ * dashboard and its sign-in, the Durable HTTP API (and the app's internal durable-client
+ * endpoint), and the app's HTTP triggers (triggers.ts). access.ts says who may use what.
  */
 import type http from 'node:http';
 import { context, type Span, SpanKind, trace } from '@opentelemetry/api';
 import type { JWTPayload } from 'jose';
 import { TokenError } from '../auth';
-import { principalHeaders, stripPrincipalHeaders } from '../auth/principal';
+import { stripPrincipalHeaders } from '../auth/principal';
 import { sameSecret } from '../auth/secrets';
 import { newSessionCookie } from '../auth/session';
-import { DASHBOARD_PATH, isDashboardPath, serveDashboard, signInPage } from '../dashboard/serve';
-import {
-  type ApiContext,
-  clientBindingPayload,
-  handleApi,
-  keyQueryOf,
-  RPC_PATH,
-  WEBHOOK_PATH,
-} from '../durable/api';
-import { VirtualClock } from '../durable/clock';
-import { parseDuration } from '../durable/duration';
-import type { Engine } from '../durable/engine';
 import type { Logger } from '../common/log';
-import type { FunctionRegistry, RegisteredFunction, RpcHttpData, RpcParameterBinding } from '../runtime/core';
-import { InvocationError, type Invoker } from '../runtime/invoke';
-import { activeTraceContext, activeTracer, contextFrom, endSpan } from '../common/telemetry';
-import { type AccessContext, adminAccess, hasSystemKey, triggerAccess } from './access';
-import { parseRouteTemplate, type RouteTemplate } from './routeTemplate';
+import { activeTracer, contextFrom, endSpan } from '../common/telemetry';
+import { DASHBOARD_PATH, isDashboardPath, serveDashboard, signInPage } from '../dashboard/serve';
+import { type ApiContext, handleApi } from '../durable/api';
+import { keyQueryOf, RPC_PATH, WEBHOOK_PATH } from '../durable/apiLinks';
+import type { Engine } from '../durable/engine';
+import type { FunctionRegistry } from '../runtime/core';
+import type { Invoker } from '../runtime/invoke';
+import { adminAccess, hasSystemKey, triggerAccess } from './access';
+import { admin } from './admin';
+import { readBody, send } from './body';
+import type { ServerContext } from './context';
+import { httpRoutes, invokeHttp } from './triggers';
 
-const MAX_BODY = 100 * 1024 * 1024;
-
-export interface ServerContext extends AccessContext {
-  registry: FunctionRegistry;
-  invoker: Invoker;
-  engine: Engine;
-  api: ApiContext;
-  logger: Logger;
-  routePrefix: string;
-}
-
-interface HttpRoute {
-  fn: RegisteredFunction;
-  template: RouteTemplate;
-  methods: Set<string> | undefined;
-  authLevel: string;
-}
-
-export function httpRoutes(registry: FunctionRegistry, routePrefix: string): HttpRoute[] {
-  return registry.byTriggerType('httpTrigger').map((fn) => {
-    const t = fn.trigger as { route?: string; methods?: string[]; authLevel?: string };
-    const route = [routePrefix, t.route ?? fn.name].filter(Boolean).join('/');
-    return {
-      fn,
-      template: parseRouteTemplate(route),
-      methods: t.methods?.length ? new Set(t.methods.map((m) => m.toUpperCase())) : undefined,
-      authLevel: (t.authLevel ?? 'function').toLowerCase(),
-    };
-  });
-}
-
-function send(
-  res: http.ServerResponse,
-  status: number,
-  body?: unknown,
-  headers: Record<string, string> = {},
-): void {
-  if (body === undefined) {
-    res.writeHead(status, headers);
-    res.end();
-    return;
-  }
-  const text = typeof body === 'string' ? body : JSON.stringify(body);
-  res.writeHead(status, {
-    'Content-Type':
-      typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8',
-    ...headers,
-  });
-  res.end(text);
-}
-
-function readBody(req: http.IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY) {
-        reject(Object.assign(new Error('request body too large'), { status: 413 }));
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
+export type { ServerContext } from './context';
+export { httpRoutes } from './triggers';
 
 export function createRequestHandler(ctx: ServerContext) {
   const handle = requestHandler(ctx);
@@ -318,169 +248,4 @@ function dashboard(
     return;
   }
   serveDashboard(req, res, url);
-}
-
-async function invokeHttp(
-  ctx: ServerContext,
-  fn: RegisteredFunction,
-  req: http.IncomingMessage,
-  res: http.ServerResponse,
-  url: URL,
-  params: Record<string, string>,
-  body: Buffer,
-  claims: JWTPayload | undefined,
-): Promise<void> {
-  const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(req.headers)) {
-    if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
-  }
-  if (claims) Object.assign(headers, principalHeaders(claims));
-  const httpData: RpcHttpData = {
-    method: req.method ?? 'GET',
-    url: url.href,
-    headers,
-    params,
-    body: { bytes: body },
-  };
-  const inputData: RpcParameterBinding[] = [{ name: fn.triggerName, data: { http: httpData } }];
-  for (const [name, binding] of Object.entries(fn.metadata.bindings)) {
-    if (
-      binding.direction === 'in' &&
-      (binding.type === 'durableClient' || binding.type === 'orchestrationClient')
-    ) {
-      inputData.push({ name, data: { string: JSON.stringify(clientBindingPayload(ctx.api, ctx.origin())) } });
-    }
-  }
-  try {
-    // Inside the server span (when telemetry is on), so that a durable client call the function
-    // makes carries it; the invocation's traceContext names the same span.
-    const traceParent = activeTraceContext()?.TraceParent ?? headers.traceparent;
-    const { response } = await ctx.invoker.invoke({ fn, inputData, traceParent });
-    const outName = Object.entries(fn.metadata.bindings).find(
-      ([, b]) => b.direction === 'out' && b.type === 'http',
-    )?.[0];
-    const out =
-      outName === '$return'
-        ? response.returnValue?.http
-        : response.outputData?.find((o) => o.name === outName)?.data?.http;
-    if (!out) {
-      res.writeHead(204);
-      res.end();
-      return;
-    }
-    const status = Number(out.statusCode ?? 200) || 200;
-    const outHeaders: Record<string, string | string[]> = { ...(out.headers ?? {}) };
-    const cookies = (out.cookies ?? []) as Array<Record<string, unknown>>;
-    if (cookies.length > 0) outHeaders['Set-Cookie'] = cookies.map(formatCookie);
-    res.writeHead(status, outHeaders);
-    const bytes =
-      out.body?.bytes ?? (typeof out.body?.string === 'string' ? Buffer.from(out.body.string) : undefined);
-    res.end(bytes ? Buffer.from(bytes) : undefined);
-  } catch (error) {
-    if (!(error instanceof InvocationError)) throw error;
-    ctx.logger.error(
-      { function: fn.name, invocationId: error.invocationId, err: error.original },
-      'HTTP function threw an error',
-    );
-    send(res, 500, { error: `Function '${fn.name}' failed`, invocationId: error.invocationId });
-  }
-}
-
-function formatCookie(c: Record<string, unknown>): string {
-  const parts = [`${String(c.name)}=${String(c.value ?? '')}`];
-  const nullable = (v: unknown) =>
-    v && typeof v === 'object' && 'value' in v ? (v as { value: unknown }).value : v;
-  const domain = nullable(c.domain);
-  const path = nullable(c.path);
-  const maxAge = nullable(c.maxAge);
-  if (domain) parts.push(`Domain=${String(domain)}`);
-  if (path) parts.push(`Path=${String(path)}`);
-  if (maxAge !== undefined && maxAge !== null) parts.push(`Max-Age=${String(maxAge)}`);
-  if (c.secure) parts.push('Secure');
-  if (c.httpOnly) parts.push('HttpOnly');
-  return parts.join('; ');
-}
-
-async function admin(
-  ctx: ServerContext,
-  req: http.IncomingMessage,
-  res: http.ServerResponse,
-  url: URL,
-  body: Buffer,
-): Promise<void> {
-  const path = url.pathname.replace(/\/+$/, '');
-  const engine = ctx.engine;
-  const clock = engine.clock;
-  if (path === '/admin/host/status' && req.method === 'GET') {
-    return send(res, 200, {
-      state: 'Running',
-      id: 'signoff-host',
-      processUptime: Math.round(process.uptime() * 1000),
-    });
-  }
-  if (path === '/admin/host/idle' && req.method === 'GET') {
-    await engine.whenIdle();
-    return send(res, 200, clockState(engine));
-  }
-  if (path === '/admin/clock' && req.method === 'GET') return send(res, 200, clockState(engine));
-  if (path.startsWith('/admin/clock/')) {
-    if (!(clock instanceof VirtualClock)) {
-      return send(res, 409, { error: 'The host runs on the real clock; start it with --clock virtual' });
-    }
-    let args: Record<string, unknown> = {};
-    if (body.length > 0) {
-      try {
-        args = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
-      } catch {
-        return send(res, 400, { error: 'The body must be JSON' });
-      }
-    }
-    if (path === '/admin/clock/advance' && req.method === 'POST') {
-      const by = args.by ?? url.searchParams.get('by');
-      if (typeof by !== 'string')
-        return send(res, 400, { error: 'advance needs "by", an ISO 8601 duration like "P2D"' });
-      let ms: number;
-      try {
-        ms = parseDuration(by);
-      } catch (error) {
-        return send(res, 400, { error: (error as Error).message });
-      }
-      await advanceSettled(engine, clock, clock.now() + ms);
-      return send(res, 200, clockState(engine));
-    }
-    if (path === '/admin/clock/autoskip' && req.method === 'POST') {
-      if (typeof args.enabled !== 'boolean')
-        return send(res, 400, { error: 'autoskip needs {"enabled": true|false}' });
-      clock.autoSkip = args.enabled;
-      if (clock.autoSkip) engine.clockMoved();
-      return send(res, 200, clockState(engine));
-    }
-  }
-  return send(res, 404, { error: `No admin endpoint ${req.method} ${path}` });
-}
-
-/** Moves the virtual clock to `target` one due timer at a time, letting the work each one causes settle. */
-async function advanceSettled(engine: Engine, clock: VirtualClock, target: number): Promise<void> {
-  await engine.whenIdle();
-  for (;;) {
-    const next = engine.nextTimer;
-    if (next === undefined || next > target) break;
-    clock.advance(Math.max(0, next - clock.now()));
-    engine.clockMoved();
-    await engine.whenIdle();
-  }
-  if (clock.now() < target) clock.advance(target - clock.now());
-  engine.clockMoved();
-  await engine.whenIdle();
-}
-
-function clockState(engine: Engine): Record<string, unknown> {
-  const clock = engine.clock;
-  const next = engine.nextTimer;
-  return {
-    kind: clock.kind,
-    now: new Date(clock.now()).toISOString(),
-    autoSkip: clock instanceof VirtualClock ? clock.autoSkip : false,
-    nextTimer: next === undefined ? null : new Date(next).toISOString(),
-  };
 }
