@@ -46,6 +46,11 @@ describe('deadlineAt', () => {
 
   it('names bad input', () => {
     expect(() => parseIsoDuration('2 days')).toThrow(DeadlineError);
+    for (const bad of ['PT1M1H', 'P1DT', 'xP1D', 'P1D ', '-P1D', 'P-1D', 'P1Y', 'P1M', 'P1.5D', 'P', 'PT']) {
+      expect(() => parseIsoDuration(bad), bad).toThrow(DeadlineError);
+    }
+    expect(parseIsoDuration('P1W2DT3H30M')).toEqual({ days: 9, ms: (3 * 3600 + 30 * 60) * 1000 });
+    expect(parseIsoDuration('PT0.5S')).toEqual({ days: 0, ms: 500 });
     expect(() =>
       deadlineAt(0, { after: 'PT1H', businessHours: { ...berlin, timeZone: 'Mars/Olympus' } }),
     ).toThrow(/Mars\/Olympus/);

@@ -4,7 +4,7 @@
  * in a time zone. Orchestrators call these with `currentUtcDateTime`, never the wall clock.
  */
 
-import { parse as parseTinyDuration } from 'tinyduration';
+import { parse as parseTinyDuration, serialize as serializeTinyDuration } from 'tinyduration';
 import { TerminalError } from './errors';
 
 export interface BusinessHours {
@@ -31,8 +31,10 @@ export interface Duration {
 }
 
 /**
- * An ISO 8601 duration as whole days plus a time part in milliseconds. Years and months are
- * refused (their length is not fixed), as are fractions of a day, which business days cannot count.
+ * An ISO 8601 duration as whole days plus a time part in milliseconds. tinyduration reads it; a
+ * text it would write back differently (`PT1M1H`, `P1DT`, a stray character) is not taken, since
+ * its reading is not anchored to the whole text. Years and months are refused (their length is not
+ * fixed), as are fractions of a day, which business days cannot count.
  */
 export function parseIsoDuration(text: string): Duration {
   const problem = `"${text}" is not an ISO 8601 duration such as "PT4H" or "P2D"`;
@@ -42,7 +44,11 @@ export function parseIsoDuration(text: string): Duration {
   } catch {
     throw new DeadlineError(problem);
   }
-  if (d.negative || d.years || d.months) throw new DeadlineError(`${problem} (no years, months or minus sign)`);
+  if (serializeTinyDuration(d) !== text) throw new DeadlineError(problem);
+  const signed = d.negative || Object.values(d).some((v) => typeof v === 'number' && v < 0);
+  if (signed || d.years || d.months) {
+    throw new DeadlineError(`${problem} (no years, months or minus sign)`);
+  }
   const days = (d.weeks ?? 0) * 7 + (d.days ?? 0);
   if (!Number.isInteger(days)) throw new DeadlineError(`${problem} (whole days only)`);
   return { days, ms: Math.round(((d.hours ?? 0) * 3600 + (d.minutes ?? 0) * 60 + (d.seconds ?? 0)) * 1000) };

@@ -1,5 +1,5 @@
 /** Durations as users write them: ISO 8601 (`P2D`, `PT1H30M`) or .NET TimeSpan (`6.00:00:00`). */
-import { type Duration, parse as parseIso } from 'tinyduration';
+import { type Duration, parse as parseIso, serialize as serializeIso } from 'tinyduration';
 import { HostError } from '../common/errors';
 
 export class DurationFormatError extends HostError {
@@ -7,22 +7,13 @@ export class DurationFormatError extends HostError {
   readonly retryable = false;
 }
 
-const NUMBER = String.raw`\d+(?:\.\d+)?`;
-/**
- * The whole text in ISO 8601's order, unsigned, with no empty time part. tinyduration reads the
- * values but does not check this itself: its pattern is not anchored (it would read `PT1M1H` as
- * one minute) and accepts signs and `T` with nothing after it.
- */
-const ISO_FORM = new RegExp(
-  `^P(?:${NUMBER}Y)?(?:${NUMBER}M)?(?:${NUMBER}W)?(?:${NUMBER}D)?(?:T(?=\\d)(?:${NUMBER}H)?(?:${NUMBER}M)?(?:${NUMBER}S)?)?$`,
-);
 const TIMESPAN = /^(?:(\d+)\.)?(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,7}))?$/;
 
 /** Milliseconds in a duration string; throws {@link DurationFormatError} naming the input. */
 export function parseDuration(text: string): number {
   const trimmed = text.trim();
   const upper = trimmed.toUpperCase();
-  const iso = ISO_FORM.test(upper) ? readIso(upper) : undefined;
+  const iso = readIso(upper);
   if (iso) {
     if (iso.years !== undefined || iso.months !== undefined) {
       throw new DurationFormatError(
@@ -41,10 +32,16 @@ export function parseDuration(text: string): number {
   throw new DurationFormatError(`"${text}" is not a duration; use ISO 8601 like "PT1H" or "P2D"`);
 }
 
-/** tinyduration's reading, or undefined when it has none (`P` alone). */
+/**
+ * tinyduration's reading of the whole text, or undefined: its pattern is not anchored (it would
+ * read `PT1M1H` as one minute) and accepts a sign, so a text it would not write back the same way
+ * is not a duration here.
+ */
 function readIso(text: string): Duration | undefined {
   try {
-    return parseIso(text);
+    const duration = parseIso(text);
+    const signed = duration.negative || Object.values(duration).some((v) => typeof v === 'number' && v < 0);
+    return !signed && serializeIso(duration) === text ? duration : undefined;
   } catch {
     return undefined;
   }
