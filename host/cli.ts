@@ -12,8 +12,8 @@ import { applyLocalSettings, readHostAuthSettings } from './app';
 import { DEFAULT_AUDIENCE, loadDevIssuer, mintDevToken } from './auth/devIssuer';
 import { readDevUsers, resolveDevUser } from './auth/devUsers';
 import { type AzuriteHandle, startAzurite } from './azurite';
-import { parseDuration } from './durable/duration';
 import { HostError } from './common/errors';
+import { parseDuration } from './durable/duration';
 import { startHost } from './host';
 
 export class UsageError extends HostError {

@@ -9,19 +9,19 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { HostAlertSink, readAlertConfig } from './durable/alertSink';
 import { applyLocalSettings, loadApp, readHostAuthSettings, readHostJson } from './app';
 import { PlatformAuth } from './auth';
 import { type HostKeys, loadHostKeys } from './auth/secrets';
+import { createLogger, type Logger } from './common/log';
+import { readTelemetryConfig, startTelemetry } from './common/telemetry';
+import { HostAlertSink, readAlertConfig } from './durable/alertSink';
 import { type Clock, RealClock, VirtualClock } from './durable/clock';
 import { parseDuration } from './durable/duration';
 import { DEFAULT_ENGINE_OPTIONS, Engine } from './durable/engine';
 import { Store } from './durable/store';
 import { createRequestHandler, httpRoutes } from './http/server';
-import { createLogger, type Logger } from './common/log';
 import { FunctionRegistry, installCoreModule } from './runtime/core';
 import { Invoker } from './runtime/invoke';
-import { readTelemetryConfig, startTelemetry } from './common/telemetry';
 
 export interface HostOptions {
   appDir: string;

@@ -6,10 +6,11 @@
  * such as `/api/alerts`), a POST of the same record there, which the app turns into whatever it
  * wants (Signoff: a row of the "alerts" table and a message to the ops channel).
  */
-import { parseDuration } from './duration';
-import type { InstanceRow } from './store';
+
 import { HostError } from '../common/errors';
 import { createLogger, type Logger } from '../common/log';
+import { parseDuration } from './duration';
+import type { InstanceRow } from './store';
 
 export type HostAlertKind = 'activity-failed' | 'instance-sla';
 

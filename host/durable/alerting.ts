@@ -3,8 +3,9 @@
  * `instance-sla` for an instance still not ended its SLA after it was created (checked whenever
  * the clock wakes the engine). Alerts go to the host's sink; one that cannot be raised is logged.
  */
-import { type AlertSink, activityFailedAlert, type HostAlert, instanceSlaAlert } from './alertSink';
+
 import type { Logger } from '../common/log';
+import { type AlertSink, activityFailedAlert, type HostAlert, instanceSlaAlert } from './alertSink';
 import type { Clock } from './clock';
 import type { FinalFailure } from './outcome';
 import { SlaWatch } from './slaWatch';

@@ -5,12 +5,12 @@
  */
 import { HostError } from '../common/errors';
 import { activeTraceContext, isTraceParent } from '../common/telemetry';
+import { type LinkContext, managementUrls, WEBHOOK_PATH } from './apiLinks';
 import { DurableError } from './client';
 import type { Engine } from './engine';
 import type { HistoryEvent } from './history';
-import { type LinkContext, managementUrls, WEBHOOK_PATH } from './apiLinks';
 import { historyView, parseJsonText, statusPayload } from './statusView';
-import { type InstanceQuery, type InstanceRow, type RuntimeStatus, TERMINAL_STATUSES } from './store';
+import { type InstanceQuery, type RuntimeStatus, TERMINAL_STATUSES } from './store';
 
 export interface ApiRequest {
   method: string;

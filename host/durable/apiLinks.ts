@@ -63,4 +63,3 @@ export function clientBindingPayload(ctx: LinkContext, origin: string): Record<s
     rpcBaseUrl: `${origin}${RPC_PATH}${ctx.rpcSecret}/`,
   };
 }
-

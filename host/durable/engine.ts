@@ -8,12 +8,13 @@
  * (alerting.ts) around one store, one clock and one group-commit queue, recovers what was pending
  * at start, and tells waiters when it is idle. See host/README.md for how an episode flows.
  */
-import type { AlertSink } from './alertSink';
+
 import type { Logger } from '../common/log';
 import type { FunctionRegistry } from '../runtime/core';
 import type { Invoker } from '../runtime/invoke';
 import { ActivityQueue } from './activities';
 import { EngineAlerts } from './alerting';
+import type { AlertSink } from './alertSink';
 import { InstanceCache } from './cache';
 import { ClientOperations } from './client';
 import type { Clock } from './clock';

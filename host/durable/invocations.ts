@@ -5,9 +5,9 @@
  * Each call runs in its telemetry span when telemetry is on.
  */
 import { context, type Span, SpanKind, trace } from '@opentelemetry/api';
+import { activeTracer, contextFrom, endSpan, traceParentOf } from '../common/telemetry';
 import type { FunctionRegistry, RpcTypedData } from '../runtime/core';
 import { InvocationError, type InvocationRequest, type Invoker } from '../runtime/invoke';
-import { activeTracer, contextFrom, endSpan, traceParentOf } from '../common/telemetry';
 import { EventType, event, type FailureDetails, type HistoryEvent, toFailureDetails } from './history';
 import type { OrchestratorResult } from './outcome';
 import type { WorkRow } from './store';

@@ -90,4 +90,3 @@ export function historyView(
   }
   return view.filter((v): v is Record<string, unknown> => v !== undefined);
 }
-
