@@ -230,9 +230,15 @@ export interface Failure {
   stack?: string;
 }
 
+/** The stack traces of a failure and its inner failures, outermost first. */
+function stacks(f: FailureDetails | undefined): string[] {
+  if (!f) return [];
+  const inner = stacks(f.InnerFailure);
+  return f.StackTrace ? [f.StackTrace, ...inner] : inner;
+}
+
 function stackOf(fd: FailureDetails | undefined, details: string | undefined): string | undefined {
-  const chain: string[] = [];
-  for (let f = fd; f; f = f.InnerFailure) if (f.StackTrace) chain.push(f.StackTrace);
+  const chain = stacks(fd);
   if (chain.length) return chain.join('\n--- inner failure ---\n');
   return details || undefined;
 }
