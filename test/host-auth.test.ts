@@ -157,6 +157,9 @@ describe('dev mode', () => {
     expect((await host.get('/_dashboard/', session)).status).toBe(200);
     expect((await host.get('/_dashboard/app/main.js', session)).status).toBe(200);
     expect((await host.get('/runtime/webhooks/durabletask/instances', session)).status).toBe(200);
+    // It opens the app's admin-level functions too (the dashboard's app views), as the key does.
+    expect((await host.get('/api/client-binding')).status).toBe(401);
+    expect((await host.get('/api/client-binding', session)).status).toBe(200);
     const { id } = await host.client.start('status');
     const crossSite = await host.post(`/runtime/webhooks/durabletask/instances/${id}/terminate`, undefined, {
       ...session,
