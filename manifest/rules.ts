@@ -148,7 +148,7 @@ function checkCommands(root: JsonObject): ManifestIssue[] {
         if (name === undefined) {
           issue(
             `${path}/title`,
-            `command "${title}" is not handled by the bot (domain/commands.ts has: ${Object.values(COMMANDS)
+            `command "${title}" is not handled by the bot (bot/commands.ts has: ${Object.values(COMMANDS)
               .map((definition) => definition.keyword)
               .join(', ')})`,
           );
