@@ -8,8 +8,8 @@ import { HostError } from '../common/errors';
 import { EventType, event, iso } from './history';
 import type { InstanceState, LedgerEntry, RetryPolicy } from './instance';
 import type { EpisodeOutcome, EpisodeSettings, NewHistoryEvent } from './outcome';
-import type { InstanceRow } from './store';
-import { newInstanceRow } from './store';
+import type { InstanceRow } from './rows';
+import { newInstanceRow } from './rows';
 
 export interface SdkAction {
   actionType: number;

@@ -8,7 +8,8 @@ import type { InstanceCache } from './cache';
 import type { CommitQueue } from './commitQueue';
 import { type InvocationDeps, invokeActivity } from './invocations';
 import type { Deliver } from './outcome';
-import type { Store, WorkRow } from './store';
+import type { WorkRow } from './rows';
+import type { Store } from './store';
 
 export class ActivityQueue {
   private readonly queue: WorkRow[] = [];

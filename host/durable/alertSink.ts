@@ -10,7 +10,7 @@
 import { HostError } from '../common/errors';
 import { createLogger, type Logger } from '../common/log';
 import { parseDuration } from './duration';
-import type { InstanceRow } from './store';
+import type { InstanceRow } from './rows';
 
 export type HostAlertKind = 'activity-failed' | 'instance-sla';
 

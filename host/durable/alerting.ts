@@ -8,8 +8,8 @@ import type { Logger } from '../common/log';
 import { type AlertSink, activityFailedAlert, type HostAlert, instanceSlaAlert } from './alertSink';
 import type { Clock } from './clock';
 import type { FinalFailure } from './outcome';
+import { type InstanceRow, TERMINAL_STATUSES } from './rows';
 import { SlaWatch } from './slaWatch';
-import { type InstanceRow, TERMINAL_STATUSES } from './store';
 
 export class EngineAlerts {
   /** Where alerts go; none: not raised. */

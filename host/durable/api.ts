@@ -9,8 +9,8 @@ import { type LinkContext, managementUrls, WEBHOOK_PATH } from './apiLinks';
 import { DurableError } from './client';
 import type { Engine } from './engine';
 import type { HistoryEvent } from './history';
+import { type InstanceQuery, type RuntimeStatus, TERMINAL_STATUSES } from './rows';
 import { historyView, parseJsonText, statusPayload } from './statusView';
-import { type InstanceQuery, type RuntimeStatus, TERMINAL_STATUSES } from './store';
 
 export interface ApiRequest {
   method: string;

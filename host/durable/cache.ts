@@ -5,7 +5,8 @@
  */
 import { EventType, type HistoryEvent } from './history';
 import { InstanceState } from './instance';
-import type { InstanceRow, Store } from './store';
+import type { InstanceRow } from './rows';
+import type { Store } from './store';
 
 export interface InstanceCacheOptions {
   /** How many instances' histories stay in memory between episodes. */

@@ -13,15 +13,9 @@ import type { CommitQueue } from './commitQueue';
 import { executionStarted } from './executions';
 import { EventType, event, type HistoryEvent } from './history';
 import { planRewind } from './rewind';
+import { type InstanceRow, newId, newInstanceRow, TERMINAL_STATUSES, type WorkRow } from './rows';
 import type { EpisodeScheduler } from './scheduler';
-import {
-  type InstanceRow,
-  newId,
-  newInstanceRow,
-  type Store,
-  TERMINAL_STATUSES,
-  type WorkRow,
-} from './store';
+import type { Store } from './store';
 
 /** A client operation refused because of the instance's state (or its absence); never retryable as such. */
 export class DurableError extends HostError {

@@ -22,8 +22,9 @@ import { CommitQueue } from './commitQueue';
 import { EndWaiters } from './endWaiters';
 import type { HistoryEvent } from './history';
 import type { EpisodeSettings, PendingMessage } from './outcome';
+import { type InstanceQuery, type InstanceRow, TERMINAL_STATUSES } from './rows';
 import { EpisodeScheduler } from './scheduler';
-import { type InstanceQuery, type InstanceRow, type Store, TERMINAL_STATUSES } from './store';
+import type { Store } from './store';
 import { TimerSchedule } from './timers';
 
 export interface EngineOptions {

@@ -31,8 +31,8 @@ import type {
   PendingMessage,
   RunOrchestrator,
 } from './outcome';
-import type { InstanceRow } from './store';
-import { TERMINAL_STATUSES } from './store';
+import type { InstanceRow } from './rows';
+import { TERMINAL_STATUSES } from './rows';
 
 const COMPLETION_TYPES: ReadonlySet<number> = new Set([
   EventType.TaskCompleted,

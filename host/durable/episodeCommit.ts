@@ -13,7 +13,8 @@ import { executionStarted } from './executions';
 import { EventType, event, type HistoryEvent } from './history';
 import { InstanceState } from './instance';
 import type { EpisodeOutcome, PendingMessage } from './outcome';
-import { type Store, TERMINAL_STATUSES, type WorkRow } from './store';
+import { TERMINAL_STATUSES, type WorkRow } from './rows';
+import type { Store } from './store';
 import type { TimerSchedule } from './timers';
 
 export interface EpisodeCommitDeps {

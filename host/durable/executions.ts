@@ -7,7 +7,7 @@ import { inputJson, type SdkAction } from './actions';
 import { EventType, event, type HistoryEvent, type toFailureDetails } from './history';
 import type { InstanceState } from './instance';
 import type { EpisodeOutcome, OrchestratorFailure } from './outcome';
-import { type InstanceRow, newId, type RuntimeStatus } from './store';
+import { type InstanceRow, newId, type RuntimeStatus } from './rows';
 
 export function executionStarted(
   row: InstanceRow,

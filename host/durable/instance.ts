@@ -4,7 +4,7 @@
  * order it issued them, to the DTFx sequence numbers they were given.
  */
 import { EventType, type HistoryEvent } from './history';
-import type { HistoryRow, InstanceRow } from './store';
+import type { HistoryRow, InstanceRow } from './rows';
 
 /** The retry policy of `callActivityWithRetry` / `callSubOrchestratorWithRetry`, as the SDK sends it. */
 export interface RetryPolicy {

@@ -10,7 +10,7 @@ import type { FunctionRegistry, RpcTypedData } from '../runtime/core';
 import { InvocationError, type InvocationRequest, type Invoker } from '../runtime/invoke';
 import { EventType, event, type FailureDetails, type HistoryEvent, toFailureDetails } from './history';
 import type { OrchestratorResult } from './outcome';
-import type { WorkRow } from './store';
+import type { WorkRow } from './rows';
 
 export interface InvocationDeps {
   registry: FunctionRegistry;

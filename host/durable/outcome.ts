@@ -6,7 +6,7 @@
  */
 import type { HistoryEvent } from './history';
 import type { ActionMeta } from './instance';
-import type { InstanceRow } from './store';
+import type { InstanceRow } from './rows';
 
 export interface PendingMessage {
   source: 'message' | 'timer';

@@ -5,7 +5,7 @@
  * children rewound themselves.
  */
 import { EventType, event, type HistoryEvent } from './history';
-import type { HistoryRow } from './store';
+import type { HistoryRow } from './rows';
 
 export interface RewindPlan {
   /** The history rows with failures replaced, in the same order. */

@@ -13,7 +13,7 @@ import { commitEpisode, deleteSource, type EpisodeCommitDeps, type Mailbox } fro
 import { EventType } from './history';
 import { type InvocationDeps, invokeOrchestrator } from './invocations';
 import type { EpisodeOutcome, EpisodeSettings, PendingMessage } from './outcome';
-import { TERMINAL_STATUSES } from './store';
+import { TERMINAL_STATUSES } from './rows';
 
 export interface SchedulerDeps extends EpisodeCommitDeps {
   clock: Clock;

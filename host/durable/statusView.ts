@@ -3,7 +3,7 @@
  * numbers and each completion merged with what it completes, as the extension shows them.
  */
 import { EventType, EventTypeNames, type HistoryEvent } from './history';
-import type { InstanceRow } from './store';
+import type { InstanceRow } from './rows';
 
 export function parseJsonText(text: string | null): unknown {
   if (text === null) return null;

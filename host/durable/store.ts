@@ -1,80 +1,24 @@
 /**
- * The durable store: SQLite in WAL mode. Commits that acknowledge something run with
- * `synchronous=FULL`, so they are on disk (see commitQueue.ts for the internal steps). Everything an orchestration episode produces (history, status, new messages, timers
- * and activity work) is written in one transaction by the caller.
+ * The durable store: SQLite in WAL mode, with the rows of rows.ts. Commits that acknowledge
+ * something run with `synchronous=FULL`, so they are on disk (see commitQueue.ts for the internal
+ * steps). Everything an orchestration episode produces (history, status, new messages, timers and
+ * activity work) is written in one transaction by the caller.
  */
-import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import type {
+  HistoryRow,
+  InstanceQuery,
+  InstanceRow,
+  MessageRow,
+  ParentRef,
+  RuntimeStatus,
+  TimerRow,
+  WorkRow,
+} from './rows';
 
-export type RuntimeStatus =
-  | 'Pending'
-  | 'Running'
-  | 'Completed'
-  | 'ContinuedAsNew'
-  | 'Failed'
-  | 'Terminated'
-  | 'Suspended'
-  | 'Canceled';
-
-export const TERMINAL_STATUSES: ReadonlySet<RuntimeStatus> = new Set([
-  'Completed',
-  'Failed',
-  'Terminated',
-  'Canceled',
-]);
-
-export interface ParentRef {
-  instanceId: string;
-  executionId: string;
-  taskId: number;
-  name: string;
-}
-
-export interface InstanceRow {
-  instanceId: string;
-  executionId: string;
-  name: string;
-  version: string | null;
-  status: RuntimeStatus;
-  /** JSON text of the input, output and custom status, or null. */
-  input: string | null;
-  output: string | null;
-  customStatus: string | null;
-  createdAt: number;
-  updatedAt: number;
-  parent: ParentRef | null;
-}
-
-/** A new instance, Pending until its ExecutionStarted message is processed. */
-export function newInstanceRow(
-  name: string,
-  instanceId: string,
-  input: string | undefined,
-  now: number,
-  parent: ParentRef | null = null,
-): InstanceRow {
-  return {
-    instanceId,
-    executionId: newId(),
-    name,
-    version: null,
-    status: 'Pending',
-    input: input ?? null,
-    output: null,
-    customStatus: null,
-    createdAt: now,
-    updatedAt: now,
-    parent,
-  };
-}
-
-/** Instance and execution ids: 32 hex digits, as the extension makes them. */
-export function newId(): string {
-  return randomUUID().replace(/-/g, '');
-}
-
+/** An instance as SQLite returns it. */
 interface RawInstance {
   instance_id: string;
   execution_id: string;
@@ -87,44 +31,6 @@ interface RawInstance {
   created_at: number;
   updated_at: number;
   parent: string | null;
-}
-
-export interface HistoryRow {
-  seq: number;
-  actionIx: number | null;
-  /** Host-side facts about the action an event belongs to (retry policy, final fire time). */
-  meta: string | null;
-  event: string;
-}
-
-export interface MessageRow {
-  id: number;
-  instanceId: string;
-  executionId: string | null;
-  event: string;
-}
-
-export interface TimerRow extends MessageRow {
-  fireAt: number;
-}
-
-export interface WorkRow {
-  id: number;
-  instanceId: string;
-  executionId: string;
-  taskId: number;
-  name: string;
-  input: string | null;
-}
-
-export interface InstanceQuery {
-  runtimeStatus?: RuntimeStatus[];
-  createdTimeFrom?: number;
-  createdTimeTo?: number;
-  instanceIdPrefix?: string;
-  /** Only with showInput=false the input is left out; the store always returns it. */
-  top?: number;
-  after?: { createdAt: number; instanceId: string };
 }
 
 const SCHEMA = `
