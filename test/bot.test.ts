@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCESS_AUDIT_TABLE } from '../bot/trust';
 import { table } from '../functions/storage/tables';
 import { DEV_TENANT } from '../host/auth/devUsers';
+import { type AzuriteHandle, startAzurite } from '../host/azurite';
 import { startTestHost, type TestHost } from '../host/testing';
 import { FakeConnector, noteOf } from './support/connector';
 import { startIssuer } from './support/issuer';
@@ -30,9 +31,15 @@ const people = {
 
 const connector = new FakeConnector();
 let host: TestHost;
+let azurite: AzuriteHandle;
 let seq = 0;
 
 beforeAll(async () => {
+  // Its own storage: the conversations stored here (Megan's, Diego's, with this file's connector
+  // as their service URL) would otherwise reach the approvals of other test files, whose cards
+  // would then go to a connector that is gone.
+  azurite = await startAzurite();
+  process.env.AzureWebJobsStorage = azurite.connectionString;
   await connector.start();
   connector.members.set(people.pat.mri, {
     id: people.pat.mri,
@@ -62,6 +69,7 @@ async function refusals(): Promise<Array<Record<string, string>>> {
 afterAll(async () => {
   await host?.stop();
   await connector.stop();
+  await azurite?.stop();
 });
 
 function activity(person: Person, fields: Record<string, unknown>) {
