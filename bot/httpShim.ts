@@ -12,13 +12,18 @@ export class BadActivityError extends TerminalError {
   readonly code = 'BAD_ACTIVITY';
   constructor(
     message: string,
-    readonly status: 400 | 415 = 400,
+    readonly status: 400 | 413 | 415 = 400,
   ) {
     super(message);
   }
 }
 
-/** Reads the activity JSON and the headers (lower-case names) of a function's HTTP request. */
+/**
+ * The largest activity the bot reads. Teams sends far less (a message is at most about 28 KB, a
+ * card action carries the card's data); anything bigger is refused before it is parsed.
+ */
+export const MAX_ACTIVITY_BYTES = 256 * 1024;
+
 const CONVERSATIONAL = new Set([
   'message',
   'invoke',
@@ -42,12 +47,19 @@ function checkActivity(activity: Record<string, unknown>): void {
   if (!text(from?.id)) throw new BadActivityError('activity.from.id: is required');
 }
 
+const tooLarge = (bytes: number) =>
+  new BadActivityError(`the activity is ${bytes} bytes; the limit is ${MAX_ACTIVITY_BYTES}`, 413);
+
+/** Reads the activity JSON and the headers (lower-case names) of a function's HTTP request. */
 export async function toBotRequest(request: HttpRequest): Promise<BotRequest> {
   const type = request.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase();
   if (type !== 'application/json') {
     throw new BadActivityError(`Activities are application/json${type ? `, not ${type}` : ''}`, 415);
   }
+  const declared = Number(request.headers.get('content-length') ?? 0);
+  if (declared > MAX_ACTIVITY_BYTES) throw tooLarge(declared);
   const text = await request.text();
+  if (Buffer.byteLength(text) > MAX_ACTIVITY_BYTES) throw tooLarge(Buffer.byteLength(text));
   let body: unknown;
   try {
     body = JSON.parse(text);

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod/v4';
 import type { Log } from './log';
+import { isKeySafe, KEY_RULE } from './validation';
 
 export const ALERT_KINDS = [
   'activity-failed',
@@ -15,14 +16,9 @@ export const ALERT_KINDS = [
 ] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
-/** Table keys may not hold / \ # ? or control characters. */
-const validKey = (text: string) =>
-  ![...text].some((ch) => '/\\#?'.includes(ch) || ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f);
-const KEY_RULE = 'must not contain / \\ # ? or control characters';
-
 export const alertSchema = z.object({
   alert: z.enum(ALERT_KINDS, `must be one of ${ALERT_KINDS.join(', ')}`),
-  instanceId: z.string('must be a string').min(1).max(256).refine(validKey, KEY_RULE),
+  instanceId: z.string('must be a string').min(1).max(256).refine(isKeySafe, KEY_RULE),
   /** The activity, orchestrator, approval or step the alert is about. */
   name: z.string('must be a string').min(1).max(256),
   at: z.iso.datetime({ message: 'must be an ISO 8601 UTC time' }),
@@ -30,7 +26,7 @@ export const alertSchema = z.object({
   /** Who raised it: "host", or the orchestrator. */
   source: z.string('must be a string').min(1).max(100),
   /** Identifies the alert within its instance; the same key is the same alert. */
-  key: z.string('must be a string').min(1).max(200).refine(validKey, KEY_RULE),
+  key: z.string('must be a string').min(1).max(200).refine(isKeySafe, KEY_RULE),
   details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
 });
 export type AlertRecord = z.infer<typeof alertSchema>;

@@ -31,3 +31,16 @@ export function parseWith<T>(schema: z.ZodType<T>, value: unknown, prefix = ''):
   if (!result.success) throw new ValidationError(problemsOf(result.error, prefix));
   return result.data;
 }
+
+/**
+ * Text that can be a table key and an orchestration instance id: the storage keys may not hold
+ * / \ # ? or control characters, and the durable client could not address such an instance (a
+ * URL drops trailing control characters, so `id\0` would name every instance).
+ */
+export const isKeySafe = (text: string): boolean =>
+  ![...text].some((ch) => '/\\#?'.includes(ch) || ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f);
+export const KEY_RULE = 'must not contain / \\ # ? or control characters';
+
+/** An orchestration instance id that this app could have issued and can look up. */
+export const isInstanceId = (text: string): boolean =>
+  text.length > 0 && text.length <= 256 && isKeySafe(text);

@@ -12,21 +12,14 @@ import { alertSchema } from '../../domain/alerts';
 import { parseWith } from '../../domain/validation';
 import { raiseAlert } from '../alerts/record';
 import { invocationLog } from '../platform/log';
-import { badRequest, jsonBody } from './body';
+import { jsonBody } from './body';
+import { guarded } from './guard';
 
-export async function receiveAlert(
-  request: HttpRequest,
-  context: InvocationContext,
-): Promise<HttpResponseInit> {
-  let alert: ReturnType<typeof alertSchema.parse>;
-  try {
-    alert = parseWith(alertSchema, await jsonBody(request));
-  } catch (error) {
-    return badRequest(error);
-  }
+const receiveAlert = guarded(async (request: HttpRequest, context: InvocationContext) => {
+  const alert = parseWith(alertSchema, await jsonBody(request));
   const result = await raiseAlert(alert, invocationLog(context), { logLine: false });
-  return { status: 202, jsonBody: result };
-}
+  return { status: 202, jsonBody: result } satisfies HttpResponseInit;
+});
 
 app.http('alerts', {
   route: 'alerts',

@@ -1,8 +1,9 @@
 /**
- * Request bodies at the app's HTTP boundary: JSON only (415 for anything else), and the answers
- * for bad input (400 naming each field, via the domain's ValidationError).
+ * Request bodies at the app's HTTP boundary: JSON only (415 for anything else), at most
+ * {@link MAX_JSON_BYTES} (413), and well-formed (400 naming the problem). guard.ts turns these
+ * errors into answers.
  */
-import type { HttpRequest, HttpResponseInit } from '@azure/functions';
+import type { HttpRequest } from '@azure/functions';
 import { TerminalError } from '../../domain/errors';
 import { ValidationError } from '../../domain/validation';
 
@@ -17,17 +18,35 @@ export class UnsupportedMediaTypeError extends TerminalError {
   }
 }
 
+/**
+ * The largest JSON body the app reads. Every field the API takes has its own, far smaller limit
+ * (domain/requests.ts); the platform's own limit (100 MB on Azure) is for uploads, not for this.
+ */
+export const MAX_JSON_BYTES = 256 * 1024;
+
+/** A body over {@link MAX_JSON_BYTES}: answered 413 without parsing it. */
+export class BodyTooLargeError extends TerminalError {
+  readonly code = 'BODY_TOO_LARGE';
+  constructor(bytes: number) {
+    super(`The body is ${bytes} bytes; the limit is ${MAX_JSON_BYTES}`);
+  }
+}
+
 const isJsonType = (type: string | null) => {
   const base = type?.split(';')[0]?.trim().toLowerCase() ?? '';
   return base === 'application/json' || /^application\/[\w.+-]+\+json$/.test(base);
 };
 
 /**
- * The request body as JSON. A body of another content type is an {@link UnsupportedMediaTypeError};
- * an empty (unless `optional`) or malformed one a {@link ValidationError}.
+ * The request body as JSON. A body of another content type is an {@link UnsupportedMediaTypeError},
+ * a too large one a {@link BodyTooLargeError}, an empty (unless `optional`) or malformed one a
+ * {@link ValidationError}.
  */
 export async function jsonBody(request: HttpRequest, options: { optional?: boolean } = {}): Promise<unknown> {
+  const declared = Number(request.headers.get('content-length') ?? 0);
+  if (declared > MAX_JSON_BYTES) throw new BodyTooLargeError(declared);
   const text = await request.text();
+  if (Buffer.byteLength(text) > MAX_JSON_BYTES) throw new BodyTooLargeError(Buffer.byteLength(text));
   if (!text.trim()) {
     if (options.optional) return undefined;
     throw new ValidationError([{ field: '(body)', rule: 'must be a JSON object' }]);
@@ -39,15 +58,4 @@ export async function jsonBody(request: HttpRequest, options: { optional?: boole
   } catch (error) {
     throw new ValidationError([{ field: '(body)', rule: `is not valid JSON: ${(error as Error).message}` }]);
   }
-}
-
-/**
- * 400 naming every problem of a {@link ValidationError}, 415 for an {@link UnsupportedMediaTypeError};
- * anything else is rethrown (the host answers 500).
- */
-export function badRequest(error: unknown): HttpResponseInit {
-  if (error instanceof UnsupportedMediaTypeError)
-    return { status: 415, jsonBody: { error: error.message, code: error.code } };
-  if (!(error instanceof ValidationError)) throw error;
-  return { status: 400, jsonBody: { error: error.message, code: error.code, problems: error.problems } };
 }

@@ -19,7 +19,9 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } 
 import * as df from 'durable-functions';
 import { type ApprovalStatus, isOpen } from '../../domain/decide';
 import type { User } from '../../domain/requests';
+import { isInstanceId } from '../../domain/validation';
 import { APPROVAL_ORCHESTRATOR } from '../approvals/orchestration';
+import { guarded } from './guard';
 
 // The contract's shapes (host/dashboard/README.md), as this app uses them.
 type Scalar = string | number | null;
@@ -321,7 +323,7 @@ app.http('dashboardApprovals', {
   methods: ['GET'],
   authLevel: 'admin',
   extraInputs: [client],
-  handler: async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
+  handler: guarded(async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
     const now = clockOf(request);
     const asked = request.query.get('closedDays') ?? '30';
     const closedDays = ['0', '7', '30'].includes(asked) ? asked : '30';
@@ -335,7 +337,7 @@ app.http('dashboardApprovals', {
             createdTimeFrom: new Date(now - Number(closedDays) * DAY),
           });
     return { jsonBody: approvalsView(open.map(asInstance), closed.map(asInstance), closedDays, now) };
-  },
+  }),
 });
 
 app.http('dashboardInstance', {
@@ -343,8 +345,9 @@ app.http('dashboardInstance', {
   methods: ['GET'],
   authLevel: 'admin',
   extraInputs: [client],
-  handler: async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
+  handler: guarded(async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
     const id = request.params.instanceId ?? '';
+    if (!isInstanceId(id)) return { status: 404, jsonBody: { error: `No instance "${id}"` } };
     let status: df.DurableOrchestrationStatus;
     try {
       status = await df.getClient(context).getStatus(id, { showInput: false });
@@ -354,5 +357,5 @@ app.http('dashboardInstance', {
       return { status: 404, jsonBody: { error: `No instance "${id}"` } };
     }
     return { jsonBody: { waiting: instanceWaits(asInstance(status)) } };
-  },
+  }),
 });

@@ -5,10 +5,14 @@
  *   act with a signed-in user's browser (allowed: the app's own origin and
  *   `SIGNOFF_ALLOWED_ORIGINS`, a comma-separated list such as a Teams tab's origin);
  * - without a signed-in user, 401 (the platform validates tokens; see principal.ts);
- * - a thrown validation error becomes 400 naming each field, a body that is not JSON 415.
+ * - a thrown error that is the client's doing becomes a 4xx naming the problem ({@link answerFor}).
+ *
+ * {@link guarded} gives the same answers to routes that authenticate otherwise (the alerts sink,
+ * the dashboard's views).
  */
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { badRequest } from './body';
+import { ValidationError } from '../../domain/validation';
+import { BodyTooLargeError, UnsupportedMediaTypeError } from './body';
 import { type Caller, callerOf } from './principal';
 
 export type HttpHandler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
@@ -45,12 +49,40 @@ export function foreignOrigin(request: HttpRequest): string | undefined {
   return origin;
 }
 
-/** Wraps a handler that needs a signed-in user; `mapError` turns domain errors into answers. */
-export function forUsers(
-  handler: UserHandler,
-  mapError: (error: unknown) => HttpResponseInit | undefined = () => undefined,
-): HttpHandler {
+type ErrorMap = (error: unknown) => HttpResponseInit | undefined;
+
+/**
+ * The one place where errors of a request become answers: 400 naming every field of a
+ * {@link ValidationError}, 413 for a body too large, 415 for one that is not JSON, whatever
+ * `mapError` answers for the route's own errors. Anything else is a fault of ours: rethrown,
+ * logged with the invocation, answered 500.
+ */
+export function answerFor(error: unknown, mapError: ErrorMap = () => undefined): HttpResponseInit {
+  const mapped = mapError(error);
+  if (mapped) return mapped;
+  if (error instanceof ValidationError)
+    return { status: 400, jsonBody: { error: error.message, code: error.code, problems: error.problems } };
+  if (error instanceof BodyTooLargeError)
+    return { status: 413, jsonBody: { error: error.message, code: error.code } };
+  if (error instanceof UnsupportedMediaTypeError)
+    return { status: 415, jsonBody: { error: error.message, code: error.code } };
+  throw error;
+}
+
+/** Wraps a handler so that bad input is answered by {@link answerFor}. */
+export function guarded(handler: HttpHandler, mapError?: ErrorMap): HttpHandler {
   return async (request, context) => {
+    try {
+      return await handler(request, context);
+    } catch (error) {
+      return answerFor(error, mapError);
+    }
+  };
+}
+
+/** Wraps a handler that needs a signed-in user; `mapError` turns the route's own errors into answers. */
+export function forUsers(handler: UserHandler, mapError?: ErrorMap): HttpHandler {
+  return guarded(async (request, context) => {
     const foreign = foreignOrigin(request);
     if (foreign) return problem(403, `Requests from ${foreign} may not change anything here`);
     const caller = callerOf(request);
@@ -61,10 +93,6 @@ export function forUsers(
         jsonBody: { error: 'Sign in first: send a bearer token (Authorization: Bearer ...)' },
       };
     }
-    try {
-      return await handler(request, context, caller);
-    } catch (error) {
-      return mapError(error) ?? badRequest(error);
-    }
-  };
+    return handler(request, context, caller);
+  }, mapError);
 }

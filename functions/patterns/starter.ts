@@ -12,7 +12,7 @@ import { app } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { z } from 'zod/v4';
 import { isAdmin } from '../../domain/access';
-import { parseWith } from '../../domain/validation';
+import { isInstanceId, parseWith } from '../../domain/validation';
 import { jsonBody } from '../http/body';
 import { forUsers, problem } from '../http/guard';
 import { readRow, table } from '../storage/tables';
@@ -77,6 +77,7 @@ app.http('patternsStatus', {
   handler: forUsers(async (request, context, caller) => {
     const id = request.params.id ?? '';
     const notFound = problem(404, `No pattern instance with id "${id}"`);
+    if (!isInstanceId(id)) return notFound;
     const row = await readRow<{ startedBy?: string }>(await table(STARTS_TABLE), id, 'start');
     if (!row || (row.startedBy !== caller.id && !isAdmin(caller))) return notFound;
     let status: df.DurableOrchestrationStatus;

@@ -5,6 +5,7 @@
  */
 import { HostError } from '../common/errors';
 import { activeTraceContext, isTraceParent } from '../common/telemetry';
+import { decodePathSegment } from '../common/uri';
 import { type LinkContext, managementUrls, WEBHOOK_PATH } from './apiLinks';
 import { DurableError } from './client';
 import type { Engine } from './engine';
@@ -83,7 +84,7 @@ export async function handleApi(ctx: ApiContext, req: ApiRequest): Promise<ApiRe
 }
 
 async function route(ctx: ApiContext, req: ApiRequest): Promise<ApiResponse> {
-  const parts = req.path.split('/').filter(Boolean).map(decodeURIComponent);
+  const parts = req.path.split('/').filter(Boolean).map(decodePathSegment);
   const [head, a, b, c] = parts;
   const method = req.method.toUpperCase();
   if (head === 'orchestrators' && a && parts.length <= 3) {
@@ -317,8 +318,9 @@ function statusFilter(req: ApiRequest): RuntimeStatus[] | undefined {
 function query(ctx: ApiContext, req: ApiRequest): ApiResponse {
   const topText = req.query.get('top');
   const top = topText === null ? 100 : Number(topText);
-  if (!Number.isInteger(top) || top <= 0)
-    throw new ApiError(400, `top must be a positive integer, got '${topText}'`);
+  // Azure binds `top` to a 32-bit int: anything past it is a bad request there too.
+  if (!Number.isInteger(top) || top <= 0 || top > 2 ** 31 - 1)
+    throw new ApiError(400, `top must be a positive 32-bit integer, got '${topText}'`);
   const q: InstanceQuery = {
     runtimeStatus: statusFilter(req),
     createdTimeFrom: parseTime(req.query.get('createdTimeFrom'), 'createdTimeFrom'),

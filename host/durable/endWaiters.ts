@@ -12,12 +12,16 @@ export class EndWaiters {
   wait(instanceId: string, timeoutMs: number, hasEnded: () => boolean): Promise<boolean> {
     return new Promise((resolve) => {
       const list = this.waiters.get(instanceId) ?? [];
-      const timer = setTimeout(() => {
-        const i = list.indexOf(done);
-        if (i >= 0) list.splice(i, 1);
-        if (list.length === 0 && this.waiters.get(instanceId) === list) this.waiters.delete(instanceId);
-        resolve(false);
-      }, timeoutMs);
+      const timer = setTimeout(
+        () => {
+          const i = list.indexOf(done);
+          if (i >= 0) list.splice(i, 1);
+          if (list.length === 0 && this.waiters.get(instanceId) === list) this.waiters.delete(instanceId);
+          resolve(false);
+          // Node's timers hold at most 2^31-1 ms (~24.8 days); longer would fire at once.
+        },
+        Math.min(timeoutMs, 2 ** 31 - 1),
+      );
       const done = () => {
         clearTimeout(timer);
         resolve(true);

@@ -3,6 +3,7 @@
  * `{name}`, optional `{name?}`, constrained `{id:int}` and catch-all `{*rest}`.
  */
 import { HostError } from '../common/errors';
+import { decodePathSegment } from '../common/uri';
 
 export interface RouteTemplate {
   template: string;
@@ -52,7 +53,7 @@ export function parseRouteTemplate(template: string): RouteTemplate {
       for (const seg of segments) {
         const part = parts[i];
         if (seg.kind === 'catchAll') {
-          params[seg.name] = parts.slice(i).map(decodeURIComponent).join('/');
+          params[seg.name] = parts.slice(i).map(decodePathSegment).join('/');
           return params;
         }
         if (part === undefined) {
@@ -60,9 +61,9 @@ export function parseRouteTemplate(template: string): RouteTemplate {
           return undefined;
         }
         if (seg.kind === 'literal') {
-          if (decodeURIComponent(part).toLowerCase() !== seg.text) return undefined;
+          if (decodePathSegment(part).toLowerCase() !== seg.text) return undefined;
         } else {
-          const value = decodeURIComponent(part);
+          const value = decodePathSegment(part);
           const rule = seg.constraint ? CONSTRAINTS[seg.constraint] : undefined;
           if (rule && !rule.test(value)) return undefined;
           params[seg.name] = value;
