@@ -33,6 +33,8 @@ import { services, setServices } from './turn';
 export interface BotDependencies {
   /** The app's tables (conversations, action claims, posted cards, access audit). */
   tables: TableSource;
+  /** The largest activity read (413 beyond); the app's `SIGNOFF_MAX_JSON_BYTES`, 1 MiB by default. */
+  maxActivityBytes?: number;
 }
 
 export interface Bot {
@@ -93,7 +95,7 @@ export function createBot(config: BotConfig, deps: BotDependencies): Bot {
   async function handle(request: HttpRequest, approvals: ApprovalsPort, log: Log): Promise<HttpResponseInit> {
     let botRequest: Awaited<ReturnType<typeof toBotRequest>>;
     try {
-      botRequest = await toBotRequest(request);
+      botRequest = await toBotRequest(request, deps.maxActivityBytes);
     } catch (error) {
       if (error instanceof BadActivityError)
         return { status: error.status, jsonBody: { error: error.message } };

@@ -6,6 +6,7 @@
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import type { Request as BotRequest, Response as BotResponse } from 'botbuilder';
 import { TerminalError } from '../domain/errors';
+import { DEFAULT_MAX_JSON_BYTES } from '../domain/validation';
 
 /** The request is not a JSON activity: answered 400 (or 415 for another content type) before the adapter sees it. */
 export class BadActivityError extends TerminalError {
@@ -17,12 +18,6 @@ export class BadActivityError extends TerminalError {
     super(message);
   }
 }
-
-/**
- * The largest activity the bot reads. Teams sends far less (a message is at most about 28 KB, a
- * card action carries the card's data); anything bigger is refused before it is parsed.
- */
-export const MAX_ACTIVITY_BYTES = 256 * 1024;
 
 const CONVERSATIONAL = new Set([
   'message',
@@ -47,19 +42,26 @@ function checkActivity(activity: Record<string, unknown>): void {
   if (!text(from?.id)) throw new BadActivityError('activity.from.id: is required');
 }
 
-const tooLarge = (bytes: number) =>
-  new BadActivityError(`the activity is ${bytes} bytes; the limit is ${MAX_ACTIVITY_BYTES}`, 413);
+const tooLarge = (bytes: number, limit: number) =>
+  new BadActivityError(`the activity is ${bytes} bytes; the limit is ${limit}`, 413);
 
-/** Reads the activity JSON and the headers (lower-case names) of a function's HTTP request. */
-export async function toBotRequest(request: HttpRequest): Promise<BotRequest> {
+/**
+ * Reads the activity JSON and the headers (lower-case names) of a function's HTTP request. An
+ * activity over `maxBytes` is refused (413) before it is parsed: Teams sends far less (a message
+ * is at most about 28 KB; a card action carries the card's data).
+ */
+export async function toBotRequest(
+  request: HttpRequest,
+  maxBytes = DEFAULT_MAX_JSON_BYTES,
+): Promise<BotRequest> {
   const type = request.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase();
   if (type !== 'application/json') {
     throw new BadActivityError(`Activities are application/json${type ? `, not ${type}` : ''}`, 415);
   }
   const declared = Number(request.headers.get('content-length') ?? 0);
-  if (declared > MAX_ACTIVITY_BYTES) throw tooLarge(declared);
+  if (declared > maxBytes) throw tooLarge(declared, maxBytes);
   const text = await request.text();
-  if (Buffer.byteLength(text) > MAX_ACTIVITY_BYTES) throw tooLarge(Buffer.byteLength(text));
+  if (Buffer.byteLength(text) > maxBytes) throw tooLarge(Buffer.byteLength(text), maxBytes);
   let body: unknown;
   try {
     body = JSON.parse(text);

@@ -44,3 +44,30 @@ export const KEY_RULE = 'must not contain / \\ # ? or control characters';
 /** An orchestration instance id that this app could have issued and can look up. */
 export const isInstanceId = (text: string): boolean =>
   text.length > 0 && text.length <= 256 && isKeySafe(text);
+
+/** The default of `SIGNOFF_MAX_JSON_BYTES`: the largest JSON body (or bot activity) the app reads. */
+export const DEFAULT_MAX_JSON_BYTES = 1024 * 1024;
+
+/** A setting that is not what it must be; the app does not start with it. */
+export class SettingError extends TerminalError {
+  readonly code = 'SETTING';
+  constructor(
+    readonly setting: string,
+    rule: string,
+  ) {
+    super(`${setting}: ${rule}`);
+  }
+}
+
+/** `SIGNOFF_MAX_JSON_BYTES` read from its text: a whole number of bytes, at least 1 KiB. */
+export function maxJsonBytesOf(text: string | undefined): number {
+  if (text === undefined || text.trim() === '') return DEFAULT_MAX_JSON_BYTES;
+  const bytes = Number(text.trim());
+  if (!Number.isSafeInteger(bytes) || bytes < 1024) {
+    throw new SettingError(
+      'SIGNOFF_MAX_JSON_BYTES',
+      `must be a whole number of bytes, at least 1024 (got "${text}")`,
+    );
+  }
+  return bytes;
+}

@@ -39,6 +39,34 @@ it('answers malformed requests on every route with 4xx, never 5xx, and keeps ser
   expect((await host.get('/api/health')).status).toBe(200);
 });
 
+describe('the inputs that once answered 500', () => {
+  it.each([
+    ['a malformed escape in an app route', '/api/approvals/%ZZ', 'patti', 404],
+    [
+      'a malformed escape in the Durable API',
+      '/runtime/webhooks/durabletask/instances/%E0%A4%A',
+      'system',
+      404,
+    ],
+    ['a dashboard file named like an Object member', '/_dashboard/__proto__', 'system', 404],
+    ['another', '/_dashboard/constructor', 'system', 404],
+    ['a huge top', '/runtime/webhooks/durabletask/instances?top=1e308', 'system', 400],
+    ['a garbage continuation token', '/api/approvals?continuationToken=garbage', 'patti', 400],
+    [
+      'a continuation token of the wrong shape',
+      `/api/approvals?continuationToken=${btoa('[1]')}`,
+      'patti',
+      400,
+    ],
+    ['an instance id a URL cannot carry', '/api/dashboard/instances/%00', 'system', 404],
+  ])('%s: %s → %i', async (_what, path, who, status) => {
+    const client = who === 'system' ? host.system : host.as(who);
+    const res = await client.get<{ error?: string }>(path);
+    expect(res.status).toBe(status);
+    if (status === 400) expect(res.body.error).toMatch(/top|continuationToken/);
+  });
+});
+
 describe('/api/messages', () => {
   const invoke = (name: string) => ({
     type: 'invoke',
@@ -63,18 +91,18 @@ describe('/api/messages', () => {
     expect(res.body.error).toContain('activity.serviceUrl');
   });
 
-  it('answers 413 to an activity over 256 KiB without reading it as one', async () => {
-    const huge = { ...invoke('adaptiveCard/action'), value: { comment: 'x'.repeat(300 * 1024) } };
+  it('answers 413 to an activity over the limit (SIGNOFF_MAX_JSON_BYTES, 1 MiB by default) without reading it as one', async () => {
+    const huge = { ...invoke('adaptiveCard/action'), value: { comment: 'x'.repeat(1100 * 1024) } };
     const res = await host.post<{ error: string }>('/api/messages', huge);
     expect(res.status).toBe(413);
-    expect(res.body.error).toMatch(/limit is 262144/);
+    expect(res.body.error).toMatch(/limit is 1048576/);
   });
 });
 
 describe('JSON bodies of the app', () => {
-  it('answers 413 to a body over 256 KiB, before validating it', async () => {
+  it('answers 413 to a body over the limit (SIGNOFF_MAX_JSON_BYTES, 1 MiB by default), before validating it', async () => {
     const res = await host.as('patti').post<{ error: string; code: string }>('/api/approvals/loan', {
-      details: { applicant: 'x'.repeat(300 * 1024) },
+      details: { applicant: 'x'.repeat(1100 * 1024) },
     });
     expect(res.status).toBe(413);
     expect(res.body).toMatchObject({ code: 'BODY_TOO_LARGE' });

@@ -8,6 +8,7 @@ import type { TableEntityResult } from '@azure/data-tables';
 import { approversAsked } from '../../domain/access';
 import type { ApprovalState, ApprovalStatus } from '../../domain/decide';
 import type { IndexPage, IndexQuery, ListRole } from '../../domain/lists';
+import { ValidationError } from '../../domain/validation';
 import { table } from '../storage/tables';
 
 export const AUDIT_TABLE = 'approvalaudit';
@@ -88,7 +89,30 @@ export async function indexStatus(status: ApprovalStatus, at: string): Promise<v
   }
 }
 
+/**
+ * Whether `token` is a continuation token of the table SDK (base64 of the next keys as JSON), as
+ * a page of this index hands out: anything else would fail inside the SDK.
+ */
+export function isIndexToken(token: string): boolean {
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(token)) return false;
+  try {
+    const keys = JSON.parse(Buffer.from(token, 'base64').toString('latin1')) as Record<string, unknown>;
+    return (
+      typeof keys === 'object' &&
+      keys !== null &&
+      typeof keys.nextPartitionKey === 'string' &&
+      (keys.nextRowKey === undefined || typeof keys.nextRowKey === 'string')
+    );
+  } catch {
+    return false;
+  }
+}
+
+/** One page of `userId`'s requests in `role`; a token not from an earlier page is a ValidationError. */
 export async function queryIndex(role: ListRole, userId: string, options: IndexQuery): Promise<IndexPage> {
+  if (options.continuationToken !== undefined && !isIndexToken(options.continuationToken)) {
+    throw new ValidationError([{ field: 'continuationToken', rule: 'is not a token from an earlier page' }]);
+  }
   const index = await table(INDEX_TABLE);
   const esc = (v: string) => v.replace(/'/g, "''");
   const clauses = [`PartitionKey eq '${esc(partition(role, userId))}'`];

@@ -5,7 +5,7 @@
  */
 import type { HttpRequest } from '@azure/functions';
 import { TerminalError } from '../../domain/errors';
-import { ValidationError } from '../../domain/validation';
+import { maxJsonBytesOf, ValidationError } from '../../domain/validation';
 
 /**
  * A body that is not `application/json` where JSON is expected: answered 415. Refusing other
@@ -19,10 +19,12 @@ export class UnsupportedMediaTypeError extends TerminalError {
 }
 
 /**
- * The largest JSON body the app reads. Every field the API takes has its own, far smaller limit
- * (domain/requests.ts); the platform's own limit (100 MB on Azure) is for uploads, not for this.
+ * The largest JSON body the app reads (`SIGNOFF_MAX_JSON_BYTES`, 1 MiB by default; the bot's
+ * activities too). Every field the API takes has its own, far smaller limit (domain/requests.ts);
+ * the platform's own cap (100 MB on Azure) is for uploads, not for this. Read once: a bad value
+ * stops the app at start-up with the setting named.
  */
-export const MAX_JSON_BYTES = 256 * 1024;
+export const MAX_JSON_BYTES = maxJsonBytesOf(process.env.SIGNOFF_MAX_JSON_BYTES);
 
 /** A body over {@link MAX_JSON_BYTES}: answered 413 without parsing it. */
 export class BodyTooLargeError extends TerminalError {

@@ -13,9 +13,10 @@ import { setNotifier } from '../approvals/notifier';
 import { approvalsFor } from '../approvals/service';
 import { invocationLog, startupLog } from '../platform/log';
 import { table } from '../storage/tables';
+import { MAX_JSON_BYTES } from './body';
 
 const config = readBotConfig();
-const bot = createBot(config, { tables: table });
+const bot = createBot(config, { tables: table, maxActivityBytes: MAX_JSON_BYTES });
 if (config.mode === 'anonymous') {
   startupLog.warn(
     'Development: bot credentials are not set (MicrosoftAppId, MicrosoftAppPassword, MicrosoftAppType, MicrosoftAppTenantId), so /api/messages accepts requests without a Bot Framework token. Outside development the app does not start without them.',

@@ -64,7 +64,8 @@ function load(name: string): Asset | undefined {
   const cached = cache.get(name);
   if (cached) return cached;
   let asset: Asset | undefined;
-  const type = STATIC[name];
+  // Own names only: `__proto__` or `constructor` are not files.
+  const type = Object.hasOwn(STATIC, name) ? STATIC[name] : undefined;
   if (type) {
     asset = { type, body: fs.readFileSync(path.join(__dirname, name)) };
   } else {
