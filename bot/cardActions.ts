@@ -179,6 +179,12 @@ async function decide(
     if (already) return decisionRecordedCard(now, already);
     return errorCard(outcome.message, 'Decision not recorded');
   }
+  if (outcome.repeated) {
+    // The approver's decision was already recorded (a retried action): show it, do not add it again.
+    return isOpen(outcome.status)
+      ? decisionRecordedCard(outcome.status, outcome.repeated)
+      : outcomeCard(outcome.status);
+  }
   log.info('decision raised', { requestId: status.id, stage, approverId, decision });
   // Show the decision as the workflow is about to record it, without waiting for it.
   const approver = outcome.status.stage?.approvers.find((a) => a.id === approverId);

@@ -99,6 +99,7 @@ async function runCommand(context: TurnContext, command: ParsedCommand): Promise
       if (!status) return reply(context, notFound(command.args.requestId));
       const outcome = await approvals.cancel(status.id, actorOf(context));
       if (!outcome.ok) return reply(context, errorCard(outcome.message, 'Not cancelled'));
+      if (outcome.repeated) return reply(context, `You already cancelled ${status.id} ("${status.title}").`);
       return reply(context, `Cancelling ${status.id} ("${status.title}"). Its approvers' cards will say so.`);
     }
   }

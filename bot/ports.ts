@@ -6,7 +6,7 @@
  */
 import type { TableClient } from '@azure/data-tables';
 import type { Actor } from '../domain/access';
-import type { ApprovalStatus, Refusal } from '../domain/decide';
+import type { ApprovalStatus, RecordedDecision, Refusal } from '../domain/decide';
 import type { IndexPage, IndexQuery, ListRole } from '../domain/lists';
 import type { RequestKind, User } from '../domain/requests';
 
@@ -20,11 +20,13 @@ export interface Started {
 }
 
 export type DecisionOutcome =
-  | { ok: true; status: ApprovalStatus }
+  /** Accepted; `repeated` when the approver had already made this decision (a retry). */
+  | { ok: true; status: ApprovalStatus; repeated?: RecordedDecision }
   | { ok: false; refusal: Refusal | 'not-found'; message: string; status?: ApprovalStatus };
 
 export type CancelOutcome =
-  | { ok: true; status: ApprovalStatus }
+  /** Accepted; `repeated` when this person had already cancelled it (a retry). */
+  | { ok: true; status: ApprovalStatus; repeated?: boolean }
   | {
       ok: false;
       refusal: 'not-found' | 'closed' | 'not-requester';
@@ -45,4 +47,27 @@ export interface ApprovalsPort {
   ): Promise<DecisionOutcome>;
   cancel(id: string, actor: Actor & { name: string }): Promise<CancelOutcome>;
   list(role: ListRole, userId: string, query: IndexQuery): Promise<IndexPage>;
+}
+
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'REQUEST_SEND_ERROR',
+]);
+
+/**
+ * Table storage did not answer, or answered that it is unavailable (5xx): the same call later
+ * may succeed. Not found, conflicts and bad requests are answers, not outages.
+ */
+export function isStorageUnavailable(error: unknown): boolean {
+  if (error === null || typeof error !== 'object') return false;
+  const e = error as { name?: string; code?: unknown; statusCode?: unknown; cause?: unknown };
+  if (typeof e.code === 'string' && UNREACHABLE_CODES.has(e.code)) return true;
+  if (e.name === 'RestError')
+    return e.statusCode === undefined || (typeof e.statusCode === 'number' && e.statusCode >= 500);
+  return e.cause !== undefined && e.cause !== error && isStorageUnavailable(e.cause);
 }

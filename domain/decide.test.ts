@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type ApprovalStatus, applyDecision, evaluate, requiredApprovals } from './decide';
+import { type ApprovalStatus, applyDecision, evaluate, repeatedDecision, requiredApprovals } from './decide';
 
 const user = (id: string) => ({ id, name: id.toUpperCase(), email: `${id}@x.example` });
 
@@ -71,6 +71,40 @@ describe('evaluate', () => {
       stageComplete: true,
       rejected: true,
     });
+  });
+});
+
+describe('repeatedDecision', () => {
+  const approve = (id: string) => ({ approverId: id, decision: 'approve' as const });
+
+  it("finds the approver's own decision at the current stage, made the same way", () => {
+    const s = applyDecision(status(), user('a'), approve('a'), 0);
+    expect(repeatedDecision(s, approve('a'))).toMatchObject({
+      approver: { id: 'a' },
+      decision: 'approve',
+      stage: 0,
+    });
+    expect(repeatedDecision(s, { approverId: 'a', decision: 'reject', comment: 'no' })).toBeUndefined();
+    expect(repeatedDecision(s, approve('b'))).toBeUndefined();
+  });
+
+  it('finds the decision that moved the request on or closed it', () => {
+    const decided = applyDecision(status(), user('a'), approve('a'), 0);
+    const nextStage = {
+      ...decided,
+      stage: { ...(decided.stage as NonNullable<ApprovalStatus['stage']>), index: 1, approvers: [user('d')] },
+    };
+    expect(repeatedDecision(nextStage, approve('a'))).toMatchObject({ stage: 0 });
+    expect(repeatedDecision({ ...decided, state: 'Approved' }, approve('a'))).toMatchObject({ stage: 0 });
+  });
+
+  it('does not take a decision at an earlier stage for one the approver may make now', () => {
+    const decided = applyDecision(status(), user('a'), approve('a'), 0);
+    const sameApprover = {
+      ...decided,
+      stage: { ...(decided.stage as NonNullable<ApprovalStatus['stage']>), index: 1, approvers: [user('a')] },
+    };
+    expect(repeatedDecision(sameApprover, approve('a'))).toBeUndefined();
   });
 });
 

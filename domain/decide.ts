@@ -59,6 +59,10 @@ export interface ApprovalStatus {
   policyVersion?: string;
   reason?: string;
   closedAt?: string;
+  /** Who closed it, when a person did (a cancellation); absent when Signoff did. */
+  closedBy?: string;
+  /** Set while the workflow waits for something outside it to come back (table storage). */
+  waitingFor?: { what: string; since: string; error: string };
 }
 
 export type Refusal = 'closed' | 'not-an-approver' | 'self-approval' | 'already-decided' | 'comment-required';
@@ -117,6 +121,21 @@ export function evaluate(status: ApprovalStatus, input: DecisionInput): Verdict 
   }
   if (input.decision === 'reject') return { accepted: true, stageComplete: true, rejected: true };
   return { accepted: true, stageComplete: stage.approvals + 1 >= stage.required, rejected: false };
+}
+
+/**
+ * The decision `input` repeats, if it repeats one: the approver's own recorded decision, made the
+ * same way. While the approver has a say at the current stage, only a decision there counts (one
+ * at an earlier stage is not repeated by deciding now); otherwise, their latest decision, which
+ * may have moved the request on or closed it. A client that retries after losing the answer gets
+ * this decision back instead of a refusal.
+ */
+export function repeatedDecision(status: ApprovalStatus, input: DecisionInput): RecordedDecision | undefined {
+  const mine = status.decisions.filter((d) => d.approver.id === input.approverId);
+  const stage = status.state === 'Pending' ? status.stage : undefined;
+  const current = stage?.approvers.some((a) => a.id === input.approverId);
+  const candidate = current ? mine.find((d) => d.stage === stage?.index) : mine[mine.length - 1];
+  return candidate?.decision === input.decision ? candidate : undefined;
 }
 
 export function stageStatus(

@@ -155,9 +155,22 @@ describe('decisions', () => {
     // Alex has no part in this request: for him it does not exist.
     expect((await decide(id, 'alex', 'approve')).status).toBe(404);
     await decide(id, 'lynne', 'approve');
-    const duplicate = await decide(id, 'lynne', 'approve');
-    expect(duplicate.status).toBe(409);
-    expect(duplicate.body.error).toMatch(/already decided/);
+    // The same decision again (a client retrying after losing the answer): 200 with what was
+    // recorded. The other way is a conflict.
+    const again = await host
+      .as('lynne')
+      .post<{ repeated: boolean; recorded: { decision: string; at: string } }>(
+        `/api/approvals/${id}/decision`,
+        { decision: 'approve' },
+      );
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({
+      repeated: true,
+      recorded: { decision: 'approve', approver: { id: U.lynne } },
+    });
+    const changed = await decide(id, 'lynne', 'reject', 'changed my mind');
+    expect(changed.status).toBe(409);
+    expect(changed.body.error).toMatch(/already decided/);
     // Events that bypass the API (another client, a race) meet the same rules in the workflow.
     await host.client.raiseEvent(id, 'decision', { approverId: 'u-stranger', decision: 'approve' });
     await host.client.raiseEvent(id, 'decision', { approverId: U.lynne, decision: 'approve' });
@@ -170,6 +183,36 @@ describe('decisions', () => {
     const ignored = status.audit.filter((a) => a.type === 'ignored').map((a) => a.details.refusal);
     expect(ignored).toEqual(['not-an-approver', 'already-decided']);
     await host.client.operation(id, 'terminate');
+  });
+
+  it('answers a retry with the same Idempotency-Key as it answered the first time', async () => {
+    const id = await requestLoan(4_000);
+    const key = { 'Idempotency-Key': randomUUID() };
+    const first = await host.as('megan').post(`/api/approvals/${id}/decision`, { decision: 'approve' }, key);
+    await host.idle();
+    const retry = await host.as('megan').post(`/api/approvals/${id}/decision`, { decision: 'approve' }, key);
+    expect(first).toMatchObject({ status: 202, body: { accepted: true, id, decision: 'approve' } });
+    expect(retry.status).toBe(202);
+    expect(retry.body).toEqual(first.body);
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
+    // The same key for another request is refused; the decision was recorded once.
+    const reused = await host
+      .as('megan')
+      .post(`/api/approvals/${id}/decision`, { decision: 'reject', comment: 'x' }, key);
+    expect(reused.status).toBe(422);
+    const done = await detail(id);
+    expect(done.state).toBe('Approved');
+    expect(done.audit.filter((a) => a.type === 'decision')).toHaveLength(1);
+  });
+
+  it('answers a cancel retried with the same Idempotency-Key as the first time', async () => {
+    const id = await requestLoan(4_500);
+    const key = { 'Idempotency-Key': `cancel-${id}` };
+    const first = await host.as('patti').post(`/api/approvals/${id}/cancel`, undefined, key);
+    await host.idle();
+    const retry = await host.as('patti').post(`/api/approvals/${id}/cancel`, undefined, key);
+    expect(first.status).toBe(202);
+    expect(retry).toMatchObject({ status: 202, body: first.body });
   });
 
   it('refuses self-approval', async () => {
@@ -196,7 +239,9 @@ describe('decisions', () => {
     await host.idle();
     const done = await detail(id);
     expect(done.state).toBe('Cancelled');
-    expect((await host.as('patti').post(`/api/approvals/${id}/cancel`)).status).toBe(409);
+    // Cancelling again (a retry): 200, saying it is cancelled.
+    const again = await host.as('patti').post(`/api/approvals/${id}/cancel`);
+    expect(again).toMatchObject({ status: 200, body: { repeated: true, state: 'Cancelled' } });
     expect(done.audit.at(-1)).toMatchObject({
       type: 'outcome',
       actor: U.patti,

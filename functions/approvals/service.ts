@@ -8,7 +8,13 @@ import { randomBytes } from 'node:crypto';
 import type * as df from 'durable-functions';
 import type { ApprovalsPort, CancelOutcome, DecisionOutcome } from '../../bot';
 import { type Actor, cancelsAs, canView } from '../../domain/access';
-import { type ApprovalStatus, type DecisionInput, evaluate, isOpen } from '../../domain/decide';
+import {
+  type ApprovalStatus,
+  type DecisionInput,
+  evaluate,
+  isOpen,
+  repeatedDecision,
+} from '../../domain/decide';
 import type { Stage } from '../../domain/policy';
 import { parseRequest, type User } from '../../domain/requests';
 import { APPROVAL_ORCHESTRATOR, type CancelEvent, type WorkflowInput } from './orchestration';
@@ -154,6 +160,8 @@ export async function submitDecision(
   const status = await approvalStatusFor(client, id, actor);
   if (!status) return notFound(id);
   const input: DecisionInput = { ...decision, approverId: actor.id };
+  const repeated = repeatedDecision(status, input);
+  if (repeated) return { ok: true, status, repeated };
   const verdict = evaluate(status, input);
   if (!verdict.accepted) return { ok: false, refusal: verdict.refusal, message: verdict.message, status };
   await client.raiseEvent(id, 'decision', input);
@@ -168,6 +176,8 @@ export async function cancelApproval(
 ): Promise<CancelOutcome> {
   const status = await approvalStatusFor(client, id, actor);
   if (!status) return notFound(id);
+  if (status.state === 'Cancelled' && status.closedBy === actor.id)
+    return { ok: true, status, repeated: true };
   if (!isOpen(status))
     return { ok: false, refusal: 'closed', message: `The request is already ${status.state}`, status };
   const as = cancelsAs(status, actor);

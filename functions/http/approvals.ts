@@ -8,12 +8,17 @@
  *   GET  /api/approvals?requester=|approver=&status=&awaiting=&pageSize=&continuationToken=
  *                                         the caller's own requests by default; another user's
  *                                         list needs Approvals.Admin                → 200 | 403
- *   POST /api/approvals/{id}/decision     {decision, comment}      → 202 | 400 | 403 | 404 | 409
- *   POST /api/approvals/{id}/cancel       (no body)                → 202 | 403 | 404 | 409
+ *   POST /api/approvals/{id}/decision     {decision, comment}      → 202 | 200 | 400 | 403 | 404 | 409
+ *   POST /api/approvals/{id}/cancel       (no body)                → 202 | 200 | 403 | 404 | 409
+ *
+ * Decision and cancel take an `Idempotency-Key` header (idempotency.ts): a retry with the same key
+ * gets the first answer again. Without one, repeating a decision already recorded (or a cancel
+ * already done) by the same person answers 200 with what was recorded, not a refusal.
  */
 import { app, type HttpResponseInit } from '@azure/functions';
 import * as df from 'durable-functions';
 import { z } from 'zod/v4';
+import { isStorageUnavailable } from '../../bot';
 import { type Actor, mayList } from '../../domain/access';
 import { isOpen } from '../../domain/decide';
 import { NoMatchingRuleError } from '../../domain/policy';
@@ -23,6 +28,7 @@ import { queryIndex, readAudit } from '../approvals/records';
 import { approvalStatusFor, cancelApproval, startApproval, submitDecision } from '../approvals/service';
 import { jsonBody } from './body';
 import { forUsers, problem, type UserHandler } from './guard';
+import { idempotent } from './idempotency';
 import type { Caller } from './principal';
 
 const client = df.input.durableClient();
@@ -97,11 +103,23 @@ app.http('approvalsGet', {
         ...status,
         awaiting: isOpen(status) ? (status.stage?.awaiting ?? []) : [],
         deadline: isOpen(status) ? status.stage?.deadline : undefined,
-        audit: await readAudit(id),
+        ...(await auditOf(id)),
       },
     };
   }),
 });
+
+/** The request's audit log; while table storage is down, the status without it, saying so. */
+async function auditOf(
+  id: string,
+): Promise<{ audit: Awaited<ReturnType<typeof readAudit>> | null; auditUnavailable?: string }> {
+  try {
+    return { audit: await readAudit(id) };
+  } catch (error) {
+    if (!isStorageUnavailable(error)) throw error;
+    return { audit: null, auditUnavailable: 'Table storage did not answer; try again shortly' };
+  }
+}
 
 const listQuery = z
   .object({
@@ -160,21 +178,37 @@ app.http('approvalsDecide', {
   methods: ['POST'],
   authLevel: 'anonymous',
   extraInputs: [client],
-  handler: approvals(async (request, context, caller) => {
-    const body = parseWith(decisionBody, await jsonBody(request));
-    const id = request.params.id ?? '';
-    const outcome = await submitDecision(df.getClient(context), id, actorOf(caller), {
-      decision: body.decision,
-      ...(body.comment ? { comment: body.comment } : {}),
-    });
-    if (!outcome.ok) {
-      return problem(REFUSAL_STATUS[outcome.refusal], outcome.message, {
-        refusal: outcome.refusal,
-        state: outcome.status?.state,
+  handler: approvals(
+    idempotent(async (request, context, caller, attempt) => {
+      const body = parseWith(decisionBody, await jsonBody(request));
+      const id = request.params.id ?? '';
+      const outcome = await submitDecision(df.getClient(context), id, actorOf(caller), {
+        decision: body.decision,
+        ...(body.comment ? { comment: body.comment } : {}),
       });
-    }
-    return { status: 202, jsonBody: { accepted: true, id, decision: body.decision } };
-  }),
+      if (!outcome.ok) {
+        return problem(REFUSAL_STATUS[outcome.refusal], outcome.message, {
+          refusal: outcome.refusal,
+          state: outcome.status?.state,
+        });
+      }
+      const accepted = { status: 202, jsonBody: { accepted: true, id, decision: body.decision } };
+      // A retry that finds its decision recorded: 200 with it, unless a first attempt with the same
+      // Idempotency-Key may have raised it (then the answer is the first one's).
+      if (!outcome.repeated || attempt.inDoubt) return accepted;
+      return {
+        status: 200,
+        jsonBody: {
+          accepted: true,
+          id,
+          decision: body.decision,
+          repeated: true,
+          recorded: outcome.repeated,
+          state: outcome.status.state,
+        },
+      };
+    }),
+  ),
 });
 
 const cancelBody = z.object({ requesterId: noIdentity('requester') }).optional();
@@ -184,16 +218,19 @@ app.http('approvalsCancel', {
   methods: ['POST'],
   authLevel: 'anonymous',
   extraInputs: [client],
-  handler: approvals(async (request, context, caller) => {
-    parseWith(cancelBody, await jsonBody(request, { optional: true }));
-    const id = request.params.id ?? '';
-    const outcome = await cancelApproval(df.getClient(context), id, actorOf(caller));
-    if (!outcome.ok) {
-      return problem(REFUSAL_STATUS[outcome.refusal], outcome.message, {
-        refusal: outcome.refusal,
-        state: outcome.status?.state,
-      });
-    }
-    return { status: 202, jsonBody: { accepted: true, id } };
-  }),
+  handler: approvals(
+    idempotent(async (request, context, caller, attempt) => {
+      parseWith(cancelBody, await jsonBody(request, { optional: true }));
+      const id = request.params.id ?? '';
+      const outcome = await cancelApproval(df.getClient(context), id, actorOf(caller));
+      if (!outcome.ok) {
+        return problem(REFUSAL_STATUS[outcome.refusal], outcome.message, {
+          refusal: outcome.refusal,
+          state: outcome.status?.state,
+        });
+      }
+      if (!outcome.repeated || attempt.inDoubt) return { status: 202, jsonBody: { accepted: true, id } };
+      return { status: 200, jsonBody: { accepted: true, id, repeated: true, state: outcome.status.state } };
+    }),
+  ),
 });
