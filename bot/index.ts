@@ -15,3 +15,4 @@
 export { type Bot, type BotDependencies, createBot } from './app';
 export { type BotConfig, BotConfigError, readBotConfig } from './config';
 export type { ApprovalsPort, CancelOutcome, DecisionOutcome, Started, TableSource } from './ports';
+export { isStorageUnavailable } from './ports';

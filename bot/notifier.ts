@@ -11,8 +11,9 @@
  * or Teams refused the message) is logged and returned in `unreachable`, which the workflow puts
  * in the request's status.
  *
- * These methods never throw: they run inside workflow activities, where an error would fail the
- * whole request. Failures are logged and reported as unreachable.
+ * These methods throw only when table storage is down (bot/ports.ts, isStorageUnavailable): the
+ * workflow then retries them with backoff, and the rows make the retry skip what was sent. Any
+ * other failure is logged and reported as unreachable, and the request goes on.
  */
 import type { Activity, CloudAdapter, TurnContext } from 'botbuilder';
 import { type AdaptiveCardJson, cardAttachment } from '../cards';
@@ -21,7 +22,7 @@ import { errorFields, type Log } from '../domain/log';
 import type { Delivery, Notifier } from '../domain/notifications';
 import type { User } from '../domain/requests';
 import type { ConversationStore, Reference } from './conversations';
-import type { TableSource } from './ports';
+import { isStorageUnavailable, type TableSource } from './ports';
 import { requesterView, viewFor } from './views';
 
 export const CARD_MESSAGES_TABLE = 'cardmessages';
@@ -166,6 +167,8 @@ export class TeamsNotifier implements Notifier {
       log.info('card posted', { ...fields, activityId });
       return true;
     } catch (error) {
+      // Storage down: fail, so that the workflow retries the notification when it is back.
+      if (isStorageUnavailable(error)) throw error;
       log.error('unreachable: notification failed', { ...fields, ...errorFields(error) });
       return false;
     }
@@ -181,6 +184,7 @@ export class TeamsNotifier implements Notifier {
       for await (const row of rows.listEntities<CardMessageRow>({ queryOptions: { filter } }))
         posted.push(row);
     } catch (error) {
+      if (isStorageUnavailable(error)) throw error;
       log.error('could not list the cards to update', { requestId: status.id, ...errorFields(error) });
       return;
     }

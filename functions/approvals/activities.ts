@@ -1,6 +1,8 @@
 /**
  * The approval workflow's activities: everything that touches the outside world (storage,
- * notifications). Each one is idempotent, because activities run at least once.
+ * notifications). Each one is idempotent, because activities run at least once. Those the
+ * workflow retries while storage is down hand a terminal error back as their result
+ * (platform/retry.ts), so that what no retry can fix fails at once.
  */
 import * as df from 'durable-functions';
 import { type AlertRecord, alertSchema } from '../../domain/alerts';
@@ -55,10 +57,10 @@ export interface RouteInput {
  * workflow names the policy version, never the approvers.
  */
 export const routeApproval = df.app.activity('approvalRoute', {
-  handler: async (input: RouteInput): Promise<Stage[]> => {
+  handler: terminalAsResult('approvalRoute', async (input: RouteInput): Promise<Stage[]> => {
     const policy = await policyOfVersion(input.policyVersion);
     return policy.stagesFor(parseRequest(input.request.kind, input.request.details));
-  },
+  }),
 });
 
 /**
@@ -77,25 +79,28 @@ export const scoreApproval = df.app.activity('approvalScore', {
 });
 
 export const notifyApprovers = df.app.activity('approvalNotify', {
-  handler: async (input: NotifyInput, context): Promise<{ unreachable: User[] }> => {
-    const n = notifier();
-    const log = invocationLog(context);
-    const delivery =
-      input.type === 'approval-request'
-        ? await n.requestApproval(input.status, input.approvers, input.key, log)
-        : input.type === 'reminder'
-          ? await n.remind(input.status, input.approvers, input.key, log)
-          : await n.escalate(input.status, input.approvers, input.key, log);
-    return { unreachable: delivery.unreachable };
-  },
+  handler: terminalAsResult(
+    'approvalNotify',
+    async (input: NotifyInput, context): Promise<{ unreachable: User[] }> => {
+      const n = notifier();
+      const log = invocationLog(context);
+      const delivery =
+        input.type === 'approval-request'
+          ? await n.requestApproval(input.status, input.approvers, input.key, log)
+          : input.type === 'reminder'
+            ? await n.remind(input.status, input.approvers, input.key, log)
+            : await n.escalate(input.status, input.approvers, input.key, log);
+      return { unreachable: delivery.unreachable };
+    },
+  ),
 });
 
 /** Writes an audit row (if any) and brings the index up to date. */
 export const recordApproval = df.app.activity('approvalRecord', {
-  handler: async (input: RecordInput): Promise<void> => {
+  handler: terminalAsResult('approvalRecord', async (input: RecordInput): Promise<void> => {
     if (input.audit) await appendAudit({ requestId: input.status.id, ...input.audit });
     await indexStatus(input.status, input.at);
-  },
+  }),
 });
 
 export interface CardsInput {
@@ -105,14 +110,14 @@ export interface CardsInput {
 
 /** Brings every posted card up to date, e.g. after a decision that did not end the stage. */
 export const updateApprovalCards = df.app.activity('approvalCards', {
-  handler: async (input: CardsInput, context): Promise<void> => {
+  handler: terminalAsResult('approvalCards', async (input: CardsInput, context): Promise<void> => {
     await notifier().updateCards(input.status, input.key, invocationLog(context));
-  },
+  }),
 });
 
 /** The end: outcome audited and indexed, every card updated, the requester told. */
 export const finishApproval = df.app.activity('approvalFinish', {
-  handler: async (input: FinishInput, context): Promise<void> => {
+  handler: terminalAsResult('approvalFinish', async (input: FinishInput, context): Promise<void> => {
     const log = invocationLog(context);
     const { status, at } = input;
     await appendAudit({
@@ -126,7 +131,7 @@ export const finishApproval = df.app.activity('approvalFinish', {
     await indexStatus(status, at);
     await notifier().updateCards(status, `cards-${status.state}`, log);
     await notifier().notifyRequester(status, `outcome-${status.state}`, log);
-  },
+  }),
 });
 
 /** Raises an alert (approval SLA): log line, "alerts" row, ops channel. Idempotent by key. */

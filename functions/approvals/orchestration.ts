@@ -5,6 +5,10 @@
  * outcome, updating every card and telling the requester. Its custom status is always the
  * current {@link ApprovalStatus}. With an approval SLA (`slaMs`), one more timer races the
  * waits: a request still open at its SLA raises an `approval-sla` alert, once, and goes on.
+ *
+ * The activities that need table storage (audit, index, cards) are retried with backoff when
+ * they fail, for up to {@link STORAGE_RETRY_HOURS} hours: an outage holds the request, with
+ * `waitingFor` in its status saying what waits and why, and it goes on when storage is back.
  */
 
 import type { OrchestrationContext, OrchestrationHandler, Task } from 'durable-functions';
@@ -34,6 +38,16 @@ import type { CardsInput, FinishInput, NotifyInput, RecordInput, RouteInput } fr
 import { approvalSlaAlert } from './sla';
 
 export const APPROVAL_ORCHESTRATOR = 'approvalWorkflow';
+
+/** How long a storage activity is retried before the workflow fails (and an operator can rewind it). */
+export const STORAGE_RETRY_HOURS = 72;
+const STORAGE_RETRY = (() => {
+  const retry = new df.RetryOptions(5_000, 10_000);
+  retry.backoffCoefficient = 2;
+  retry.maxRetryIntervalInMilliseconds = 5 * 60_000;
+  retry.retryTimeoutInMilliseconds = STORAGE_RETRY_HOURS * 3_600_000;
+  return retry;
+})();
 
 /**
  * What a request starts with. No approvers: the workflow routes the request by the policy
@@ -110,14 +124,39 @@ const approvalWorkflow: OrchestrationHandler = function* (ctx: OrchestrationCont
   // Audit keys carry a sequence number, so the log reads in the order things happened.
   let auditSeq = 0;
   const auditKey = (name: string) => `${String(++auditSeq).padStart(4, '0')}-${name}`;
+  /**
+   * An activity that needs table storage: tried once, and when that fails, retried with backoff
+   * while the status says what waits (cleared when it succeeds).
+   */
+  function* withStorage(activity: string, input: unknown, what: string): Generator<Task, unknown, unknown> {
+    let result: unknown;
+    try {
+      result = yield ctx.df.callActivity(activity, input);
+    } catch (error) {
+      const message = (error as Error).message;
+      status = { ...status, waitingFor: { what, since: iso(), error: message.slice(0, 300) } };
+      publish();
+      log('retrying with backoff', { activity, error: message });
+      result = yield ctx.df.callActivityWithRetry(activity, STORAGE_RETRY, input);
+      const { waitingFor: _, ...rest } = status;
+      status = rest;
+      publish();
+    }
+    // A terminal failure (platform/retry.ts) comes back as a result: it fails the workflow here.
+    return settled(result);
+  }
   const record = (audit?: RecordInput['audit']) =>
-    ctx.df.callActivity('approvalRecord', {
-      status,
-      at: iso(),
-      audit: audit && { ...audit, key: auditKey(audit.key) },
-    } satisfies RecordInput);
+    withStorage(
+      'approvalRecord',
+      { status, at: iso(), audit: audit && { ...audit, key: auditKey(audit.key) } } satisfies RecordInput,
+      audit ? `the audit log (${audit.type}) and the request index` : 'the request index',
+    );
   const notify = (type: NotifyInput['type'], approvers: User[], key: string) =>
-    ctx.df.callActivity('approvalNotify', { type, status, approvers, key } satisfies NotifyInput);
+    withStorage(
+      'approvalNotify',
+      { type, status, approvers, key } satisfies NotifyInput,
+      `the ${type.replace('-', ' ')} cards`,
+    );
 
   publish();
   const slaAt = input.slaMs === undefined ? undefined : now() + input.slaMs;
@@ -126,16 +165,17 @@ const approvalWorkflow: OrchestrationHandler = function* (ctx: OrchestrationCont
   const request = (yield ctx.df.callActivity('approvalValidate', {
     request: input.request,
   })) as ApprovalRequest;
-  const stages = (yield ctx.df.callActivity('approvalRoute', {
-    request,
-    policyVersion: input.policyVersion,
-  } satisfies RouteInput)) as Stage[];
+  const stages = (yield* withStorage(
+    'approvalRoute',
+    { request, policyVersion: input.policyVersion } satisfies RouteInput,
+    'the approval policy',
+  )) as Stage[];
   status = {
     ...status,
     request: request.details,
     score: (yield ctx.df.callActivity('approvalScore', { request })) as number,
   };
-  yield record({
+  yield* record({
     key: 'requested',
     type: 'requested',
     actor: input.requester.id,
@@ -151,8 +191,8 @@ const approvalWorkflow: OrchestrationHandler = function* (ctx: OrchestrationCont
     status = { ...status, stage: stageStatus(stage, index, stages.length, now(), deadline) };
     ask(stage.approvers);
     publish();
-    yield record();
-    const delivered = (yield notify('approval-request', stage.approvers, `request-${index}`)) as {
+    yield* record();
+    const delivered = (yield* notify('approval-request', stage.approvers, `request-${index}`)) as {
       unreachable: User[];
     };
     status = { ...status, unreachable: delivered.unreachable };
@@ -191,8 +231,8 @@ const approvalWorkflow: OrchestrationHandler = function* (ctx: OrchestrationCont
 
       if (winner === timer && wakeAt < deadline) {
         reminderCount++;
-        yield notify('reminder', current.awaiting, `reminder-${index}-${reminderCount}`);
-        yield record({
+        yield* notify('reminder', current.awaiting, `reminder-${index}-${reminderCount}`);
+        yield* record({
           key: `reminder-${index}-${reminderCount}`,
           type: 'reminder',
           actor: 'signoff',
@@ -220,12 +260,12 @@ const approvalWorkflow: OrchestrationHandler = function* (ctx: OrchestrationCont
           };
           ask(to);
           publish();
-          const escalated = (yield notify('escalation', to, `escalation-${index}`)) as {
+          const escalated = (yield* notify('escalation', to, `escalation-${index}`)) as {
             unreachable: User[];
           };
           status = { ...status, unreachable: escalated.unreachable };
           publish();
-          yield record({
+          yield* record({
             key: `escalation-${index}`,
             type: 'escalation',
             actor: 'signoff',
@@ -271,7 +311,7 @@ const approvalWorkflow: OrchestrationHandler = function* (ctx: OrchestrationCont
       const verdict = evaluate(status, d);
       if (!verdict.accepted) {
         log('decision ignored', { approverId: d.approverId, refusal: verdict.refusal });
-        yield record({
+        yield* record({
           key: `ignored-${index}-${d.approverId}-${status.decisions.length}`,
           type: 'ignored',
           actor: d.approverId,
@@ -283,7 +323,7 @@ const approvalWorkflow: OrchestrationHandler = function* (ctx: OrchestrationCont
       const approver = current.approvers.find((a) => a.id === d.approverId) as User;
       status = applyDecision(status, approver, d, now());
       publish();
-      yield record({
+      yield* record({
         key: `decision-${index}-${approver.id}`,
         type: 'decision',
         actor: approver.id,
@@ -296,10 +336,11 @@ const approvalWorkflow: OrchestrationHandler = function* (ctx: OrchestrationCont
       }
       if (verdict.stageComplete) break;
       // The stage goes on (N of M): every card shows the decision so far.
-      yield ctx.df.callActivity('approvalCards', {
-        status,
-        key: `cards-${index}-${status.decisions.length}`,
-      } satisfies CardsInput);
+      yield* withStorage(
+        'approvalCards',
+        { status, key: `cards-${index}-${status.decisions.length}` } satisfies CardsInput,
+        'the cards, brought up to date',
+      );
     }
   }
 
@@ -312,15 +353,20 @@ const approvalWorkflow: OrchestrationHandler = function* (ctx: OrchestrationCont
     state: final.state,
     reason: final.reason,
     closedAt: iso(),
+    ...(final.actor ? { closedBy: final.actor } : {}),
     stage: status.stage ? { ...status.stage, awaiting: [] } : undefined,
   };
   publish();
-  yield ctx.df.callActivity('approvalFinish', {
-    status,
-    at: iso(),
-    auditKey: auditKey('outcome'),
-    ...(final.actor ? { actor: final.actor } : {}),
-  } satisfies FinishInput);
+  yield* withStorage(
+    'approvalFinish',
+    {
+      status,
+      at: iso(),
+      auditKey: auditKey('outcome'),
+      ...(final.actor ? { actor: final.actor } : {}),
+    } satisfies FinishInput,
+    'the outcome: audit log, index, cards and the requester',
+  );
   return status;
 };
 

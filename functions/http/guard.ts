@@ -11,6 +11,7 @@
  * the dashboard's views).
  */
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { isStorageUnavailable } from '../../bot';
 import { ValidationError } from '../../domain/validation';
 import { BodyTooLargeError, UnsupportedMediaTypeError } from './body';
 import { type Caller, callerOf } from './principal';
@@ -51,11 +52,14 @@ export function foreignOrigin(request: HttpRequest): string | undefined {
 
 type ErrorMap = (error: unknown) => HttpResponseInit | undefined;
 
+/** What a 503 for a storage outage asks the client to wait, in seconds. */
+const RETRY_AFTER_SECONDS = 10;
+
 /**
  * The one place where errors of a request become answers: 400 naming every field of a
- * {@link ValidationError}, 413 for a body too large, 415 for one that is not JSON, whatever
- * `mapError` answers for the route's own errors. Anything else is a fault of ours: rethrown,
- * logged with the invocation, answered 500.
+ * {@link ValidationError}, 413 for a body too large, 415 for one that is not JSON, 503 with
+ * Retry-After while table storage is down, whatever `mapError` answers for the route's own
+ * errors. Anything else is a fault of ours: rethrown, logged with the invocation, answered 500.
  */
 export function answerFor(error: unknown, mapError: ErrorMap = () => undefined): HttpResponseInit {
   const mapped = mapError(error);
@@ -66,6 +70,13 @@ export function answerFor(error: unknown, mapError: ErrorMap = () => undefined):
     return { status: 413, jsonBody: { error: error.message, code: error.code } };
   if (error instanceof UnsupportedMediaTypeError)
     return { status: 415, jsonBody: { error: error.message, code: error.code } };
+  if (isStorageUnavailable(error)) {
+    return {
+      status: 503,
+      headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) },
+      jsonBody: { error: 'Table storage did not answer; try again shortly', code: 'STORAGE_UNAVAILABLE' },
+    };
+  }
   throw error;
 }
 
