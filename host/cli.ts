@@ -13,6 +13,7 @@ import { DEFAULT_AUDIENCE, loadDevIssuer, mintDevToken } from './auth/devIssuer'
 import { readDevUsers, resolveDevUser } from './auth/devUsers';
 import { type AzuriteHandle, startAzurite } from './azurite';
 import { HostError } from './common/errors';
+import { lockDataDir } from './dataLock';
 import { parseDuration } from './durable/duration';
 import { startHost } from './host';
 
@@ -190,6 +191,8 @@ export async function main(argv: string[]): Promise<void> {
 }
 
 async function start(opts: StartOptions): Promise<void> {
+  // First of all: while another host runs on this directory, its Azurite is not ours to touch.
+  const dataLock = lockDataDir(opts.data);
   let azurite: AzuriteHandle | undefined;
   if (opts.azurite) {
     const port = Number(process.env.AZURITE_TABLE_PORT ?? 10002);
@@ -214,8 +217,10 @@ async function start(opts: StartOptions): Promise<void> {
     alwaysReplay: opts.alwaysReplay,
     logLevel: opts.logLevel,
     dev: opts.dev,
+    dataLock,
   }).catch(async (error: unknown) => {
     await azurite?.stop();
+    dataLock.release();
     throw error;
   });
   // A bug in an app's stray promise must not take the host (and every waiting workflow) down:
@@ -229,6 +234,7 @@ async function start(opts: StartOptions): Promise<void> {
     host
       .close()
       .then(() => azurite?.stop())
+      .then(() => dataLock.release())
       .then(
         () => process.exit(0),
         (err: unknown) => {

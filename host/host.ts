@@ -2,8 +2,9 @@
  * host/: the embedded host, which runs an unmodified Azure Functions v4 Node app as the Functions
  * host, the Node worker and the Durable Task extension would, in one process, durably on SQLite.
  *
- * This file starts it: loads a function app, opens the durable store, recovers pending work, and
- * serves HTTP. One host per process (the functions-core module is process-wide).
+ * This file starts it: locks the data directory, loads a function app, opens the durable store,
+ * recovers pending work, and serves HTTP. One host per process (the functions-core module is
+ * process-wide), and one per data directory (dataLock.ts).
  */
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
@@ -14,6 +15,7 @@ import { PlatformAuth } from './auth';
 import { type HostKeys, loadHostKeys } from './auth/secrets';
 import { createLogger, type Logger } from './common/log';
 import { readTelemetryConfig, startTelemetry } from './common/telemetry';
+import { type DataDirLock, lockDataDir } from './dataLock';
 import { HostAlertSink, readAlertConfig } from './durable/alertSink';
 import { type Clock, RealClock, VirtualClock } from './durable/clock';
 import { parseDuration } from './durable/duration';
@@ -38,6 +40,11 @@ export interface HostOptions {
    */
   dev?: boolean;
   maxConcurrentActivities?: number;
+  /**
+   * The data directory's lock, when the caller took it (the CLI takes it before it starts
+   * Azurite, whose data is there too) and lets it go; else the host takes it and lets it go.
+   */
+  dataLock?: DataDirLock;
 }
 
 export interface RunningHost {
@@ -55,6 +62,19 @@ export interface RunningHost {
 }
 
 export async function startHost(options: HostOptions): Promise<RunningHost> {
+  if (options.dataLock) return startLockedHost(options, undefined);
+  // Before anything is read or written there: another host may be running on it.
+  const lock = lockDataDir(options.dataDir);
+  try {
+    return await startLockedHost(options, lock);
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+}
+
+/** The host, on a data directory locked for it; `ownLock` is let go when it closes. */
+async function startLockedHost(options: HostOptions, ownLock: DataDirLock | undefined): Promise<RunningHost> {
   const logger = createLogger({ level: options.logLevel });
   const appDir = path.resolve(options.appDir);
   const registry = new FunctionRegistry(logger);
@@ -219,6 +239,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
           .runAppHooks('appTerminate')
           .catch((err: unknown) => logger.error({ err }, 'appTerminate hook failed'));
         store.close();
+        ownLock?.release();
         await telemetry
           .shutdown()
           .catch((err: unknown) => logger.error({ err }, 'telemetry did not shut down cleanly'));

@@ -145,6 +145,11 @@ export class TestHost {
     );
   }
 
+  /** The host process's PID (the latest one, after a restart). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   /** Everything the host printed (JSON log lines and the start banner). */
   get logs(): string[] {
     return this.output.join('').split('\n').filter(Boolean);
