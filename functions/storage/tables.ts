@@ -27,6 +27,13 @@ export function storageConnectionString(env: NodeJS.ProcessEnv = process.env): s
   return raw;
 }
 
+/**
+ * The SDK's own retries, shorter than its defaults (3 retries up to 64 s apart): a blip is
+ * retried here, an outage is soon an error. Workflows retry their storage activities with
+ * backoff for hours, and HTTP callers get 503 with Retry-After instead of a hanging request.
+ */
+const RETRY = { maxRetries: 2, retryDelayInMs: 300, maxRetryDelayInMs: 2_000 };
+
 const clients = new Map<string, Promise<TableClient>>();
 
 /** A client for `table`, created on first use (idempotently, as activities may run twice). */
@@ -37,6 +44,7 @@ export function table(name: string): Promise<TableClient> {
       const conn = storageConnectionString();
       const c = TableClient.fromConnectionString(conn, name, {
         allowInsecureConnection: conn.includes('http://'),
+        retryOptions: RETRY,
       });
       try {
         await c.createTable();
