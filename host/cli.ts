@@ -11,7 +11,7 @@ import { type ParseArgsConfig, parseArgs as parseNodeArgs } from 'node:util';
 import { applyLocalSettings, readHostAuthSettings } from './app';
 import { DEFAULT_AUDIENCE, loadDevIssuer, mintDevToken } from './auth/devIssuer';
 import { readDevUsers, resolveDevUser } from './auth/devUsers';
-import { type AzuriteHandle, startAzurite } from './azurite';
+import { AZURITE_PID_FILE, type AzuriteHandle, startAzurite } from './azurite';
 import { HostError } from './common/errors';
 import { lockDataDir } from './dataLock';
 import { parseDuration } from './durable/duration';
@@ -196,7 +196,12 @@ async function start(opts: StartOptions): Promise<void> {
   let azurite: AzuriteHandle | undefined;
   if (opts.azurite) {
     const port = Number(process.env.AZURITE_TABLE_PORT ?? 10002);
-    azurite = await startAzurite({ port, dataDir: path.join(opts.data, 'azurite') }).catch((error: Error) => {
+    // The PID file lets the next start stop an Azurite this host left behind.
+    azurite = await startAzurite({
+      port,
+      dataDir: path.join(opts.data, 'azurite'),
+      pidFile: path.join(opts.data, AZURITE_PID_FILE),
+    }).catch((error: Error) => {
       console.error(
         `signoff-host: could not start Azurite on port ${port} (${error.message.split('\n')[0]}); set AZURITE_TABLE_PORT to a free port`,
       );

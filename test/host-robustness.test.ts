@@ -1,20 +1,36 @@
 /**
- * The host and its data directory: one host per directory (host/dataLock.ts). Real
- * `signoff-host` processes throughout.
+ * The host and its data directory: one host per directory (host/dataLock.ts), and the processes a
+ * host starts end with it, even when it is killed with SIGKILL (host/lifeline.ts, host/azurite.ts).
+ * Real `signoff-host` processes throughout.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { freePort, isRunning } from '../host/azurite';
 import { startTestHost, type TestHost } from '../host/testing';
 
 const BIN = path.resolve('host/bin/signoff-host.cjs');
 const APP = path.resolve('test/fixtures/basic-app');
+const AZURITE_MAIN = path.join(
+  path.dirname(require.resolve('azurite/package.json')),
+  'dist',
+  'src',
+  'table',
+  'main.js',
+);
 
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
+
+function tempDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'signoff-robust-'));
+  cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
 
 /** A `signoff-host start` process, and what it printed. */
 interface CliHost {
@@ -53,6 +69,18 @@ function startCli(args: string[], env: Record<string, string> = {}): CliHost {
     }
   });
   return { child, output: () => output, listening, exited };
+}
+
+async function until(what: string, check: () => boolean, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`not within ${ms} ms: ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function readPid(file: string): number {
+  return Number(fs.readFileSync(file, 'utf8').trim());
 }
 
 describe('one host per data directory', () => {
@@ -114,3 +142,85 @@ describe('one host per data directory', () => {
     expect((await first.get('/api/hello/again')).status).toBe(200);
   });
 });
+
+describe('Azurite ends with its host', () => {
+  it('is gone within seconds of a SIGKILL of the host, and a restart on the same data and port serves', async () => {
+    const data = tempDir();
+    const port = await freePort();
+    const env = { AZURITE_TABLE_PORT: String(port) };
+    const host = startCli(['--azurite', '--data', data], env);
+    await host.listening;
+    const azurite = readPid(path.join(data, 'azurite.pid'));
+    expect(isRunning(azurite)).toBe(true);
+
+    host.child.kill('SIGKILL');
+    await host.exited;
+    await until(`Azurite (PID ${azurite}) ends after its host was killed`, () => !isRunning(azurite), 5000);
+
+    const again = startCli(['--azurite', '--data', data], env);
+    const url = await again.listening;
+    expect(again.output()).toContain(`Azurite (Table) on http://127.0.0.1:${port}`);
+    expect((await fetch(`${url}/api/hello/back`)).status).toBe(200);
+    const tables = await fetch(`http://127.0.0.1:${port}/devstoreaccount1/Tables`);
+    expect(tables.status).toBeLessThan(500);
+    const second = readPid(path.join(data, 'azurite.pid'));
+    expect(second).not.toBe(azurite);
+
+    // A clean stop takes Azurite down too, and its PID file with it.
+    again.child.kill('SIGTERM');
+    expect(await again.exited).toBe(0);
+    expect(isRunning(second)).toBe(false);
+    expect(fs.existsSync(path.join(data, 'azurite.pid'))).toBe(false);
+  });
+
+  it('stops an Azurite left running on its data (named by the PID file) before it starts its own', async () => {
+    const data = tempDir();
+    const port = await freePort();
+    // An Azurite on this data and port that no lifeline ties to anything: as if the host that
+    // started it had died in a way its lifeline did not cover.
+    const location = path.join(data, 'azurite');
+    fs.mkdirSync(location, { recursive: true });
+    const leftover = spawn(
+      process.execPath,
+      [AZURITE_MAIN, '--tableHost', '127.0.0.1', '--tablePort', String(port), '--location', location],
+      { stdio: 'ignore', detached: true },
+    );
+    cleanups.push(() => isRunning(leftover.pid as number) && leftover.kill('SIGKILL'));
+    await waitForPort(port);
+    fs.writeFileSync(path.join(data, 'azurite.pid'), `${leftover.pid}\n`);
+
+    const host = startCli(['--azurite', '--data', data], { AZURITE_TABLE_PORT: String(port) });
+    const url = await host.listening;
+    expect(isRunning(leftover.pid as number)).toBe(false);
+    expect(readPid(path.join(data, 'azurite.pid'))).not.toBe(leftover.pid);
+    expect((await fetch(`${url}/api/hello/x`)).status).toBe(200);
+  });
+
+  it('leaves the Azurite of the host that holds the directory alone', async () => {
+    const data = tempDir();
+    const port = await freePort();
+    const env = { AZURITE_TABLE_PORT: String(port) };
+    const holder = startCli(['--azurite', '--data', data], env);
+    await holder.listening;
+    const azurite = readPid(path.join(data, 'azurite.pid'));
+
+    const second = startCli(['--azurite', '--data', data], env);
+    expect(await second.exited).toBe(1);
+    expect(second.output()).toContain(`is in use by another signoff-host (PID ${holder.child.pid})`);
+    expect(isRunning(azurite)).toBe(true);
+    expect(readPid(path.join(data, 'azurite.pid'))).toBe(azurite);
+  });
+});
+
+async function waitForPort(port: number): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    try {
+      await fetch(`http://127.0.0.1:${port}/`);
+      return;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`nothing listens on ${port}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
