@@ -3,8 +3,8 @@
  * host, the Node worker and the Durable Task extension would, in one process, durably on SQLite.
  *
  * This file starts it: locks the data directory, loads a function app, opens the durable store,
- * recovers pending work, and serves HTTP. One host per process (the functions-core module is
- * process-wide), and one per data directory (dataLock.ts).
+ * recovers pending work, and serves HTTP within the request limits. One host per process (the
+ * functions-core module is process-wide), and one per data directory (dataLock.ts).
  */
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
@@ -21,6 +21,8 @@ import { type Clock, RealClock, VirtualClock } from './durable/clock';
 import { parseDuration } from './durable/duration';
 import { DEFAULT_ENGINE_OPTIONS, Engine } from './durable/engine';
 import { Store } from './durable/store';
+import { closeGently, refuseOversized, useRequestLimits } from './http/body';
+import { readRequestLimits, serverOptions } from './http/limits';
 import { createRequestHandler, httpRoutes } from './http/server';
 import { FunctionRegistry, installCoreModule } from './runtime/core';
 import { Invoker } from './runtime/invoke';
@@ -97,6 +99,8 @@ async function startLockedHost(options: HostOptions, ownLock: DataDirLock | unde
     devUsersFile: authSettings.devUsers,
   });
   const alertConfig = readAlertConfig();
+  const requestLimits = readRequestLimits();
+  useRequestLimits(requestLimits);
   // Before the app loads, so that instrumentations (Azure Monitor's) see its modules load.
   const telemetry = await startTelemetry(readTelemetryConfig());
   if (telemetry.path !== 'off') logger.info({ telemetry: telemetry.path }, 'telemetry on');
@@ -161,7 +165,17 @@ async function startLockedHost(options: HostOptions, ownLock: DataDirLock | unde
       rpcSecret: randomBytes(24).toString('base64url'),
     },
   });
-  const server = http.createServer((req, res) => void handler(req, res));
+  const server = http.createServer(serverOptions(requestLimits), (req, res) => {
+    if (!refuseOversized(req, res)) void handler(req, res);
+  });
+  // A client that asks before it sends a large body (curl does) is refused before it sends it.
+  server.on('checkContinue', (req, res) => {
+    if (refuseOversized(req, res)) return;
+    res.writeContinue();
+    void handler(req, res);
+  });
+  // An answer before the whole request (a refusal, a 401) must reach a client still sending.
+  server.on('connection', closeGently);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

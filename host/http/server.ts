@@ -118,7 +118,7 @@ function requestHandler(ctx: ServerContext) {
       if (path.startsWith('/admin/') || path === '/admin') {
         const access = adminAccess(ctx, req, url, claims);
         if (!access.ok) return send(res, access.status, { error: access.error });
-        return await admin(ctx, req, res, url, await readBody(req));
+        return await admin(ctx, req, res, url, await readBody(req, res));
       }
       if (isDashboardPath(path)) return dashboard(ctx, req, res, url, claims);
       if (path === WEBHOOK_PATH || path.startsWith(`${WEBHOOK_PATH}/`)) {
@@ -141,7 +141,7 @@ function requestHandler(ctx: ServerContext) {
         nameSpan(span, method, `/${route.template.template}`);
         const access = triggerAccess(ctx, route.authLevel, req, url);
         if (!access.ok) return send(res, access.status, { error: access.error });
-        return await invokeHttp(ctx, route.fn, req, res, url, params, await readBody(req), claims);
+        return await invokeHttp(ctx, route.fn, req, res, url, params, await readBody(req, res), claims);
       }
       if (methodMismatch) return send(res, 405, { error: `Method ${method} is not allowed on ${path}` });
       return send(res, 404, { error: `No function is registered for ${path}` });
@@ -182,7 +182,7 @@ async function durableApi(
     path: apiPath,
     query: url.searchParams,
     headers: req.headers,
-    body: await readBody(req),
+    body: await readBody(req, res),
     origin: ctx.origin(),
     keyQuery,
   });
