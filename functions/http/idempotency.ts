@@ -24,8 +24,11 @@ import type { Caller } from './principal';
 export const IDEMPOTENCY_TABLE = 'idempotencykeys';
 /** How long a key's answer is kept; a key used again after that is a new request. */
 export const KEY_LIFETIME_MS = 24 * 3_600_000;
-/** How long a first request may run before a retry takes it to have died. */
-export const IN_FLIGHT_MS = 30_000;
+/**
+ * How long a first request may run before a retry takes it to have died. The routes answer in
+ * well under a second, and the table SDK gives up on storage within a few.
+ */
+export const IN_FLIGHT_MS = 10_000;
 
 /** Printable ASCII without spaces, as clients send UUIDs and the like. */
 const KEY = /^[\x21-\x7e]{1,255}$/;
