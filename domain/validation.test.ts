@@ -18,7 +18,7 @@ describe('maxJsonBytesOf (SIGNOFF_MAX_JSON_BYTES)', () => {
 describe('isInstanceId', () => {
   it('takes what a table key and a URL path segment can carry', () => {
     expect(isInstanceId('loan-7k2m9qxd')).toBe(true);
-    for (const bad of ['', 'a/b', 'a\\b', 'a#b', 'a?b', 'a\u0000', 'x'.repeat(257)]) {
+    for (const bad of ['', ' ', ' a', 'a ', 'a/b', 'a\\b', 'a#b', 'a?b', 'a\u0000', 'x'.repeat(257)]) {
       expect(isInstanceId(bad)).toBe(false);
     }
   });

@@ -41,9 +41,12 @@ export const isKeySafe = (text: string): boolean =>
   ![...text].some((ch) => '/\\#?'.includes(ch) || ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f);
 export const KEY_RULE = 'must not contain / \\ # ? or control characters';
 
-/** An orchestration instance id that this app could have issued and can look up. */
+/**
+ * An orchestration instance id that this app could have issued and can look up: key-safe, and
+ * without leading or trailing spaces (a URL drops those too).
+ */
 export const isInstanceId = (text: string): boolean =>
-  text.length > 0 && text.length <= 256 && isKeySafe(text);
+  text.length > 0 && text.length <= 256 && text.trim() === text && isKeySafe(text);
 
 /** The default of `SIGNOFF_MAX_JSON_BYTES`: the largest JSON body (or bot activity) the app reads. */
 export const DEFAULT_MAX_JSON_BYTES = 1024 * 1024;

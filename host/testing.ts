@@ -24,6 +24,7 @@ import path from 'node:path';
 import { readHostAuthSettings } from './app';
 import { DEFAULT_AUDIENCE, loadDevIssuer, mintDevToken } from './auth/devIssuer';
 import { readDevUsers, resolveDevUser } from './auth/devUsers';
+import { freePort } from './azurite';
 
 const BIN = path.resolve(__dirname, 'bin', 'signoff-host.cjs');
 
@@ -36,6 +37,11 @@ export interface TestHostOptions {
   env?: Record<string, string>;
   /** Start with `--dev` (default true): the dev issuer, and the app told it runs in Development. */
   dev?: boolean;
+  /**
+   * Start with `--azurite`: the host runs its own Azurite (data in the data directory, on a free
+   * port kept across restarts), which dies with it. Otherwise the app uses the test run's Azurite.
+   */
+  azurite?: boolean;
 }
 
 export interface TokenOptions {
@@ -109,6 +115,7 @@ export interface HttpResult<T = unknown> {
 export class TestHost {
   private child: ChildProcess | undefined;
   private output: string[] = [];
+  private azuritePort: number | undefined;
   private readonly tokens = new Map<string, Promise<string>>();
   url = '';
   /** The system key this host runs with. */
@@ -162,6 +169,12 @@ export class TestHost {
     if (o.clock === 'virtual') args.push('--clock', 'virtual');
     if (o.autoSkip) args.push('--auto-skip');
     if (o.alwaysReplay) args.push('--always-replay');
+    const azurite: Record<string, string> = {};
+    if (o.azurite) {
+      args.push('--azurite');
+      this.azuritePort ??= await freePort();
+      azurite.AZURITE_TABLE_PORT = String(this.azuritePort);
+    }
     this.output = [];
     const child = spawn(process.execPath, args, {
       env: {
@@ -169,6 +182,7 @@ export class TestHost {
         SIGNOFF_LOG_LEVEL: 'info',
         SIGNOFF_SYSTEM_KEY: this.systemKey,
         ...o.env,
+        ...azurite,
         ...extraEnv,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

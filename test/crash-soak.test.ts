@@ -10,7 +10,8 @@ import { crashSoak } from './soak/crash';
 let host: TestHost;
 
 beforeAll(async () => {
-  host = await startTestHost({ app: '.', clock: 'virtual' });
+  // The host runs its own Azurite, which dies with it: kills land while Azurite writes too.
+  host = await startTestHost({ app: '.', clock: 'virtual', azurite: true });
 });
 
 afterAll(async () => {

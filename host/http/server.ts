@@ -18,7 +18,7 @@ import { handleApi } from '../durable/api';
 import { keyQueryOf, RPC_PATH, WEBHOOK_PATH } from '../durable/apiLinks';
 import { adminAccess, hasSystemKey, triggerAccess } from './access';
 import { admin } from './admin';
-import { readBody, send } from './body';
+import { BodyRefusedError, readBody, send } from './body';
 import type { ServerContext } from './context';
 import { httpRoutes, invokeHttp } from './triggers';
 
@@ -146,6 +146,11 @@ function requestHandler(ctx: ServerContext) {
       if (methodMismatch) return send(res, 405, { error: `Method ${method} is not allowed on ${path}` });
       return send(res, 404, { error: `No function is registered for ${path}` });
     } catch (error) {
+      // A body over a limit was answered where it was read: the client's doing, not a failure.
+      if (error instanceof BodyRefusedError && error.answered) {
+        ctx.logger.info({ path: redactedPath(req.url), status: error.status, ...error.details }, error.message);
+        return;
+      }
       const status = (error as { status?: number }).status ?? 500;
       ctx.logger.error({ err: error, path: redactedPath(req.url) }, 'request failed in the host');
       if (!res.headersSent)

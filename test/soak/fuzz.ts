@@ -349,7 +349,7 @@ export async function fuzz(
       statuses[String(res.status)] = (statuses[String(res.status)] ?? 0) + 1;
       if (!acceptable(r, res.status)) {
         failures.push({
-          request: { ...r, body: r.body?.toString('utf8').slice(0, 300) },
+          request: { ...r, path: r.path.slice(0, 300), body: r.body?.toString('utf8').slice(0, 300) },
           status: res.status,
           answer: res.body.slice(0, 300),
         });
