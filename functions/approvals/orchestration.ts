@@ -41,11 +41,19 @@ export const APPROVAL_ORCHESTRATOR = 'approvalWorkflow';
 
 /** How long a storage activity is retried before the workflow fails (and an operator can rewind it). */
 export const STORAGE_RETRY_HOURS = 72;
+const FIRST_RETRY_MS = 5_000;
+const MAX_RETRY_INTERVAL_MS = 5 * 60_000;
+/**
+ * 5 s doubling to 5 minutes, for about {@link STORAGE_RETRY_HOURS} hours. The JS SDK ends retries
+ * by their number only (it ignores `retryTimeoutInMilliseconds`), so the hours are counted in
+ * attempts: six doublings to the cap, then one every 5 minutes.
+ */
 const STORAGE_RETRY = (() => {
-  const retry = new df.RetryOptions(5_000, 10_000);
+  const doublings = Math.ceil(Math.log2(MAX_RETRY_INTERVAL_MS / FIRST_RETRY_MS));
+  const atCap = Math.ceil((STORAGE_RETRY_HOURS * 3_600_000) / MAX_RETRY_INTERVAL_MS);
+  const retry = new df.RetryOptions(FIRST_RETRY_MS, 1 + doublings + atCap);
   retry.backoffCoefficient = 2;
-  retry.maxRetryIntervalInMilliseconds = 5 * 60_000;
-  retry.retryTimeoutInMilliseconds = STORAGE_RETRY_HOURS * 3_600_000;
+  retry.maxRetryIntervalInMilliseconds = MAX_RETRY_INTERVAL_MS;
   return retry;
 })();
 
