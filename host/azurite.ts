@@ -64,6 +64,8 @@ export async function startAzurite(
     String(tablePort),
     '--skipApiVersionCheck',
     '--disableTelemetry',
+    // No access log: a line per request that nobody reads.
+    '--silent',
   ];
   if (options.dataDir) {
     fs.mkdirSync(options.dataDir, { recursive: true });

@@ -7,8 +7,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { TableClient } from '@azure/data-tables';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort, isRunning } from '../host/azurite';
+import { freePort, isRunning, startAzurite } from '../host/azurite';
 import { startTestHost, type TestHost } from '../host/testing';
 
 const BIN = path.resolve('host/bin/signoff-host.cjs');
@@ -171,6 +172,42 @@ describe('Azurite ends with its host', () => {
     expect(await again.exited).toBe(0);
     expect(isRunning(second)).toBe(false);
     expect(fs.existsSync(path.join(data, 'azurite.pid'))).toBe(false);
+  });
+
+  it('keeps every write it acknowledged when its host is killed in the middle of writing', async () => {
+    // Azurite saves its tables every 5 s, and on a clean close; a host's death must be a clean close.
+    const data = path.join(tempDir(), 'azurite');
+    const port = await freePort();
+    const writer = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.resolve('test/fixtures/azurite-writer/main.ts'), data, String(port)],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let acked = 0;
+    writer.stdout?.on('data', (chunk: Buffer) => {
+      const all = [...chunk.toString().matchAll(/ACKED (\d+)/g)];
+      if (all.length > 0) acked = Number(all.at(-1)?.[1]);
+    });
+    const exited = new Promise((resolve) => writer.once('exit', resolve));
+    cleanups.push(async () => {
+      writer.kill('SIGKILL');
+      await exited;
+    });
+    await until('the writer has 1000 acknowledged writes', () => acked >= 1000, 30_000);
+    writer.kill('SIGKILL');
+    await exited;
+    const ackedBeforeKill = acked;
+    const azurite = readPid(`${data}.pid`);
+    await until(`Azurite (PID ${azurite}) ends after its parent was killed`, () => !isRunning(azurite), 6000);
+
+    const again = await startAzurite({ port, dataDir: data });
+    cleanups.push(() => again.stop());
+    const table = TableClient.fromConnectionString(again.connectionString, 'writes', {
+      allowInsecureConnection: true,
+    });
+    let rows = 0;
+    for await (const _ of table.listEntities()) rows++;
+    expect(rows).toBeGreaterThanOrEqual(ackedBeforeKill);
   });
 
   it('stops an Azurite left running on its data (named by the PID file) before it starts its own', async () => {
