@@ -148,7 +148,10 @@ function requestHandler(ctx: ServerContext) {
     } catch (error) {
       // A body over a limit was answered where it was read: the client's doing, not a failure.
       if (error instanceof BodyRefusedError && error.answered) {
-        ctx.logger.info({ path: redactedPath(req.url), status: error.status, ...error.details }, error.message);
+        ctx.logger.info(
+          { path: redactedPath(req.url), status: error.status, ...error.details },
+          error.message,
+        );
         return;
       }
       const status = (error as { status?: number }).status ?? 500;
