@@ -8,7 +8,13 @@ import type { JWTPayload } from 'jose';
 import { principalHeaders } from '../auth/principal';
 import { activeTraceContext } from '../common/telemetry';
 import { clientBindingPayload } from '../durable/apiLinks';
-import type { FunctionRegistry, RegisteredFunction, RpcHttpData, RpcParameterBinding } from '../runtime/core';
+import type {
+  FunctionRegistry,
+  RegisteredFunction,
+  RpcHttpData,
+  RpcParameterBinding,
+  RpcTypedData,
+} from '../runtime/core';
 import { InvocationError } from '../runtime/invoke';
 import { send } from './body';
 import type { ServerContext } from './context';
@@ -34,6 +40,27 @@ export function httpRoutes(registry: FunctionRegistry, routePrefix: string): Htt
   });
 }
 
+/**
+ * RPC HTTP data as the Functions host sends it to the Node worker, which declares
+ * `UseNullableValueDictionaryForHttp`: headers, query and route parameters as plain and as
+ * nullable maps (every @azure/functions 4.x reads one or the other).
+ */
+type WorkerHttpData = RpcHttpData & {
+  nullableHeaders: Record<string, { value: string }>;
+  nullableQuery: Record<string, { value: string }>;
+  nullableParams: Record<string, { value: string }>;
+};
+
+const nullable = (map: Record<string, string>) =>
+  Object.fromEntries(Object.entries(map).map(([k, value]) => [k, { value }]));
+
+/** The query as the host's map carries it: one entry per name, repeated values joined by commas. */
+function queryMap(url: URL): Record<string, string> {
+  const query: Record<string, string> = {};
+  for (const name of new Set(url.searchParams.keys())) query[name] = url.searchParams.getAll(name).join(',');
+  return query;
+}
+
 export async function invokeHttp(
   ctx: ServerContext,
   fn: RegisteredFunction,
@@ -46,17 +73,31 @@ export async function invokeHttp(
 ): Promise<void> {
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(req.headers)) {
-    if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+    // As the Functions host sends them to a worker that ignores empty-valued headers.
+    const value = Array.isArray(v) ? v.join(', ') : v;
+    if (value) headers[k] = value;
   }
   if (claims) Object.assign(headers, principalHeaders(claims));
-  const httpData: RpcHttpData = {
+  const query = queryMap(url);
+  const httpData: WorkerHttpData = {
     method: req.method ?? 'GET',
     url: url.href,
     headers,
+    nullableHeaders: nullable(headers),
+    query,
+    nullableQuery: nullable(query),
     params,
-    body: { bytes: body },
+    nullableParams: nullable(params),
+    // No body at all when the request has none: @azure/functions before 4.5 would otherwise
+    // build a GET with an (empty) body, which undici refuses.
+    ...(body.length > 0 ? { body: { bytes: body } } : {}),
   };
   const inputData: RpcParameterBinding[] = [{ name: fn.triggerName, data: { http: httpData } }];
+  const triggerMetadata: Record<string, RpcTypedData> = {
+    Query: { json: JSON.stringify(query) },
+    Headers: { json: JSON.stringify(headers) },
+    ...Object.fromEntries(Object.entries(params).map(([k, v]) => [k, { string: v }])),
+  };
   for (const [name, binding] of Object.entries(fn.metadata.bindings)) {
     if (
       binding.direction === 'in' &&
@@ -69,7 +110,7 @@ export async function invokeHttp(
     // Inside the server span (when telemetry is on), so that a durable client call the function
     // makes carries it; the invocation's traceContext names the same span.
     const traceParent = activeTraceContext()?.TraceParent ?? headers.traceparent;
-    const { response } = await ctx.invoker.invoke({ fn, inputData, traceParent });
+    const { response } = await ctx.invoker.invoke({ fn, inputData, triggerMetadata, traceParent });
     const outName = Object.entries(fn.metadata.bindings).find(
       ([, b]) => b.direction === 'out' && b.type === 'http',
     )?.[0];
