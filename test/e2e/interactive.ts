@@ -2,17 +2,20 @@
  * `npm run playground`: Signoff with the Agents Playground in front of it, to try by hand.
  *
  *   npm run playground                      # Patti (requester) and Megan (manager)
- *   npm run playground -- --users patti,megan,adele --port 7071 --data .data
+ *   npm run playground -- --users patti,megan,adele --port 7071 --playground-port 56150 --data .data
  *
  * Starts the embedded host with Azurite in dev mode (`signoff-host start --azurite --dev`), then one Playground
- * per user of `.m365agentsplayground.yml` named in --users (first on port 56150, then 56151, ...),
- * each its own Teams-like window. Prints the URLs to open; Ctrl-C stops everything.
+ * per user of `.m365agentsplayground.yml` named in --users (on --playground-port, 56150 by
+ * default, then the next ports), each its own Teams-like window. A port in use stops it before
+ * anything starts, naming the port and the process that holds it. Prints the URLs to open;
+ * Ctrl-C stops everything.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { isPortFree, portInUseMessage } from '../../host/common/ports';
 import { PlaygroundProcess } from './playgroundProcess';
 import { loadTenant } from './tenant';
 
@@ -20,7 +23,7 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const HOST_BIN = path.join(ROOT, 'host', 'bin', 'signoff-host.cjs');
 const FIRST_PLAYGROUND_PORT = 56150;
 
-const USAGE = 'usage: npm run playground -- [--users a,b] [--port N] [--data DIR]';
+const USAGE = 'usage: npm run playground -- [--users a,b] [--port N] [--playground-port N] [--data DIR]';
 
 class PlaygroundUsageError extends Error {
   readonly code = 'PLAYGROUND_USAGE';
@@ -29,15 +32,26 @@ class PlaygroundUsageError extends Error {
 interface Options {
   users: string[];
   port: string;
+  playgroundPort: number;
   data: string;
 }
 
 function parseOptions(argv: string[]): Options {
-  const opts: Options = { users: ['patti', 'megan'], port: '7071', data: path.join(ROOT, '.data') };
+  const opts: Options = {
+    users: ['patti', 'megan'],
+    port: '7071',
+    playgroundPort: FIRST_PLAYGROUND_PORT,
+    data: path.join(ROOT, '.data'),
+  };
   // Not strict: a flag without its value, or anything else, gets one of the messages below.
   const { tokens } = parseArgs({
     args: argv,
-    options: { users: { type: 'string' }, port: { type: 'string' }, data: { type: 'string' } },
+    options: {
+      users: { type: 'string' },
+      port: { type: 'string' },
+      'playground-port': { type: 'string' },
+      data: { type: 'string' },
+    },
     strict: false,
     allowPositionals: true,
     tokens: true,
@@ -52,6 +66,13 @@ function parseOptions(argv: string[]): Options {
       case '--port':
         if (!value || !/^\d+$/.test(value)) throw new PlaygroundUsageError('--port needs a number');
         opts.port = value;
+        break;
+      case '--playground-port':
+        if (!value || !/^\d+$/.test(value) || Number(value) > 65535)
+          throw new PlaygroundUsageError(
+            '--playground-port needs a port number (the first Playground; the others follow)',
+          );
+        opts.playgroundPort = Number(value);
         break;
       case '--data':
         if (!value) throw new PlaygroundUsageError('--data needs a directory');
@@ -80,6 +101,15 @@ async function main(): Promise<void> {
     return user;
   });
 
+  // Every port first, so that a clash is named before anything starts.
+  const wanted = [Number(opts.port), ...users.map((_, i) => opts.playgroundPort + i)];
+  for (const port of wanted) {
+    if (!(await isPortFree(port))) {
+      const flag = port === Number(opts.port) ? '--port' : '--playground-port';
+      throw new PlaygroundUsageError(`${portInUseMessage(port)}; choose another with ${flag}`);
+    }
+  }
+
   const host = spawn(
     process.execPath,
     [HOST_BIN, 'start', '--azurite', '--dev', '--port', opts.port, '--data', opts.data],
@@ -107,7 +137,7 @@ async function main(): Promise<void> {
         tenant,
         botEndpoint: `${hostUrl}/api/messages`,
         dir,
-        port: FIRST_PLAYGROUND_PORT + i,
+        port: opts.playgroundPort + i,
       }),
   );
   const stop = async () => {
