@@ -7,6 +7,7 @@ import {
   type ConfigField,
   type ConfigSources,
   ENV_NAMES,
+  EXAMPLE_CONFIG_FILE,
   type ManifestConfig,
   readConfigFile,
   resolveManifestConfig,
@@ -27,8 +28,13 @@ export interface BuildOptions {
    * is read if it exists; `false` reads no file (tests use it to stay independent of local files).
    */
   readonly configFile?: string | false;
-  /** Refuse local-development defaults (see `DEV_DEFAULTS`). */
+  /**
+   * Refuse local-development defaults (see `DEV_DEFAULTS`) and values of the example config, and
+   * name the zip `signoff-<version>.zip`; a development build is `signoff-<version>-dev.zip`.
+   */
   readonly release?: boolean;
+  /** The example config whose values a release refuses. Defaults to `manifest/config.example.json`. */
+  readonly exampleConfigFile?: string;
   /** Directory holding `manifest.json` (the template) and the icons it names. Defaults to `manifest/`. */
   readonly sourceDir?: string;
   /** The app version comes from here. Defaults to the repository's package.json. */
@@ -43,7 +49,7 @@ export interface BuiltPackage {
 }
 
 /**
- * Builds `signoff-<version>.zip` holding `manifest.json` and the two icons, after validating
+ * Builds `signoff-<version>.zip` (a release) or `signoff-<version>-dev.zip` holding `manifest.json` and the two icons, after validating
  * everything. Throws ManifestConfigError, ManifestTemplateError or ManifestValidationError (with
  * the full list of issues) and writes nothing when the package would be bad.
  */
@@ -59,6 +65,9 @@ export async function buildAppPackage(options: BuildOptions): Promise<BuiltPacka
         ? undefined
         : readConfigFile(configPath ?? join(__dirname, 'config.json'), configPath !== undefined),
     release: options.release ?? false,
+    ...(options.release
+      ? { example: readConfigFile(options.exampleConfigFile ?? join(REPO_ROOT, EXAMPLE_CONFIG_FILE), false) }
+      : {}),
   };
   const { config, defaultsUsed } = resolveManifestConfig(sources);
 
@@ -84,7 +93,7 @@ export async function buildAppPackage(options: BuildOptions): Promise<BuiltPacka
   const bytes = await zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE', platform: 'UNIX' });
 
   mkdirSync(options.outDir, { recursive: true });
-  const zipPath = join(options.outDir, `signoff-${version}.zip`);
+  const zipPath = join(options.outDir, `signoff-${version}${options.release ? '' : '-dev'}.zip`);
   writeFileSync(zipPath, bytes);
   return { zipPath, manifest, defaultsUsed };
 }

@@ -63,6 +63,12 @@ export interface ConfigSources {
   readonly file?: { readonly path: string; readonly contents: unknown };
   /** Refuse local-development defaults for ids, developer name and URLs. */
   readonly release?: boolean;
+  /**
+   * The example config (`manifest/config.example.json`) and its path: a release build refuses any
+   * value equal to one of its values, as a copy of the example left unchanged would name Contoso's
+   * ids and URLs.
+   */
+  readonly example?: { readonly path: string; readonly contents: unknown };
 }
 
 export interface ResolvedConfig {
@@ -108,7 +114,9 @@ export function resolveManifestConfig(sources: ConfigSources): ResolvedConfig {
       }
       continue;
     }
-    const problem = checkField(field, value);
+    const problem =
+      checkField(field, value) ??
+      (sources.release ? exampleProblem(field, value, sources.example) : undefined);
     if (problem === undefined) {
       merged[field] = value;
     } else {
@@ -156,6 +164,31 @@ function readFileValues(
     }
   }
   return values;
+}
+
+/** Where the example config is, and what a build reads it as. */
+export const EXAMPLE_CONFIG_FILE = 'manifest/config.example.json';
+
+/** A value copied from the example config, which a release must not carry. */
+function exampleProblem(
+  field: ConfigField,
+  value: unknown,
+  example: ConfigSources['example'],
+): string | undefined {
+  const contents = example?.contents;
+  if (typeof contents !== 'object' || contents === null) return undefined;
+  const sample = (contents as Record<string, unknown>)[field];
+  const from = `the example in ${example?.path ?? EXAMPLE_CONFIG_FILE}`;
+  if (field === 'validDomains') {
+    const samples = new Set(Array.isArray(sample) ? sample.map((d) => String(d).toLowerCase()) : []);
+    const copied = (value as string[]).filter((d) => samples.has(d.toLowerCase()));
+    return copied.length === 0
+      ? undefined
+      : `${copied.map((d) => JSON.stringify(d)).join(', ')} ${copied.length === 1 ? 'is' : 'are'} from ${from}; list your own domains, or none`;
+  }
+  return sample !== undefined && value === sample
+    ? `${JSON.stringify(value)} is the value of ${from}; a release needs your own`
+    : undefined;
 }
 
 function checkField(field: ConfigField, value: unknown): string | undefined {

@@ -13,9 +13,11 @@ import { ManifestError } from './errors';
 
 const USAGE = `Usage: npm run package:teams -- [--out <dir>] [--config <file>] [--release]
 
-  --out <dir>      where to write signoff-<version>.zip (default: appPackage/)
+  --out <dir>      where to write the zip (default: appPackage/)
   --config <file>  JSON config, see manifest/config.example.json (default: manifest/config.json if present)
-  --release        fail instead of using local-development defaults for ids, developer name and URLs
+  --release        a package to distribute, signoff-<version>.zip: fails on local-development defaults
+                   and on values left as in manifest/config.example.json. Without it the zip is
+                   signoff-<version>-dev.zip, for local testing
 
 Environment: ${Object.values(ENV_NAMES).join(', ')}, SIGNOFF_MANIFEST_CONFIG.
 `;

@@ -34,15 +34,17 @@ const MANIFEST_DIR = join(ROOT, 'manifest');
 const APP_VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string })
   .version;
 
+/** A configuration of someone's own: no value is the example config's (a release refuses those). */
 const PRODUCTION_ENV = {
-  TEAMS_APP_ID: '2f6c1c1e-8f3a-4c1d-9b7e-1a2b3c4d5e6f',
-  BOT_ID: '7d0f9a44-35c2-4b8e-a1f0-6c5d4e3b2a19',
-  DEVELOPER_NAME: 'Contoso IT',
-  DEVELOPER_WEBSITE_URL: 'https://it.contoso.com/signoff',
-  DEVELOPER_PRIVACY_URL: 'https://it.contoso.com/privacy',
-  DEVELOPER_TERMS_URL: 'https://it.contoso.com/terms',
-  VALID_DOMAINS: 'signoff.contoso.com, *.contoso.net',
+  TEAMS_APP_ID: '5a0d7b3e-91c4-4f2e-8d61-0b7c2e9f4a13',
+  BOT_ID: 'c3e8f1a2-6b4d-4e9a-9f07-2d5c8b1e6a74',
+  DEVELOPER_NAME: 'Fabrikam IT',
+  DEVELOPER_WEBSITE_URL: 'https://it.fabrikam.example/signoff',
+  DEVELOPER_PRIVACY_URL: 'https://it.fabrikam.example/privacy',
+  DEVELOPER_TERMS_URL: 'https://it.fabrikam.example/terms',
+  VALID_DOMAINS: 'signoff.fabrikam.example, *.fabrikam.net',
 };
+const EXAMPLE_CONFIG = join(MANIFEST_DIR, 'config.example.json');
 
 // biome-ignore lint/suspicious/noExplicitAny: tests reach into manifests to break one field at a time.
 type Json = Record<string, any>;
@@ -106,7 +108,7 @@ async function buildError(
 
 describe('the app package', () => {
   it('is a zip named after the version holding exactly manifest.json, color.png and outline.png', async () => {
-    const built = await build(PRODUCTION_ENV);
+    const built = await build(PRODUCTION_ENV, { release: true });
     expect(built.zipPath.endsWith(`signoff-${APP_VERSION}.zip`)).toBe(true);
 
     const zip = await JSZip.loadAsync(readFileSync(built.zipPath));
@@ -128,12 +130,12 @@ describe('the app package', () => {
       id: PRODUCTION_ENV.TEAMS_APP_ID,
       version: APP_VERSION,
       developer: {
-        name: 'Contoso IT',
-        websiteUrl: 'https://it.contoso.com/signoff',
-        privacyUrl: 'https://it.contoso.com/privacy',
-        termsOfUseUrl: 'https://it.contoso.com/terms',
+        name: 'Fabrikam IT',
+        websiteUrl: 'https://it.fabrikam.example/signoff',
+        privacyUrl: 'https://it.fabrikam.example/privacy',
+        termsOfUseUrl: 'https://it.fabrikam.example/terms',
       },
-      validDomains: ['signoff.contoso.com', '*.contoso.net'],
+      validDomains: ['signoff.fabrikam.example', '*.fabrikam.net'],
       bots: [{ botId: PRODUCTION_ENV.BOT_ID }],
     });
     expect(findPlaceholders(manifest)).toEqual([]);
@@ -168,6 +170,50 @@ describe('the app package', () => {
       expect(error.message).toContain(name);
     }
     await expect(build(PRODUCTION_ENV, { release: true })).resolves.toMatchObject({ defaultsUsed: [] });
+  });
+
+  it('names a development build apart from a release', async () => {
+    const dev = await build(PRODUCTION_ENV);
+    expect(dev.zipPath.endsWith(`signoff-${APP_VERSION}-dev.zip`)).toBe(true);
+    const release = await build(PRODUCTION_ENV, { release: true });
+    expect(release.zipPath.endsWith(`signoff-${APP_VERSION}.zip`)).toBe(true);
+  });
+
+  it('refuses in a release every value left as in the example config, naming the file and the field', async () => {
+    const dir = tempDir();
+    const configFile = join(dir, 'config.json');
+    copyFileSync(EXAMPLE_CONFIG, configFile);
+    const release = () => buildAppPackage({ outDir: dir, configFile, env: {}, release: true });
+    const error = await buildError(release());
+    expect(error).toBeInstanceOf(ManifestConfigError);
+    const example = JSON.parse(readFileSync(EXAMPLE_CONFIG, 'utf8')) as Json;
+    const fields = Object.keys(example).filter((k) => k !== '$comment');
+    expect(fields).toHaveLength(7);
+    for (const field of fields) {
+      const issue = error.issues?.find((i) => i.where === `${field} (${configFile})`);
+      expect(issue?.message, field).toContain('manifest/config.example.json');
+    }
+    expect(error.message).toContain(`appId (${configFile}): "${example.appId}" is the value of the example`);
+    expect(error.message).toContain('"signoff.contoso.com" is from the example');
+
+    // One field of one's own is not enough; each left as the example is still named.
+    writeFileSync(configFile, JSON.stringify({ ...example, appId: PRODUCTION_ENV.TEAMS_APP_ID }));
+    const partly = await buildError(release());
+    expect(partly.issues?.map((i) => i.where.split(' ')[0])).not.toContain('appId');
+    expect(partly.issues?.map((i) => i.where.split(' ')[0])).toContain('botId');
+    // The same values through the environment are refused too, by their variable.
+    const fromEnv = await buildError(
+      build({ ...PRODUCTION_ENV, BOT_ID: example.botId as string }, { release: true }),
+    );
+    expect(lines(fromEnv.issues ?? [])).toEqual([
+      `BOT_ID (environment): "${example.botId}" is the value of the example in ${EXAMPLE_CONFIG}; a release needs your own`,
+    ]);
+    // A development build takes the example as it is.
+    await expect(
+      buildAppPackage({ outDir: dir, configFile: EXAMPLE_CONFIG, env: {} }),
+    ).resolves.toMatchObject({
+      defaultsUsed: [],
+    });
   });
 });
 
@@ -483,13 +529,30 @@ describe('npm run package:teams', () => {
       },
     });
 
-  it('writes the zip and says where', () => {
+  it('writes the zip and says where: a development zip, or with --release the release zip', () => {
     const out = tempDir();
     const result = run(['--out', out], PRODUCTION_ENV);
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
-    expect(result.stdout).toContain(`signoff-${APP_VERSION}.zip`);
+    expect(result.stdout).toContain(`signoff-${APP_VERSION}-dev.zip`);
+    expect(existsSync(join(out, `signoff-${APP_VERSION}-dev.zip`))).toBe(true);
+    expect(existsSync(join(out, `signoff-${APP_VERSION}.zip`))).toBe(false);
+    const release = run(['--out', out, '--release'], PRODUCTION_ENV);
+    expect(release.stderr).toBe('');
+    expect(release.stdout).toContain(`signoff-${APP_VERSION}.zip`);
     expect(existsSync(join(out, `signoff-${APP_VERSION}.zip`))).toBe(true);
+  });
+
+  it('--release with the example config copied unchanged fails, naming the file and each field', () => {
+    const out = tempDir();
+    const result = run(['--out', out, '--release'], {});
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('Teams app configuration has 7 errors:');
+    expect(result.stderr).toMatch(
+      /- appId \(.*config\.example\.json\): "[0-9a-f-]+" is the value of the example/,
+    );
+    expect(result.stderr).toContain('developerTermsOfUseUrl (');
+    expect(existsSync(join(out, `signoff-${APP_VERSION}.zip`))).toBe(false);
   });
 
   it('exits non-zero with every error listed and writes nothing', () => {
@@ -505,6 +568,6 @@ describe('npm run package:teams', () => {
     expect(result.stderr).toContain(
       '- DEVELOPER_PRIVACY_URL (environment): "http://x" must start with https://',
     );
-    expect(existsSync(join(out, `signoff-${APP_VERSION}.zip`))).toBe(false);
+    expect(existsSync(join(out, `signoff-${APP_VERSION}-dev.zip`))).toBe(false);
   });
 });
