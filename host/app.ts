@@ -3,31 +3,55 @@
  * as built JS; during development the TypeScript source beside it), its host.json, and the
  * `Values` of local.settings.json, which `func start` also puts into the environment.
  */
-import fs from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { z } from 'zod/v4';
-import { HostError } from './common/errors';
+import { AppLoadError, readJson } from './runtime/load';
 
-export class AppLoadError extends HostError {
-  readonly code = 'APP_LOAD';
-  readonly retryable = false;
-}
+// Loading the app's code is the worker's part (runtime/load.ts); these stay importable from here.
+export { AppLoadError, loadApp, readJson, resolveEntries } from './runtime/load';
 
 export interface HostJson {
   routePrefix: string;
   hubName: string;
   maxConcurrentActivityFunctions?: number;
   maxConcurrentOrchestratorFunctions?: number;
+  /** `functionTimeout` in milliseconds; undefined when unbounded (`-1`). */
+  functionTimeoutMs: number | undefined;
 }
 
-export function readJson(file: string): Record<string, unknown> | undefined {
-  if (!fs.existsSync(file)) return undefined;
-  try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
-  } catch (error) {
-    throw new AppLoadError(`${file} is not valid JSON: ${(error as Error).message}`);
+/**
+ * The default `functionTimeout`: 30 minutes, Azure's default on every plan but Consumption (Flex
+ * Consumption, Premium, Dedicated, Container Apps). A host that runs on a machine of its own is
+ * one of those; Consumption's 5 minutes belongs to its per-execution billing.
+ */
+export const DEFAULT_FUNCTION_TIMEOUT_MS = 30 * 60_000;
+/** Azure refuses a `functionTimeout` under one second. */
+const MIN_FUNCTION_TIMEOUT_MS = 1000;
+const TIMESPAN = /^(?:(\d+)\.)?(\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:\.(\d{1,7}))?)?$/;
+
+/**
+ * host.json's `functionTimeout`: a .NET TimeSpan (`hh:mm:ss`, `d.hh:mm:ss`, fractions of a second
+ * allowed), or `-1` for no limit, as Azure reads it; absent (or null), the default.
+ */
+export function parseFunctionTimeout(value: unknown): number | undefined {
+  if (value === undefined || value === null) return DEFAULT_FUNCTION_TIMEOUT_MS;
+  if (value === -1 || value === '-1') return undefined;
+  const m = typeof value === 'string' ? TIMESPAN.exec(value.trim()) : null;
+  const [, d = '0', h = '0', min = '0', sec = '0', frac] = m ?? [];
+  if (!m || Number(h) > 23 || Number(min) > 59 || Number(sec) > 59) {
+    throw new AppLoadError(
+      `host.json: functionTimeout ${JSON.stringify(value)} is not a TimeSpan like "00:05:00" (or -1 for no limit)`,
+    );
   }
+  const ms =
+    ((Number(d) * 24 + Number(h)) * 3600 + Number(min) * 60 + Number(sec)) * 1000 +
+    (frac ? Math.round(Number(`0.${frac}`) * 1000) : 0);
+  if (ms < MIN_FUNCTION_TIMEOUT_MS) {
+    throw new AppLoadError(
+      `host.json: functionTimeout ${JSON.stringify(value)} is under the minimum, 00:00:01`,
+    );
+  }
+  return ms;
 }
 
 export function readHostJson(appDir: string): HostJson {
@@ -59,7 +83,28 @@ export function readHostJson(appDir: string): HostJson {
       durable.maxConcurrentOrchestratorFunctions,
       'maxConcurrentOrchestratorFunctions',
     ),
+    functionTimeoutMs: parseFunctionTimeout(json.functionTimeout),
   };
+}
+
+/** How the app's code runs: in worker processes (as in Azure), or on the host's event loop. */
+export interface WorkerSettings {
+  /** `FUNCTIONS_WORKER_PROCESS_COUNT`: 1 (Azure's default) to 10 (Azure's maximum). */
+  processCount: number;
+  /** `languageWorkers__node__arguments`: node options for each worker, as Azure passes them. */
+  nodeArguments: string[];
+}
+
+export function readWorkerSettings(env: NodeJS.ProcessEnv = process.env): WorkerSettings {
+  const text = env.FUNCTIONS_WORKER_PROCESS_COUNT?.trim() || '1';
+  const count = Number(text);
+  if (!/^\d+$/.test(text) || count < 1 || count > 10) {
+    throw new AppLoadError(
+      `FUNCTIONS_WORKER_PROCESS_COUNT: "${text}" is not a whole number from 1 to 10 (worker processes per host)`,
+    );
+  }
+  const args = env.languageWorkers__node__arguments ?? env['languageWorkers:node:arguments'] ?? '';
+  return { processCount: count, nodeArguments: args.split(/\s+/).filter(Boolean) };
 }
 
 /**
@@ -110,81 +155,4 @@ export function applyLocalSettings(appDir: string): void {
   for (const [k, v] of Object.entries(values as Record<string, unknown>)) {
     if (process.env[k] === undefined && typeof v === 'string') process.env[k] = v;
   }
-}
-
-/** The files to load for an app: its `main`, globbed, or the TypeScript sources of a built `main`. */
-export function resolveEntries(appDir: string): string[] {
-  const pkg = readJson(path.join(appDir, 'package.json'));
-  if (!pkg)
-    throw new AppLoadError(
-      `${appDir} has no package.json; an Azure Functions Node app needs one with "main"`,
-    );
-  const main = typeof pkg.main === 'string' ? pkg.main : 'index.js';
-  const found = glob(appDir, main);
-  const source = main.replace(/^(\.\/)?(dist|out|build)\//, '').replace(/\.js$/, '.ts');
-  const fromSource = source === main ? [] : glob(appDir, source);
-  // During development the TypeScript sources win over a build that is older than they are.
-  if (
-    found.length > 0 &&
-    !(fromSource.length > 0 && newestUnder(fromSource, '.ts') > newestUnder(found, '.js'))
-  ) {
-    return found;
-  }
-  if (fromSource.length > 0) return fromSource;
-  throw new AppLoadError(`The app's main "${main}" matches no file in ${appDir} (run the build first)`);
-}
-
-/**
- * The newest modification time of the files with `ext` in the folders of `entries`, recursively:
- * an edit to any module of the app counts, not only to its entry file.
- */
-function newestUnder(entries: string[], ext: string): number {
-  let newest = 0;
-  const visit = (dir: string) => {
-    for (const d of fs.readdirSync(dir, { withFileTypes: true })) {
-      if (d.name === 'node_modules' || d.name.startsWith('.')) continue;
-      const full = path.join(dir, d.name);
-      if (d.isDirectory()) visit(full);
-      else if (d.name.endsWith(ext)) newest = Math.max(newest, fs.statSync(full).mtimeMs);
-    }
-  };
-  for (const dir of new Set(entries.map((e) => path.dirname(e)))) visit(dir);
-  return newest;
-}
-
-function glob(dir: string, pattern: string): string[] {
-  const full = path.resolve(dir, pattern);
-  if (!pattern.includes('*')) return fs.existsSync(full) ? [full] : [];
-  const folder = path.dirname(full);
-  if (pattern.slice(0, pattern.lastIndexOf('/') + 1).includes('*')) {
-    throw new AppLoadError(`main "${pattern}": only the file name may contain "*"`);
-  }
-  if (!fs.existsSync(folder)) return [];
-  const re = new RegExp(
-    `^${path
-      .basename(full)
-      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-      .replace(/\*/g, '.*')}$`,
-  );
-  return fs
-    .readdirSync(folder)
-    .filter((f) => re.test(f) && !f.endsWith('.d.ts') && !f.endsWith('.test.ts') && !f.endsWith('.map'))
-    .sort()
-    .map((f) => path.join(folder, f));
-}
-
-export async function loadApp(appDir: string): Promise<string[]> {
-  const entries = resolveEntries(appDir);
-  for (const entry of entries) {
-    if (entry.endsWith('.ts') || entry.endsWith('.cjs') || isCommonJs(appDir)) {
-      require(entry);
-    } else {
-      await import(pathToFileURL(entry).href);
-    }
-  }
-  return entries;
-}
-
-function isCommonJs(appDir: string): boolean {
-  return readJson(path.join(appDir, 'package.json'))?.type !== 'module';
 }

@@ -3,6 +3,7 @@
  *
  *   signoff-host start [--app DIR] [--port N] [--data DIR] [--host ADDR] [--dev] [--azurite]
  *                      [--clock real|virtual] [--auto-skip] [--always-replay] [--log-level LEVEL]
+ *                      [--in-process]
  *   signoff-host token --user ALIAS|OBJECT-ID [--name NAME] [--roles R1,R2] [--valid-for PT8H]
  *                      [--app DIR] [--data DIR]
  */
@@ -24,8 +25,11 @@ export class UsageError extends HostError {
 
 const USAGE = `usage: signoff-host start [--app DIR] [--port N] [--data DIR] [--host ADDR] [--dev] [--azurite]
                           [--clock real|virtual] [--auto-skip] [--always-replay] [--log-level LEVEL]
+                          [--in-process]
          --dev       development: the dev issuer when SIGNOFF_AUTH_ISSUER is unset, keys printed
          --azurite   also run Azurite for AzureWebJobsStorage (data in DIR/azurite)
+         --in-process  run the app on the host's event loop, not in worker processes
+                     (FUNCTIONS_WORKER_PROCESS_COUNT); no functionTimeout: for comparisons, debuggers
        signoff-host token --user ALIAS|OBJECT-ID [--name NAME] [--roles R1,R2] [--valid-for PT8H]
                           [--app DIR] [--data DIR]
          prints a bearer token of the dev issuer of DIR (default .data), for a host started with --dev`;
@@ -42,6 +46,7 @@ export interface StartOptions {
   logLevel: string | undefined;
   azurite: boolean;
   dev: boolean;
+  inProcess: boolean;
 }
 
 export interface TokenOptions {
@@ -85,6 +90,7 @@ function parseStart(rest: string[]): StartOptions {
     'log-level': { type: 'string' },
     azurite: { type: 'boolean' },
     dev: { type: 'boolean' },
+    'in-process': { type: 'boolean' },
   });
   const portText = (v.port as string | undefined) ?? process.env.SIGNOFF_PORT ?? '7071';
   const port = Number(portText);
@@ -106,6 +112,7 @@ function parseStart(rest: string[]): StartOptions {
     logLevel: v['log-level'] as string | undefined,
     azurite: v.azurite === true,
     dev: v.dev === true,
+    inProcess: v['in-process'] === true,
   };
 }
 
@@ -222,6 +229,7 @@ async function start(opts: StartOptions): Promise<void> {
     alwaysReplay: opts.alwaysReplay,
     logLevel: opts.logLevel,
     dev: opts.dev,
+    inProcess: opts.inProcess,
     dataLock,
   }).catch(async (error: unknown) => {
     await azurite?.stop();

@@ -2,15 +2,15 @@
  * host/: the embedded host, which runs an unmodified Azure Functions v4 Node app as the Functions
  * host, the Node worker and the Durable Task extension would, in one process, durably on SQLite.
  *
- * This file starts it: locks the data directory, loads a function app, opens the durable store,
- * recovers pending work, and serves HTTP within the request limits. One host per process (the
- * functions-core module is process-wide), and one per data directory (dataLock.ts).
+ * This file starts it: locks the data directory, opens the durable store, loads a function app in
+ * its worker processes (runtime/appRuntime.ts), recovers pending work, and serves HTTP within the
+ * request limits. One host per process, and one per data directory (dataLock.ts).
  */
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { applyLocalSettings, loadApp, readHostAuthSettings, readHostJson } from './app';
+import { applyLocalSettings, readHostAuthSettings, readHostJson, readWorkerSettings } from './app';
 import { PlatformAuth } from './auth';
 import { type HostKeys, loadHostKeys } from './auth/secrets';
 import { createLogger, type Logger } from './common/log';
@@ -24,8 +24,8 @@ import { Store } from './durable/store';
 import { closeGently, refuseOversized, useRequestLimits } from './http/body';
 import { readRequestLimits, serverOptions } from './http/limits';
 import { createRequestHandler, httpRoutes } from './http/server';
-import { FunctionRegistry, installCoreModule } from './runtime/core';
-import { Invoker } from './runtime/invoke';
+import { startAppRuntime } from './runtime/appRuntime';
+import { FunctionRegistry } from './runtime/core';
 
 export interface HostOptions {
   appDir: string;
@@ -42,6 +42,11 @@ export interface HostOptions {
    */
   dev?: boolean;
   maxConcurrentActivities?: number;
+  /**
+   * Run the app on the host's event loop instead of worker processes (`--in-process`): no
+   * `functionTimeout`, no isolation; for comparisons and debuggers.
+   */
+  inProcess?: boolean;
   /**
    * The data directory's lock, when the caller took it (the CLI takes it before it starts
    * Azurite, whose data is there too) and lets it go; else the host takes it and lets it go.
@@ -80,7 +85,6 @@ async function startLockedHost(options: HostOptions, ownLock: DataDirLock | unde
   const logger = createLogger({ level: options.logLevel });
   const appDir = path.resolve(options.appDir);
   const registry = new FunctionRegistry(logger);
-  installCoreModule(registry);
   applyLocalSettings(appDir);
   const dev = options.dev ?? false;
   // What the app can tell its environment by: Development locally (as `func start` sets it),
@@ -88,6 +92,7 @@ async function startLockedHost(options: HostOptions, ownLock: DataDirLock | unde
   if (dev) process.env.AZURE_FUNCTIONS_ENVIRONMENT = 'Development';
   else process.env.AZURE_FUNCTIONS_ENVIRONMENT ??= 'Production';
   const hostJson = readHostJson(appDir);
+  const workerSettings = readWorkerSettings();
   const authSettings = readHostAuthSettings(appDir);
   const dataDir = path.resolve(options.dataDir);
   const keys = loadHostKeys(dataDir);
@@ -125,9 +130,15 @@ async function startLockedHost(options: HostOptions, ownLock: DataDirLock | unde
   const hostname = options.hostname ?? '127.0.0.1';
   let port = options.port ?? 7071;
   const origin = () => `http://${hostname}:${port}`;
-  await loadApp(appDir);
-
-  const invoker = new Invoker(registry, logger, appDir);
+  const invoker = await startAppRuntime({
+    appDir,
+    registry,
+    logger,
+    inProcess: options.inProcess ?? false,
+    processCount: workerSettings.processCount,
+    nodeArguments: workerSettings.nodeArguments,
+    functionTimeoutMs: hostJson.functionTimeoutMs,
+  });
   const engine = new Engine(store, registry, invoker, clock, logger, {
     ...DEFAULT_ENGINE_OPTIONS,
     maxConcurrentActivities:
@@ -183,6 +194,7 @@ async function startLockedHost(options: HostOptions, ownLock: DataDirLock | unde
   });
   port = (server.address() as AddressInfo).port;
   process.env.WEBSITE_HOSTNAME = `${hostname}:${port}`;
+  invoker.setEnvironment({ WEBSITE_HOSTNAME: process.env.WEBSITE_HOSTNAME });
   // A webhook path means this host's own app (e.g. /api/alerts), called with its function key.
   const webhook = alertConfig.webhook;
   const alertSink = new HostAlertSink(
@@ -215,7 +227,7 @@ async function startLockedHost(options: HostOptions, ownLock: DataDirLock | unde
     auth,
     keys,
     describe() {
-      const lines = [`Signoff host listening on ${url}`, ...auth.describe()];
+      const lines = [`Signoff host listening on ${url}`, invoker.describe(), ...auth.describe()];
       if (dev) {
         lines.push(
           `System key: ${keys.systemKey} (management API, /admin, dashboard: x-functions-key header or ?code=)`,
@@ -252,6 +264,7 @@ async function startLockedHost(options: HostOptions, ownLock: DataDirLock | unde
         await invoker
           .runAppHooks('appTerminate')
           .catch((err: unknown) => logger.error({ err }, 'appTerminate hook failed'));
+        await invoker.close();
         store.close();
         ownLock?.release();
         await telemetry

@@ -1,6 +1,8 @@
 /**
- * host/runtime/: the Azure Functions runtime contract the app is written against: the
- * `@azure/functions-core` module (this file) and the invoker (invoke.ts).
+ * host/runtime/: the Azure Functions runtime contract the app is written against, and the
+ * language worker processes it runs in: the `@azure/functions-core` module (this file), loading
+ * the app (load.ts), the invoker (invoke.ts), and the worker processes (worker.ts in each worker;
+ * workerProcess.ts and workerPool.ts in the host, which talk to them over IPC, protocol.ts).
  *
  * The `@azure/functions-core` module, as the Azure Functions Node worker provides it.
  *
@@ -104,7 +106,8 @@ export interface CoreInvocationContext {
 export interface RegisteredFunction {
   name: string;
   metadata: FunctionMetadata;
-  callback: FunctionCallback;
+  /** The handler, in the process that loaded the app; the host only knows a worker's report. */
+  callback?: FunctionCallback;
   triggerName: string;
   trigger: RpcBindingInfo;
 }
@@ -112,6 +115,17 @@ export interface RegisteredFunction {
 export class FunctionRegistrationError extends HostError {
   readonly code = 'FUNCTION_REGISTRATION';
   readonly retryable = false;
+}
+
+/**
+ * What a process that loaded the app registered, as a worker reports it to the host (Azure's
+ * worker sends the same facts in its function metadata and init responses).
+ */
+export interface AppRegistrations {
+  functions: FunctionMetadata[];
+  /** How many hooks of each kind the app registered. */
+  hooks: Record<HookName, number>;
+  programmingModel?: { name: string; version: string };
 }
 
 /** Everything an app registered through `@azure/functions-core`. */
@@ -137,6 +151,24 @@ export class FunctionRegistry {
     return [...this.functions.values()].filter((f) => f.trigger.type === type);
   }
 
+  /** What this process's app registered, for the host. */
+  registrations(): AppRegistrations {
+    const hooks = Object.fromEntries(
+      Object.entries(this.hooks).map(([name, list]) => [name, list.length]),
+    ) as Record<HookName, number>;
+    const model = this.programmingModel;
+    return {
+      functions: [...this.functions.values()].map((f) => f.metadata),
+      hooks,
+      programmingModel: model ? { name: model.name, version: model.version } : undefined,
+    };
+  }
+
+  /** Takes the functions a worker reported (the host's view: metadata, no handlers). */
+  adopt(registrations: AppRegistrations): void {
+    for (const metadata of registrations.functions) this.registerFunction(metadata, undefined);
+  }
+
   /** The module object handed to `require('@azure/functions-core')`. */
   coreApi(): Record<string, unknown> {
     return {
@@ -156,7 +188,7 @@ export class FunctionRegistry {
     };
   }
 
-  private registerFunction(metadata: FunctionMetadata, callback: FunctionCallback): Disposable {
+  private registerFunction(metadata: FunctionMetadata, callback: FunctionCallback | undefined): Disposable {
     const key = metadata.name.toLowerCase();
     if (this.functions.has(key)) {
       throw new FunctionRegistrationError(`A function named "${metadata.name}" is already registered.`);

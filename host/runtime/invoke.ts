@@ -1,7 +1,12 @@
 /**
- * Invokes a registered function the way the Node worker does: through the programming model's
- * invocation model (`getArguments` / `invokeFunction` / `getResponse`), so that
- * `@azure/functions` performs its own binding conversions, with the app's pre- and
+ * The invoker: how the host runs a function of the app. Callers (durable/, http/) hold an
+ * {@link Invoker} and never know where the code runs: in worker processes (workerPool.ts, as in
+ * Azure) or, with `--in-process`, on this event loop ({@link InProcessInvoker}, which each worker
+ * process also uses for the invocations it is sent).
+ *
+ * {@link InProcessInvoker} invokes a registered function the way the Node worker does: through the
+ * programming model's invocation model (`getArguments` / `invokeFunction` / `getResponse`), so
+ * that `@azure/functions` performs its own binding conversions, with the app's pre- and
  * post-invocation hooks around the call.
  */
 import { randomUUID } from 'node:crypto';
@@ -37,6 +42,8 @@ export class InvocationError extends HostError {
 
 export interface InvocationRequest {
   fn: RegisteredFunction;
+  /** The invocation's id; a new one when not given. */
+  invocationId?: string;
   inputData: RpcParameterBinding[];
   triggerMetadata?: Record<string, RpcTypedData>;
   traceParent?: string;
@@ -49,7 +56,21 @@ export interface InvocationResult {
   response: RpcInvocationResponse;
 }
 
-export class Invoker {
+/** Runs the app's functions and hooks, wherever the app's code is. */
+export interface Invoker {
+  /**
+   * Runs the function. A failure of the function (it threw, or overran `functionTimeout`) rejects
+   * with an {@link InvocationError}; anything else that rejects is a failure of the host.
+   */
+  invoke(request: InvocationRequest): Promise<InvocationResult>;
+  /** Runs the app's `appStart` or `appTerminate` hooks (in every worker process). */
+  runAppHooks(name: 'appStart' | 'appTerminate'): Promise<void>;
+  /** Stops running the app's code; invocations still running never settle. */
+  close(): Promise<void>;
+}
+
+/** Runs the app loaded into this process, on this event loop. */
+export class InProcessInvoker implements Invoker {
   private readonly appHookData: Record<string, unknown> = {};
 
   constructor(
@@ -69,7 +90,9 @@ export class Invoker {
     const model = this.registry.programmingModel;
     if (!model) throw new Error('The app did not set a programming model (is @azure/functions loaded?)');
     const { fn } = request;
-    const invocationId = randomUUID();
+    const callback = fn.callback;
+    if (!callback) throw new Error(`Function "${fn.name}" has no handler in this process`);
+    const invocationId = request.invocationId ?? randomUUID();
     const started = performance.now();
     const coreCtx: CoreInvocationContext = {
       invocationId,
@@ -99,7 +122,7 @@ export class Invoker {
       appHookData: this.appHookData,
       invocationContext: context,
       inputs,
-      functionCallback: fn.callback,
+      functionCallback: callback,
     };
     let result: unknown;
     let error: unknown;
@@ -143,6 +166,8 @@ export class Invoker {
     this.logger.info({ ...fields, outcome: 'succeeded' }, 'invocation');
     return { invocationId, response };
   }
+
+  async close(): Promise<void> {}
 }
 
 /**
