@@ -1,31 +1,13 @@
 /**
  * Azure Table Storage through the app's `AzureWebJobsStorage` connection, the same storage
- * account the function app has in Azure (Azurite locally and in tests).
+ * account the function app has in Azure (Azurite locally and in tests): by connection string, or
+ * by identity (`AzureWebJobsStorage__accountName`, see connection.ts).
  */
 import { TableClient } from '@azure/data-tables';
-import { RetryableError, TerminalError } from '../../domain/errors';
+import { RetryableError } from '../../domain/errors';
+import { resolveStorageConnection, type StorageConnection, tokenCredential } from './connection';
 
-export class StorageConfigError extends TerminalError {
-  readonly code = 'STORAGE_CONFIG';
-}
-
-const AZURITE_ACCOUNT = 'devstoreaccount1';
-const AZURITE_KEY =
-  'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
-
-/** The connection string, with `UseDevelopmentStorage=true` expanded to Azurite's defaults. */
-export function storageConnectionString(env: NodeJS.ProcessEnv = process.env): string {
-  const raw = env.AzureWebJobsStorage?.trim();
-  if (!raw) {
-    throw new StorageConfigError(
-      'AzureWebJobsStorage is not set: set it to a storage connection string (or "UseDevelopmentStorage=true" for Azurite)',
-    );
-  }
-  if (/^UseDevelopmentStorage=true/i.test(raw)) {
-    return `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};TableEndpoint=http://127.0.0.1:10002/${AZURITE_ACCOUNT};`;
-  }
-  return raw;
-}
+export { StorageConfigError } from './connection';
 
 /**
  * The SDK's own retries, shorter than its defaults (3 retries up to 64 s apart): a blip is
@@ -34,6 +16,20 @@ export function storageConnectionString(env: NodeJS.ProcessEnv = process.env): s
  */
 const RETRY = { maxRetries: 2, retryDelayInMs: 300, maxRetryDelayInMs: 2_000 };
 
+/** A client for the table `name` over `connection`; nothing is sent until it is used. */
+export function tableClient(name: string, connection: StorageConnection): TableClient {
+  if (connection.kind === 'connectionString') {
+    return TableClient.fromConnectionString(connection.connectionString, name, {
+      allowInsecureConnection: connection.connectionString.includes('http://'),
+      retryOptions: RETRY,
+    });
+  }
+  return new TableClient(connection.tableServiceUri, name, tokenCredential(connection.credential), {
+    allowInsecureConnection: connection.tableServiceUri.startsWith('http://'),
+    retryOptions: RETRY,
+  });
+}
+
 const clients = new Map<string, Promise<TableClient>>();
 
 /** A client for `table`, created on first use (idempotently, as activities may run twice). */
@@ -41,11 +37,7 @@ export function table(name: string): Promise<TableClient> {
   let client = clients.get(name);
   if (!client) {
     client = (async () => {
-      const conn = storageConnectionString();
-      const c = TableClient.fromConnectionString(conn, name, {
-        allowInsecureConnection: conn.includes('http://'),
-        retryOptions: RETRY,
-      });
+      const c = tableClient(name, resolveStorageConnection());
       try {
         await c.createTable();
       } catch (error) {
