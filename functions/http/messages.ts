@@ -11,17 +11,15 @@ import { createBot, readBotConfig } from '../../bot';
 import { setAlertChannel } from '../alerts/record';
 import { setNotifier } from '../approvals/notifier';
 import { approvalsFor } from '../approvals/service';
-import { invocationLog, startupLog } from '../platform/log';
+import { invocationLog } from '../platform/log';
 import { table } from '../storage/tables';
 import { MAX_JSON_BYTES } from './body';
 
 const config = readBotConfig();
 const bot = createBot(config, { tables: table, maxActivityBytes: MAX_JSON_BYTES });
-if (config.mode === 'anonymous') {
-  startupLog.warn(
-    'Development: bot credentials are not set (MicrosoftAppId, MicrosoftAppPassword, MicrosoftAppType, MicrosoftAppTenantId), so /api/messages accepts requests without a Bot Framework token. Outside development the app does not start without them.',
-  );
-}
+// Said once per worker, through the first invocation that it concerns: app code has no log of its
+// own outside an invocation, so its lines always reach Application Insights with one.
+let anonymousNoted = config.mode !== 'anonymous';
 setNotifier(bot.notifier);
 const opsChannel = process.env.OPS_CHANNEL_CONVERSATION_ID?.trim();
 if (opsChannel) setAlertChannel(bot.opsChannel(opsChannel));
@@ -31,6 +29,14 @@ app.http('messages', {
   methods: ['POST'],
   authLevel: 'anonymous',
   extraInputs: [df.input.durableClient()],
-  handler: (request, context) =>
-    bot.handle(request, approvalsFor(df.getClient(context)), invocationLog(context)),
+  handler: (request, context) => {
+    const log = invocationLog(context);
+    if (!anonymousNoted) {
+      anonymousNoted = true;
+      log.warn(
+        'Development: bot credentials are not set (MicrosoftAppId, MicrosoftAppPassword, MicrosoftAppType, MicrosoftAppTenantId), so /api/messages accepts requests without a Bot Framework token. Outside development the app does not start without them.',
+      );
+    }
+    return bot.handle(request, approvalsFor(df.getClient(context)), log);
+  },
 });

@@ -1,8 +1,9 @@
 /**
- * The app's loggers: an invocation's (`context.info/warn/error`), which the Functions host — in
+ * The app's one logger: an invocation's (`context.info/warn/error`), which the Functions host — in
  * Azure or the embedded one — turns into its log lines; each line is one JSON object, message
- * and fields, so the host keeps the fields. Before any invocation (module load), `startupLog`
- * writes the same JSON to stderr.
+ * and fields, so the host keeps the fields. App code writes nothing to stdout or stderr itself:
+ * in Azure only what goes through an invocation reaches Application Insights with that
+ * invocation's operation id, so a log line can always be traced to the request that caused it.
  */
 import type { InvocationContext } from '@azure/functions';
 import type { Log, LogFields } from '../../domain/log';
@@ -16,13 +17,3 @@ export function invocationLog(context: Pick<InvocationContext, 'info' | 'warn' |
     error: (msg, fields) => context.error(line(msg, fields)),
   };
 }
-
-const stderrLine = (level: string, msg: string, fields?: LogFields) =>
-  `${JSON.stringify({ level, time: new Date().toISOString(), msg, ...fields })}\n`;
-
-/** For what happens while the app loads, outside any invocation. */
-export const startupLog: Log = {
-  info: (msg, fields) => process.stderr.write(stderrLine('info', msg, fields)),
-  warn: (msg, fields) => process.stderr.write(stderrLine('warn', msg, fields)),
-  error: (msg, fields) => process.stderr.write(stderrLine('error', msg, fields)),
-};
