@@ -1,6 +1,6 @@
 /** Which card a person sees for a request, decided by the rules of decide.ts (never re-stated here). */
 
-import { type AdaptiveCardJson, approvalCard, outcomeCard, statusCard } from '../cards';
+import { type AdaptiveCardJson, approvalCard, outcomeCard, requesterCard } from '../cards';
 import { type ApprovalStatus, evaluate, isOpen } from '../domain/decide';
 import type { Log } from '../domain/log';
 import type { ConversationStore } from './conversations';
@@ -18,7 +18,7 @@ export async function viewFor(
   return teamsUserIds(approvalCard(status, canDecide ? 'approver' : 'readonly'), conversations, log);
 }
 
-/** For the requester: where the request stands, then its outcome. */
+/** For the requester: where the request stands and Cancel, then its outcome. */
 export function requesterView(status: ApprovalStatus): AdaptiveCardJson {
-  return isOpen(status) ? statusCard(status) : outcomeCard(status);
+  return requesterCard(status);
 }

@@ -19,7 +19,10 @@ import {
   myRequestsCard,
   outcomeCard,
   pendingCard,
+  problemSentence,
+  requesterCard,
   requestFormCard,
+  stageRule,
   statusCard,
   TEXT_LIMITS,
   truncate,
@@ -144,12 +147,12 @@ describe('approvalCard', () => {
   const approver = approvalCard(pendingLoan, 'approver');
   const readonly = approvalCard(pendingLoan, 'readonly');
 
-  it('gives approvers Approve (no inputs) and Reject (comment required), both with the request id', () => {
+  it('gives approvers Approve and Reject, both sending the comment, with the request id', () => {
     const actions = ofType(approver, 'Action.Execute').filter((a) => a.verb !== 'refresh');
     expect(actions).toEqual([
       expect.objectContaining({
         verb: 'approve',
-        associatedInputs: 'none',
+        associatedInputs: 'auto',
         data: { requestId: pendingLoan.id },
       }),
       expect.objectContaining({
@@ -158,9 +161,21 @@ describe('approvalCard', () => {
         data: { requestId: pendingLoan.id },
       }),
     ]);
+    // Not required on the card (Approve must go without one), so no asterisk that reads as
+    // "always required": the label says when it is needed, and the bot enforces it on Reject.
     const [comment] = ofType(approver, 'Input.Text');
-    expect(comment).toMatchObject({ id: 'comment', isRequired: true });
-    expect(String(comment?.errorMessage)).not.toBe('');
+    expect(comment).toMatchObject({
+      id: 'comment',
+      label: 'Comment (needed to reject, optional to approve)',
+    });
+    expect(comment?.isRequired).toBeUndefined();
+  });
+
+  it('shows a refusal on top when asked to (a rejection sent without a comment), buttons kept', () => {
+    const card = approvalCard(pendingLoan, 'approver', { notice: 'Add a comment to reject.' });
+    expect(JSON.stringify(card.body[0])).toContain('Add a comment to reject.');
+    expect(verbs(card)).toEqual(expect.arrayContaining(['approve', 'reject']));
+    expect(JSON.stringify(approver)).not.toContain('Add a comment to reject');
   });
 
   it('shows everyone else the same information without input or buttons', () => {
@@ -222,7 +237,7 @@ describe('approvalCard', () => {
     };
     const text = allText(approvalCard(blank, 'readonly'));
     expect(text).toContain('Untitled request');
-    expect(text).toContain('Requested by Unknown user');
+    expect(text).toContain('Requester\nUnknown user');
     expect(text).toContain('by Unknown user, stage 1');
   });
 
@@ -320,17 +335,39 @@ describe('lists', () => {
     expect(allText(myRequestsCard([]))).toContain('You have not asked for anything yet');
   });
 
-  it('pending: only open requests awaiting me, each with a Review (refresh) button', () => {
+  it('pending: only open requests awaiting me, each with a Review (open) button and no Cancel', () => {
     const card = pendingCard(indexRows);
     const ids = ofType(card, 'Action.Execute').map((a) => (a.data as Node).requestId);
     expect(ids.sort()).toEqual(['gen-crowd0001', 'loan-7k2m9qxd']);
-    expect(verbs(card).every((v) => v === 'refresh')).toBe(true);
+    expect(verbs(card).every((v) => v === 'open')).toBe(true);
+    expect(ofType(card, 'Action.Execute').map((a) => a.title)).toEqual(['Review', 'Review']);
     expect(allText(pendingCard([]))).toContain('Nothing is waiting for you');
+  });
+
+  it('my requests: Open on every row, Cancel (after a confirmation) on the open ones only', () => {
+    const card = myRequestsCard(indexRows);
+    const open = ofType(card, 'Action.Execute').filter((a) => a.verb === 'open');
+    expect(open.map((a) => (a.data as Node).requestId).sort()).toEqual(indexRows.map((r) => r.id).sort());
+    const confirms = ofType(card, 'Action.ShowCard');
+    expect(confirms.map((c) => c.title)).toEqual(['Cancel', 'Cancel']);
+    const cancels = confirms.flatMap((c) => ofType(c.card, 'Action.Execute'));
+    expect(cancels.map((a) => a.data)).toEqual([
+      { requestId: pendingLoan.id, list: 'mine' },
+      { requestId: 'gen-crowd0001', list: 'mine' },
+    ]);
+    // Colour only where Teams' colours read well: no green or yellow text for a state.
+    const states = ofType(card, 'TextBlock').filter((t) => t.horizontalAlignment === 'Right');
+    expect(states.map((t) => [t.text, t.color ?? 'Default'])).toEqual([
+      ['Waiting', 'Accent'],
+      ['Waiting', 'Accent'],
+      ['Approved', 'Default'],
+      ['Expired', 'Default'],
+    ]);
   });
 
   it('shows at most 20 rows and says how many more there are', () => {
     const card = myRequestsCard(manyRows(45));
-    expect(ofType(card, 'RichTextBlock')).toHaveLength(LIST_LIMITS.rows);
+    expect(ofType(card, 'Action.Execute').filter((a) => a.verb === 'open')).toHaveLength(LIST_LIMITS.rows);
     expect(allText(card)).toContain('Showing 20 of 45. 25 more requests not shown');
   });
 });
@@ -356,7 +393,8 @@ describe('requestFormCard', () => {
     ]);
     expect(ofType(card, 'Input.ChoiceSet')[0]!.value).toBeUndefined();
     expect(ofType(card, 'Input.Text').every((i) => i.value === undefined)).toBe(true);
-    expect(allText(card)).toContain('title: must not be empty');
+    expect(allText(card)).toContain('Please check the form:\nThe title must not be empty.');
+    expect(allText(card)).not.toContain('details.');
     expect(ofType(card, 'Action.Execute')[0]).toMatchObject({
       verb: 'submitRequest',
       data: { kind: 'generic' },
@@ -387,6 +425,121 @@ describe('helpCard and errorCard', () => {
     expect(allText(errorCard(''))).toContain('Something went wrong.');
     const long = ofType(errorCard(longText(2000)), 'TextRun')[0]!.text as string;
     expect(Array.from(long).length).toBeLessThanOrEqual(TEXT_LIMITS.message);
+  });
+});
+
+describe('wording as a Teams user reads it', () => {
+  const stage = pendingLoan.stage!;
+  it('says what a stage needs in words, never "0 of 1 approval so far"', () => {
+    const one = { ...stage, approvers: stage.approvers.slice(0, 1), required: 1, approvals: 0 };
+    expect(stageRule(one)).toBe('One approval is needed.');
+    expect(stageRule({ ...stage, mode: { type: 'any' }, required: 1, approvals: 0 })).toBe(
+      'One approval from any of the 3 approvers is enough.',
+    );
+    expect(stageRule({ ...stage, mode: { type: 'all' }, required: 3, approvals: 1 })).toBe(
+      'All 3 approvers must approve: 1 has so far.',
+    );
+    expect(stageRule({ ...stage, required: 2, approvals: 0 })).toBe(
+      '2 of the 3 approvers must approve: none has so far.',
+    );
+    for (const card of all.map(([, c]) => c))
+      expect(allText(card)).not.toMatch(/\d+ of \d+ approvals? so far/);
+  });
+
+  it('form problems are sentences with the field as the form names it', () => {
+    expect(problemSentence({ field: 'details.amount', rule: 'must not be negative' })).toBe(
+      'The amount must not be negative.',
+    );
+    expect(
+      problemSentence({
+        field: 'details.purpose',
+        rule: 'Invalid input: expected string, received undefined',
+      }),
+    ).toBe('The purpose is missing.');
+    expect(
+      problemSentence({ field: 'details.termMonths', rule: 'Too big: expected number to be <=600' }),
+    ).toBe('The term must be at most 600.');
+    expect(problemSentence({ field: 'request', rule: 'no rule of the policy matches this request' })).toBe(
+      'No rule of the policy matches this request.',
+    );
+    const text = allText(
+      requestFormCard('generic', {}, [{ field: 'details.amount', rule: 'must not be negative' }]),
+    );
+    expect(text).toContain('The amount must not be negative.');
+    expect(text).not.toMatch(/amount:/);
+  });
+
+  it('the risk score and unreachable approvers are for approvers; the requester reads that it waits', () => {
+    for (const card of [
+      approvalCard(pendingLoan, 'readonly'),
+      statusCard(pendingLoan),
+      outcomeCard(rejectedLoan),
+    ]) {
+      expect(allText(card)).toContain('Risk score');
+    }
+    expect(allText(approvalCard(pendingLoan, 'readonly'))).toContain('Could not reach Nestor Wilke');
+    for (const card of [
+      requesterCard(pendingLoan),
+      statusCard(pendingLoan, 'requester'),
+      requesterCard(rejectedLoan),
+      outcomeCard(rejectedLoan, 'requester'),
+    ]) {
+      const text = allText(card);
+      expect(text).not.toContain('Risk score');
+      expect(text).not.toContain('42 / 100');
+      expect(text).not.toContain('Nestor Wilke');
+      expect(text).not.toContain('Could not reach');
+    }
+    expect(allText(requesterCard(pendingLoan))).toContain('Waiting for approval');
+    expect(allText(requesterCard(pendingLoan))).toContain('Waiting for Lee Gu and Isaiah Langer');
+  });
+
+  it('names the requester once, with the applicant when it is the same person', () => {
+    const facts = (card: AdaptiveCardJson) =>
+      ofType(card, 'FactSet').flatMap((f) => (f.facts as Node[]).map((x) => `${x.title}: ${x.value}`));
+    // Someone else applies: both rows.
+    expect(facts(approvalCard(pendingLoan, 'readonly'))).toEqual(
+      expect.arrayContaining(['Applicant: Contoso Field Services', 'Requester: Megan Bowen']),
+    );
+    const own: ApprovalStatus = {
+      ...pendingLoan,
+      request: { ...(pendingLoan.request as object), applicant: 'megan  bowen' } as ApprovalStatus['request'],
+    };
+    const rows = facts(approvalCard(own, 'readonly'));
+    expect(rows.filter((r) => /megan bowen/i.test(r))).toEqual(['Requester and applicant: Megan Bowen']);
+    // The requester is not told who they are.
+    expect(facts(requesterCard(own)).filter((r) => r.startsWith('Requester'))).toEqual([]);
+  });
+});
+
+describe('the requester’s own card', () => {
+  it('while open: where it stands and Cancel behind a confirmation; no decision buttons, no refresh', () => {
+    const card = requesterCard(pendingLoan);
+    expect(allText(card)).toContain('Stage 1 of 2: Line manager');
+    expect(card.refresh).toBeUndefined();
+    expect(verbs(card)).toEqual(['cancel']);
+    const [confirm] = ofType(card, 'Action.ShowCard');
+    expect(confirm?.title).toBe('Cancel request');
+    expect(ofType(confirm?.card, 'Action.Execute')).toEqual([
+      expect.objectContaining({
+        verb: 'cancel',
+        title: 'Yes, cancel it',
+        data: { requestId: pendingLoan.id },
+      }),
+    ]);
+  });
+
+  it('once closed: the outcome, without Cancel', () => {
+    for (const [status, headline] of [
+      [rejectedLoan, 'Rejected'],
+      [approvedGeneric, 'Approved'],
+    ] as const) {
+      const card = requesterCard(status);
+      expect(allText(card)).toContain(headline);
+      expect(verbs(card)).toEqual([]);
+      expect(ofType(card, 'Action.ShowCard')).toEqual([]);
+    }
+    expect(verbs(statusCard(rejectedLoan, 'requester'))).toEqual([]);
   });
 });
 

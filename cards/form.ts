@@ -42,10 +42,10 @@ export function requestFormCard<K extends RequestKind>(
   prefill: RequestFormPrefill[K] = {},
   problems: readonly FieldProblem[] = [],
 ): AdaptiveCardJson {
-  const problemText = problems.map((p) => `${p.field.replace(/^details\./, '')}: ${p.rule}`).join('\n');
+  const problemText = problems.map(problemSentence).join('\n');
   const common = {
     currencies: SUPPORTED_CURRENCIES,
-    problems: problemText ? `Please fix:\n${truncate(problemText, 600, { multiline: true })}` : '',
+    problems: problemText ? `Please check the form:\n${truncate(problemText, 600, { multiline: true })}` : '',
     hasProblems: problemText !== '',
   };
   const currency = knownCurrency(prefill.currency);
@@ -68,6 +68,52 @@ export function requestFormCard<K extends RequestKind>(
     title: text(generic.title, INPUT_LIMITS.title),
     details: text(generic.details, INPUT_LIMITS.details, true),
   });
+}
+
+/** What each field is called in a sentence, as the form labels it. */
+const FIELD_NAMES: Record<string, string> = {
+  amount: 'The amount',
+  currency: 'The currency',
+  applicant: 'The applicant',
+  purpose: 'The purpose',
+  termMonths: 'The term',
+  title: 'The title',
+  details: 'The details',
+};
+
+/**
+ * A validation problem as a sentence a person reads ("The amount must not be negative."), not as
+ * the schema names it ("details.amount: must not be negative"). The schemas' own words are kept
+ * where they read well; the generic ones of the schema library are put in plain words.
+ */
+export function problemSentence(problem: FieldProblem): string {
+  const field = problem.field.replace(/^details\./, '');
+  const name = FIELD_NAMES[field];
+  const rule = plainRule(problem.rule.trim());
+  if (!name) return sentence(rule);
+  return sentence(`${name} ${rule}`);
+}
+
+function plainRule(rule: string): string {
+  if (/^Invalid input: expected \w+, received (undefined|null)$/.test(rule)) return 'is missing';
+  if (/^Invalid input/.test(rule)) return 'is not valid';
+  const bound = /^Too (big|small): expected (number|string) to (?:be|have) ([<>]=?)(\S+)( characters)?$/.exec(
+    rule,
+  );
+  if (bound) {
+    const [, , kind, op, limit] = bound;
+    const most = op?.startsWith('<');
+    const unit = kind === 'string' ? ' characters long' : '';
+    return `must be ${most ? 'at most' : 'at least'} ${limit}${unit}`;
+  }
+  return rule;
+}
+
+function sentence(text: string): string {
+  const trimmed = text.trim();
+  if (trimmed === '') return '';
+  const first = trimmed.charAt(0).toUpperCase() + trimmed.slice(1);
+  return /[.!?]$/.test(first) ? first : `${first}.`;
 }
 
 function knownCurrency(code: string | undefined): string | undefined {

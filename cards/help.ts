@@ -1,6 +1,9 @@
 /**
  * The help card, built from the chat command table (domain/commands.ts) so it lists exactly what
  * the bot understands, and the error card for a refused action or a command that went wrong.
+ *
+ * Usage strings such as `request loan <amount> [currency] <purpose>` go into TextRuns: Teams reads
+ * a TextBlock's text as Markdown with HTML, where `<amount>` is a tag and disappears.
  */
 import {
   type ChatScope,

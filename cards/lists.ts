@@ -15,7 +15,8 @@ interface RowView {
   state: string;
   stateColor: string;
   detail: string;
-  canReview: boolean;
+  openTitle: string;
+  canCancel: boolean;
 }
 
 interface ListView {
@@ -30,22 +31,37 @@ interface ListView {
 
 const render = compileTemplate<ListView>('requestList', template);
 
+/** Accent and Attention read well on white in Teams; its green and yellow do not (see request.ts). */
 const STATE_COLOR: Record<IndexRow['state'], string> = {
   Pending: 'Accent',
-  Approved: 'Good',
+  Approved: 'Default',
   Rejected: 'Attention',
-  Expired: 'Warning',
+  Expired: 'Default',
   Cancelled: 'Default',
 };
 
-/** The requests the user made, newest first. */
+const STATE_TEXT: Record<IndexRow['state'], string> = {
+  Pending: 'Waiting',
+  Approved: 'Approved',
+  Rejected: 'Rejected',
+  Expired: 'Expired',
+  Cancelled: 'Cancelled',
+};
+
+/**
+ * The requests the user made, newest first. Each row has Open (`Action.Execute` verb `open`,
+ * `data: { requestId }`: the bot posts the request's card as a new message and leaves the list
+ * as it is) and, while the request is open, Cancel (a confirmation, then verb `cancel` with
+ * `data: { requestId, list: "mine" }`, answered with the list again).
+ */
 export function myRequestsCard(rows: IndexRow[]): AdaptiveCardJson {
   const open = rows.filter((r) => r.state === 'Pending').length;
   return list(rows, {
     heading: 'Your requests',
     summary: rows.length === 0 ? 'Nothing yet' : `${plural(rows.length, 'request')}, ${open} still open`,
     emptyText: `You have not asked for anything yet. Type "${COMMANDS.requestLoan.usage}" or "${COMMANDS.request.usage}" to start.`,
-    review: false,
+    openTitle: 'Open',
+    cancel: true,
     detail: (r) =>
       `${r.id} · ${r.state === 'Pending' ? `at ${stageName(r)} · ` : ''}asked ${cardDateTime(r.createdAt)}`,
   });
@@ -53,9 +69,9 @@ export function myRequestsCard(rows: IndexRow[]): AdaptiveCardJson {
 
 /**
  * The requests waiting for the user's decision (rows with `awaitingMe`), oldest first: they wait
- * longest. Each row has a Review button: `Action.Execute` verb `refresh` with `data: { requestId }`,
- * the same invoke Teams sends on automatic refresh, so the bot answers with that user's own view
- * of the approval card (with Approve and Reject). This is how approvers beyond the 60 that Teams
+ * longest. Each row has a Review button: `Action.Execute` verb `open` with `data: { requestId }`,
+ * for which the bot posts that user's own view of the approval card (with Approve and Reject) as
+ * a new message and leaves the list as it is. This is how approvers beyond the 60 that Teams
  * refreshes automatically get to decide in Teams.
  */
 export function pendingCard(rows: IndexRow[]): AdaptiveCardJson {
@@ -67,7 +83,8 @@ export function pendingCard(rows: IndexRow[]): AdaptiveCardJson {
       heading: 'Waiting for your decision',
       summary: waiting.length === 0 ? 'All clear' : plural(waiting.length, 'request'),
       emptyText: 'Nothing is waiting for you. New requests will arrive here as cards.',
-      review: true,
+      openTitle: 'Review',
+      cancel: false,
       detail: (r) =>
         `${r.id} · from ${fitOr(r.requesterName, TEXT_LIMITS.name, 'Unknown user')} · ${stageName(r)} · asked ${cardDateTime(r.createdAt)}`,
     },
@@ -82,7 +99,8 @@ function list(
     summary: string;
     emptyText: string;
     detail: (row: IndexRow) => string;
-    review: boolean;
+    openTitle: string;
+    cancel: boolean;
   },
   newestFirst = true,
 ): AdaptiveCardJson {
@@ -94,14 +112,17 @@ function list(
     summary: text.summary,
     isEmpty: rows.length === 0,
     emptyText: text.emptyText,
-    rows: shown.map((r) => ({
-      id: r.id,
-      canReview: text.review,
-      title: fitOr(r.title, TEXT_LIMITS.title, 'Untitled request'),
-      state: r.state,
-      stateColor: STATE_COLOR[r.state] ?? 'Default',
-      detail: text.detail(r),
-    })),
+    rows: shown.map((r) => {
+      return {
+        id: r.id,
+        title: fitOr(r.title, TEXT_LIMITS.title, 'Untitled request'),
+        state: STATE_TEXT[r.state] ?? r.state,
+        stateColor: STATE_COLOR[r.state] ?? 'Default',
+        detail: text.detail(r),
+        openTitle: text.openTitle,
+        canCancel: text.cancel && r.state === 'Pending',
+      };
+    }),
     hasMore: more > 0,
     more: `Showing ${shown.length} of ${ordered.length}. ${plural(more, 'more request')} not shown; the approvals API lists them all.`,
   });

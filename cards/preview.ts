@@ -1,14 +1,19 @@
 /**
  * `npm run cards:preview [-- --out <dir>]`: renders every sample card (cards/samples.ts) to a PNG
  * with the official Adaptive Cards HTML renderer (`AdaptiveCard.render()`) in headless Chromium,
- * offline: the renderer's browser bundle and stylesheet are inlined into the page. The host
- * config approximates Teams' light theme, so the pictures show roughly what approvers will see.
- * Images go to `cards-preview/` (git-ignored) unless `--out` says otherwise.
+ * offline: the renderer's browser bundle and stylesheet are inlined into the page. It renders as
+ * a client does (client.ts): with the host config of the Agents Playground's web client (Teams'
+ * light theme) and a TextBlock's text read as Markdown with HTML, so what a client would hide or
+ * show in low contrast shows here too. Images go to `cards-preview/` (git-ignored) unless `--out`
+ * says otherwise.
+ *
+ * {@link openCardBrowser} is the same page for tests that look at rendered cards.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import type { AdaptiveCardJson } from './card';
+import { CLIENT_MARKDOWN_SCRIPT, clientHostConfig, type HostConfigJson } from './client';
 import { sampleCards } from './samples';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -25,46 +30,11 @@ const CHROMIUM_ARGS = [
 const CARD_WIDTH = 520;
 
 const FONT = "'Segoe UI', 'Liberation Sans', 'DejaVu Sans', sans-serif";
-const color = (normal: string, subtle: string) => ({ default: normal, subtle });
-const foreground = {
-  default: color('#242424', '#616161'),
-  dark: color('#242424', '#616161'),
-  light: color('#ffffff', '#f5f5f5'),
-  accent: color('#5b5fc7', '#7f85f5'),
-  good: color('#237b4b', '#13a10e'),
-  warning: color('#835c00', '#a67c00'),
-  attention: color('#c4314b', '#d13438'),
-};
-const HOST_CONFIG = {
-  fontFamily: FONT,
-  supportsInteractivity: true,
-  spacing: { small: 4, default: 8, medium: 16, large: 20, extraLarge: 24, padding: 16 },
-  separator: { lineThickness: 1, lineColor: '#e0e0e0' },
-  fontSizes: { small: 12, default: 14, medium: 16, large: 18, extraLarge: 24 },
-  fontWeights: { lighter: 300, default: 400, bolder: 600 },
-  containerStyles: {
-    default: { backgroundColor: '#ffffff', foregroundColors: foreground },
-    emphasis: { backgroundColor: '#f5f5f5', foregroundColors: foreground },
-    accent: { backgroundColor: '#e8ebfa', foregroundColors: foreground },
-    good: { backgroundColor: '#e7f2da', foregroundColors: foreground },
-    attention: { backgroundColor: '#fcf4f6', foregroundColors: foreground },
-    warning: { backgroundColor: '#fbf6d9', foregroundColors: foreground },
-  },
-  actions: {
-    maxActions: 6,
-    spacing: 'default',
-    buttonSpacing: 8,
-    showCard: { actionMode: 'inline', inlineTopMargin: 16 },
-    actionsOrientation: 'horizontal',
-    actionAlignment: 'left',
-  },
-  factSet: {
-    title: { weight: 'bolder', wrap: true, maxWidth: 150 },
-    value: { wrap: true },
-    spacing: 12,
-  },
-  inputs: { label: { inputSpacing: 'small', requiredInputs: { suffix: ' *' } } },
-};
+
+/** The client's host config (its colours, spacing and sizes), in the preview's font. */
+export function previewHostConfig(): HostConfigJson {
+  return { ...clientHostConfig(), fontFamily: FONT };
+}
 
 const STYLE = `
   body { margin: 0; padding: 16px; background: #f0f0f0; font-family: ${FONT}; }
@@ -79,7 +49,7 @@ const STYLE = `
                    padding: 6px 8px; box-sizing: border-box; }
 `;
 
-function page(): string {
+function pageHtml(): string {
   const dist = path.dirname(require.resolve('adaptivecards/dist/adaptivecards.min.js'));
   const bundle = fs.readFileSync(path.join(dist, 'adaptivecards.min.js'), 'utf8');
   const css = fs.readFileSync(path.join(dist, 'adaptivecards.css'), 'utf8');
@@ -89,18 +59,22 @@ function page(): string {
 <script>${script}</script></head><body><div id="frame" class="frame"></div></body></html>`;
 }
 
-/** Renders each card to `<outDir>/<name>.png`; returns the files written. */
-export async function renderPreviews(
-  cards: Record<string, AdaptiveCardJson>,
-  outDir: string,
-): Promise<string[]> {
+/** A headless Chromium page that shows one card at a time, rendered as a client renders it. */
+export interface CardBrowser {
+  readonly page: Page;
+  /** Renders `card` into `#frame`, replacing the card shown before; throws if it does not render. */
+  show(card: AdaptiveCardJson): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function openCardBrowser(): Promise<CardBrowser> {
   if (!fs.existsSync(CHROMIUM_PATH)) {
     throw new Error(
       `Chromium not found at ${CHROMIUM_PATH}: install it (apt-get install chromium) or set CHROMIUM_PATH`,
     );
   }
-  fs.mkdirSync(outDir, { recursive: true });
-  const browser = await chromium.launch({
+  const hostConfig = previewHostConfig();
+  const browser: Browser = await chromium.launch({
     executablePath: CHROMIUM_PATH,
     args: CHROMIUM_ARGS,
     headless: true,
@@ -114,34 +88,60 @@ export async function renderPreviews(
     });
     // Offline by construction: everything is inline, and any request is refused.
     await context.route('**/*', (route) => route.abort());
-    const tab = await context.newPage();
-    await tab.setContent(page(), { waitUntil: 'load' });
+    const page = await context.newPage();
+    await page.setContent(pageHtml(), { waitUntil: 'load' });
+    await page.addScriptTag({ content: CLIENT_MARKDOWN_SCRIPT });
+    return {
+      page,
+      async show(card) {
+        const problem = await page.evaluate(
+          ({ card, hostConfig }) => {
+            // biome-ignore lint/suspicious/noExplicitAny: the bundle's global has no types in the page.
+            const AC = (window as any).AdaptiveCards;
+            const adaptive = new AC.AdaptiveCard();
+            adaptive.hostConfig = new AC.HostConfig(hostConfig);
+            adaptive.parse(card);
+            const element = adaptive.render();
+            const frame = document.getElementById('frame') as HTMLElement;
+            frame.replaceChildren();
+            if (!element) return 'render() returned nothing';
+            frame.appendChild(element);
+            return '';
+          },
+          { card, hostConfig },
+        );
+        if (problem) throw new Error(problem);
+      },
+      close: () => browser.close(),
+    };
+  } catch (error) {
+    await browser.close();
+    throw error;
+  }
+}
+
+/** Renders each card to `<outDir>/<name>.png`; returns the files written. */
+export async function renderPreviews(
+  cards: Record<string, AdaptiveCardJson>,
+  outDir: string,
+): Promise<string[]> {
+  const cardBrowser = await openCardBrowser();
+  try {
+    fs.mkdirSync(outDir, { recursive: true });
     const written: string[] = [];
     for (const [name, card] of Object.entries(cards)) {
-      const problem = await tab.evaluate(
-        ({ card, hostConfig }) => {
-          // biome-ignore lint/suspicious/noExplicitAny: the bundle's global has no types in the page.
-          const AC = (window as any).AdaptiveCards;
-          const adaptive = new AC.AdaptiveCard();
-          adaptive.hostConfig = new AC.HostConfig(hostConfig);
-          adaptive.parse(card);
-          const element = adaptive.render();
-          const frame = document.getElementById('frame') as HTMLElement;
-          frame.replaceChildren();
-          if (!element) return 'render() returned nothing';
-          frame.appendChild(element);
-          return '';
-        },
-        { card, hostConfig: HOST_CONFIG },
-      );
-      if (problem) throw new Error(`Card "${name}": ${problem}`);
+      try {
+        await cardBrowser.show(card);
+      } catch (error) {
+        throw new Error(`Card "${name}": ${(error as Error).message}`);
+      }
       const file = path.join(outDir, `${name}.png`);
-      await tab.locator('#frame').screenshot({ path: file });
+      await cardBrowser.page.locator('#frame').screenshot({ path: file });
       written.push(file);
     }
     return written;
   } finally {
-    await browser.close();
+    await cardBrowser.close();
   }
 }
 

@@ -1,8 +1,17 @@
 /**
  * The cards that show one approval request: the card approvers decide on, the confirmation the
- * clicker gets, the final outcome, and the answer to `status <id>`. All four are one template
- * (templates/request.json) bound to a view built here from the workflow's custom status, so
- * they always show the same facts in the same place.
+ * clicker gets, the requester's own card, the final outcome, and the answer to `status <id>`. All
+ * are one template (templates/request.json) bound to a view built here from the workflow's custom
+ * status, so they always show the same facts in the same place.
+ *
+ * Who reads a card decides what it shows ({@link Audience}): approvers see the risk score and the
+ * approvers Signoff could not reach (they may nudge a colleague); the requester, who can fix
+ * neither, reads that the request waits for its approvers, and can cancel it.
+ *
+ * Colours: text is coloured only where the colour stays readable (WCAG 4.5:1) on Teams' light
+ * theme: Accent and Attention on white or the emphasis grey. A state shows as the container's
+ * background (good, attention, warning) under text of the default colour, because Teams' Good
+ * green and Warning yellow are too light to read as text on white.
  */
 
 import { COMMANDS } from '../domain/commands';
@@ -23,7 +32,7 @@ import {
   TEXT_LIMITS,
 } from './text';
 
-type Color = 'Default' | 'Accent' | 'Good' | 'Warning' | 'Attention';
+type Color = 'Default' | 'Accent' | 'Attention';
 type ContainerStyle = 'default' | 'emphasis' | 'accent' | 'good' | 'warning' | 'attention';
 
 interface DecisionView {
@@ -34,9 +43,15 @@ interface DecisionView {
   hasComment: boolean;
 }
 
+/** Who reads the card: the requester, or anyone else (approvers, and admins who look it up). */
+export type Audience = 'requester' | 'approver';
+
 /** What templates/request.json binds to. Every string is final text; `has*` flags drive `$when`. */
 interface RequestView {
   requestId: string;
+  /** A refusal to show above everything (e.g. a rejection sent without a comment), in a TextRun. */
+  notice: string;
+  hasNotice: boolean;
   kindLabel: string;
   headline: string;
   headlineColor: Color;
@@ -71,6 +86,8 @@ interface RequestView {
   overflowNote: string;
   hasOverflowNote: boolean;
   showActions: boolean;
+  /** The requester's Cancel button (a confirmation, then `Action.Execute` verb `cancel`). */
+  showCancel: boolean;
   hasRefresh: boolean;
   refreshUserIds: string[];
 }
@@ -106,8 +123,10 @@ export type ApprovalView = 'approver' | 'readonly';
 /**
  * The card posted for a request that is waiting for a decision.
  *
- * - `'approver'`: Approve (`Action.Execute` verb `approve`, no inputs) and Reject (verb `reject`,
- *   sends the required `comment` input) buttons, each with `data: { requestId }`.
+ * - `'approver'`: a comment input, Approve (`Action.Execute` verb `approve`) and Reject (verb
+ *   `reject`), each with `data: { requestId }` and the `comment` input: a comment goes with either
+ *   decision, and a rejection needs one (the bot answers a rejection without one with this card
+ *   again and `notice` on top).
  * - `'readonly'`: the same information without input or buttons.
  *
  * Both carry `refresh` (verb `refresh`, `data: { requestId }`) for the current stage's approvers,
@@ -119,19 +138,26 @@ export type ApprovalView = 'approver' | 'readonly';
  *
  * A request that is no longer pending gets {@link outcomeCard} instead: nobody can decide on it.
  */
-export function approvalCard(status: ApprovalStatus, view: ApprovalView): AdaptiveCardJson {
+export function approvalCard(
+  status: ApprovalStatus,
+  view: ApprovalView,
+  options: { notice?: string } = {},
+): AdaptiveCardJson {
   if (status.state !== 'Pending' || !status.stage) return outcomeCard(status);
   const stage = status.stage;
   const ids = stage.approvers.map((a) => a.id);
   const refreshUserIds = ids.slice(0, LIST_LIMITS.refreshUsers);
   const left = ids.length - refreshUserIds.length;
   const headline = view === 'approver' ? 'Your approval is needed' : 'Waiting for approval';
+  const notice = fitOr(options.notice, TEXT_LIMITS.message, '');
   return render({
-    ...baseView(status),
+    ...baseView(status, 'approver'),
+    notice,
+    hasNotice: notice !== '',
     headline,
     headlineColor: 'Accent',
     headlineStyle: 'emphasis',
-    subline: `Requested by ${displayName(status.requester)} on ${cardDateTime(status.createdAt)}`,
+    subline: askedOn(status),
     hasSubline: true,
     overflowNote:
       left > 0
@@ -144,11 +170,6 @@ export function approvalCard(status: ApprovalStatus, view: ApprovalView): Adapti
   });
 }
 
-/**
- * What the approver who just clicked sees in place of the approval card: their own decision
- * first, then where the request stands. No buttons and no `refresh`, so Teams does not swap it
- * back at once; the next update of the request's card replaces it for everyone.
- */
 /** What happens next, seen from a decision the workflow may not have processed yet. */
 function pendingAfterDecision(status: ApprovalStatus, decision: RecordedDecision): string {
   const stage = status.stage;
@@ -162,6 +183,11 @@ function pendingAfterDecision(status: ApprovalStatus, decision: RecordedDecision
     : 'Your approval completes the last stage; the request is being approved.';
 }
 
+/**
+ * What the approver who just clicked sees in place of the approval card: their own decision
+ * first, then where the request stands. No buttons and no `refresh`, so Teams does not swap it
+ * back at once; the next update of the request's card replaces it for everyone.
+ */
 export function decisionRecordedCard(status: ApprovalStatus, decision: RecordedDecision): AdaptiveCardJson {
   const approved = decision.decision === 'approve';
   const comment = fitOr(decision.comment, TEXT_LIMITS.comment, '', true);
@@ -170,10 +196,10 @@ export function decisionRecordedCard(status: ApprovalStatus, decision: RecordedD
       ? pendingAfterDecision(status, decision)
       : `The request is now ${status.state.toLowerCase()}.`;
   return render({
-    ...baseView(status),
+    ...baseView(status, 'approver'),
     ...(status.state === 'Pending' ? {} : closedParts(status)),
     headline: approved ? 'You approved this request' : 'You rejected this request',
-    headlineColor: approved ? 'Good' : 'Attention',
+    headlineColor: 'Default',
     headlineStyle: approved ? 'good' : 'attention',
     subline: next,
     hasSubline: true,
@@ -182,11 +208,14 @@ export function decisionRecordedCard(status: ApprovalStatus, decision: RecordedD
   });
 }
 
-/** The final word on a request, for the requester and for every card posted: no buttons, no refresh. */
-export function outcomeCard(status: ApprovalStatus): AdaptiveCardJson {
+/**
+ * The final word on a request, for every card posted and for the requester: no buttons, no
+ * refresh. `audience` as for {@link statusCard}.
+ */
+export function outcomeCard(status: ApprovalStatus, audience: Audience = 'approver'): AdaptiveCardJson {
   const look = OUTCOME_LOOK[status.state];
   return render({
-    ...baseView(status),
+    ...baseView(status, audience),
     ...closedParts(status),
     headline: look.headline,
     headlineColor: look.color,
@@ -196,19 +225,45 @@ export function outcomeCard(status: ApprovalStatus): AdaptiveCardJson {
   });
 }
 
-/** The answer to `status <id>`: where the request stands, who decided, who is still awaited. No buttons. */
-export function statusCard(status: ApprovalStatus): AdaptiveCardJson {
+/**
+ * The answer to `status <id>`: where the request stands, who decided, who is still awaited. No
+ * decision buttons. For the requester (`audience`), a request still open has a Cancel button, and
+ * neither the risk score nor unreachable approvers are shown.
+ */
+export function statusCard(status: ApprovalStatus, audience: Audience = 'approver'): AdaptiveCardJson {
   const look = OUTCOME_LOOK[status.state];
   const open = status.state === 'Pending';
   return render({
-    ...baseView(status),
+    ...baseView(status, audience),
     ...(open ? {} : closedParts(status)),
     headline: open ? 'Status: waiting for approval' : `Status: ${look.headline.toLowerCase()}`,
-    headlineColor: look.color,
-    headlineStyle: 'emphasis',
-    subline: `Requested by ${displayName(status.requester)} on ${cardDateTime(status.createdAt)}`,
+    headlineColor: open ? 'Accent' : 'Default',
+    headlineStyle: open ? 'emphasis' : look.style,
+    subline: askedOn(status, audience),
     hasSubline: true,
+    showCancel: open && audience === 'requester',
   });
+}
+
+/**
+ * The requester's own card for a request, kept up to date in place from the moment it is sent
+ * until its outcome: where it stands and a Cancel button while it is open, then the outcome.
+ */
+export function requesterCard(status: ApprovalStatus): AdaptiveCardJson {
+  if (status.state !== 'Pending') return outcomeCard(status, 'requester');
+  return render({
+    ...baseView(status, 'requester'),
+    headline: 'Waiting for approval',
+    headlineColor: 'Accent',
+    headlineStyle: 'emphasis',
+    subline: askedOn(status, 'requester'),
+    hasSubline: true,
+    showCancel: true,
+  });
+}
+
+function askedOn(status: ApprovalStatus, audience: Audience = 'approver'): string {
+  return `${audience === 'requester' ? 'You asked' : 'Asked'} on ${cardDateTime(status.createdAt)}`;
 }
 
 const OUTCOME_LOOK: Record<
@@ -216,9 +271,9 @@ const OUTCOME_LOOK: Record<
   { headline: string; color: Color; style: ContainerStyle }
 > = {
   Pending: { headline: 'Waiting for approval', color: 'Accent', style: 'emphasis' },
-  Approved: { headline: 'Approved', color: 'Good', style: 'good' },
-  Rejected: { headline: 'Rejected', color: 'Attention', style: 'attention' },
-  Expired: { headline: 'Expired', color: 'Warning', style: 'warning' },
+  Approved: { headline: 'Approved', color: 'Default', style: 'good' },
+  Rejected: { headline: 'Rejected', color: 'Default', style: 'attention' },
+  Expired: { headline: 'Expired', color: 'Default', style: 'warning' },
   Cancelled: { headline: 'Cancelled', color: 'Default', style: 'emphasis' },
 };
 
@@ -229,29 +284,20 @@ function closedParts(status: ApprovalStatus): Partial<RequestView> {
 }
 
 /** Everything but the headline: facts, stage, decisions, unreachable approvers. */
-function baseView(status: ApprovalStatus): RequestView {
+function baseView(status: ApprovalStatus, audience: Audience): RequestView {
   const loan = status.kind === 'loan' ? (status.request as LoanRequest) : undefined;
   const generic = status.kind === 'generic' ? (status.request as GenericRequest) : undefined;
-  const facts: Array<{ label: string; value: string }> = [];
-  const amount = loan?.amount ?? generic?.amount;
-  if (amount !== undefined)
-    facts.push({ label: 'Amount', value: formatAmount(amount, loan?.currency ?? generic?.currency) });
-  if (loan) {
-    facts.push({ label: 'Applicant', value: fitOr(loan.applicant, TEXT_LIMITS.name, 'Not given') });
-    facts.push({ label: 'Term', value: plural(loan.termMonths, 'month') });
-  }
-  facts.push({ label: 'Requester', value: displayName(status.requester) });
-  if (status.score !== undefined) facts.push({ label: 'Risk score', value: riskText(status.score) });
-  facts.push({ label: 'Request id', value: status.id || 'unknown' });
-
-  const purpose = fitOr(loan?.purpose ?? generic?.details, TEXT_LIMITS.purpose, '', true);
   const stage = status.stage;
   const shown = status.decisions.slice(-LIST_LIMITS.decisions);
   const earlier = status.decisions.length - shown.length;
-  const unreachable = status.unreachable.map((u) => displayName(u));
+  const toApprover = audience === 'approver';
+  const unreachable = toApprover ? status.unreachable.map((u) => displayName(u)) : [];
+  const purpose = fitOr(loan?.purpose ?? generic?.details, TEXT_LIMITS.purpose, '', true);
 
   return {
     requestId: status.id,
+    notice: '',
+    hasNotice: false,
     kindLabel: status.kind === 'loan' ? 'Loan request' : 'Request',
     headline: '',
     headlineColor: 'Default',
@@ -261,7 +307,7 @@ function baseView(status: ApprovalStatus): RequestView {
     headerNote: '',
     hasHeaderNote: false,
     title: fitOr(status.title, TEXT_LIMITS.title, 'Untitled request'),
-    facts,
+    facts: facts(status, audience),
     purposeLabel: loan ? 'Purpose' : 'Details',
     purpose,
     hasPurpose: purpose !== '',
@@ -274,15 +320,47 @@ function baseView(status: ApprovalStatus): RequestView {
     ...earlierParts(earlier),
     unreachable:
       unreachable.length > 0
-        ? `Could not reach ${joinNames(unreachable)}: Signoff is not installed for them in Teams, so they did not get this card.`
+        ? `Could not reach ${joinNames(unreachable)}: Signoff is not installed for them in Teams, so they did not get this card. Signoff's operators have been told.`
         : '',
     hasUnreachable: unreachable.length > 0,
     overflowNote: '',
     hasOverflowNote: false,
     showActions: false,
+    showCancel: false,
     hasRefresh: false,
     refreshUserIds: [],
   };
+}
+
+/**
+ * Amount, applicant and term, who asked, the risk score (approvers only: it is an internal
+ * reading of the request) and the id. When the applicant of a loan is the requester, one row
+ * says so instead of two rows with the same name.
+ */
+function facts(status: ApprovalStatus, audience: Audience): Array<{ label: string; value: string }> {
+  const loan = status.kind === 'loan' ? (status.request as LoanRequest) : undefined;
+  const generic = status.kind === 'generic' ? (status.request as GenericRequest) : undefined;
+  const rows: Array<{ label: string; value: string }> = [];
+  const amount = loan?.amount ?? generic?.amount;
+  if (amount !== undefined)
+    rows.push({ label: 'Amount', value: formatAmount(amount, loan?.currency ?? generic?.currency) });
+  const requester = displayName(status.requester);
+  const applicant = loan ? fitOr(loan.applicant, TEXT_LIMITS.name, 'Not given') : undefined;
+  const same = applicant !== undefined && samePerson(applicant, requester);
+  if (applicant !== undefined && !(same && audience === 'approver'))
+    rows.push({ label: 'Applicant', value: applicant });
+  if (loan) rows.push({ label: 'Term', value: plural(loan.termMonths, 'month') });
+  if (audience === 'approver')
+    rows.push({ label: same ? 'Requester and applicant' : 'Requester', value: requester });
+  if (audience === 'approver' && status.score !== undefined)
+    rows.push({ label: 'Risk score', value: riskText(status.score) });
+  rows.push({ label: 'Request id', value: status.id || 'unknown' });
+  return rows;
+}
+
+function samePerson(a: string, b: string): boolean {
+  const key = (s: string) => s.normalize('NFKC').toLocaleLowerCase('en').replace(/\s+/g, ' ').trim();
+  return key(a) === key(b);
 }
 
 function stageParts(
@@ -306,24 +384,31 @@ function stageParts(
   return {
     hasStage: true,
     stageLine: `Stage ${stage.index + 1} of ${stage.count}: ${fitOr(stage.title, TEXT_LIMITS.title, stage.name || 'Approval')}`,
-    stageRule: `Needs ${modeText(stage)}: ${stage.approvals} of ${plural(stage.required, 'approval')} so far`,
+    stageRule: stageRule(stage),
     deadlineLine: `${stage.escalated ? 'Escalated. Decide' : 'Decide'} by ${cardDateTime(stage.deadline)}`,
-    deadlineColor: stage.escalated ? 'Warning' : 'Default',
+    deadlineColor: stage.escalated ? 'Attention' : 'Default',
     awaiting: awaiting.length > 0 ? `Waiting for ${joinNames(awaiting)}` : '',
     hasAwaiting: awaiting.length > 0,
   };
 }
 
-function modeText(stage: StageStatus): string {
+/**
+ * What the stage needs, in words: "One approval is needed." for a single approver, "One approval
+ * from any of the 3 approvers is enough.", "All 3 approvers must approve: 1 has so far.",
+ * "2 of the 3 approvers must approve: none has so far."
+ */
+export function stageRule(stage: StageStatus): string {
   const count = stage.approvers.length;
-  switch (stage.mode.type) {
-    case 'any':
-      return count === 1 ? 'one approval' : `any one of ${count} approvers`;
-    case 'all':
-      return count === 1 ? 'one approval' : `all ${count} approvers`;
-    case 'nOf':
-      return `${stage.required} of ${count} approvers`;
-  }
+  const sofar =
+    stage.approvals === 0
+      ? 'none has so far'
+      : `${stage.approvals} ${stage.approvals === 1 ? 'has' : 'have'} so far`;
+  if (stage.required <= 1)
+    return count <= 1
+      ? 'One approval is needed.'
+      : `One approval from any of the ${count} approvers is enough.`;
+  if (stage.required >= count) return `All ${count} approvers must approve: ${sofar}.`;
+  return `${stage.required} of the ${count} approvers must approve: ${sofar}.`;
 }
 
 function decisionView(d: RecordedDecision, current: StageStatus | undefined): DecisionView {
@@ -332,7 +417,7 @@ function decisionView(d: RecordedDecision, current: StageStatus | undefined): De
   const comment = fitOr(d.comment, TEXT_LIMITS.comment, '', true);
   return {
     verdict: approved ? 'Approved' : 'Rejected',
-    verdictColor: approved ? 'Good' : 'Attention',
+    verdictColor: approved ? 'Default' : 'Attention',
     who: ` by ${displayName(d.approver)}${stageNote}, ${cardDateTime(d.at)}`,
     comment,
     hasComment: comment !== '',

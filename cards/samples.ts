@@ -16,6 +16,7 @@ import {
   myRequestsCard,
   outcomeCard,
   pendingCard,
+  requesterCard,
   requestFormCard,
   statusCard,
 } from './index';
@@ -278,6 +279,9 @@ export const worstCaseWide: ApprovalStatus = {
 export function sampleCards(): Record<string, AdaptiveCardJson> {
   return {
     'approval-approver': approvalCard(pendingLoan, 'approver'),
+    'approval-comment-needed': approvalCard(pendingLoan, 'approver', {
+      notice: 'Add a comment to reject: the requester will want to know why.',
+    }),
     'approval-readonly': approvalCard(pendingLoan, 'readonly'),
     'approval-crowd': approvalCard(crowdRequest, 'approver'),
     'approval-worst-case': approvalCard(worstCase, 'approver'),
@@ -286,7 +290,11 @@ export function sampleCards(): Record<string, AdaptiveCardJson> {
     'outcome-approved': outcomeCard(approvedGeneric),
     'outcome-expired': outcomeCard(expiredGeneric),
     'outcome-cancelled': outcomeCard(cancelledLoan),
+    'requester-pending': requesterCard(pendingLoan),
+    'requester-approved': requesterCard(approvedGeneric),
+    'requester-rejected': requesterCard(rejectedLoan),
     'status-pending': statusCard(pendingLoan),
+    'status-pending-requester': statusCard(pendingLoan, 'requester'),
     'status-approved': statusCard(approvedGeneric),
     'my-requests': myRequestsCard(indexRows),
     'my-requests-empty': myRequestsCard([]),
