@@ -1,6 +1,8 @@
 /**
  * Azurite, the Azure Storage emulator, as a child process: `npm start` and the test setup use it
- * for `AzureWebJobsStorage`. Only the Table service is started: it is what the app uses.
+ * for `AzureWebJobsStorage`. Its Blob, Queue and Table services run in one process, each on its
+ * own port, and the connection string names all three endpoints (the app's tables, and the
+ * storage bindings and triggers, host/bindings/).
  *
  * It ends with the process that started it, however that one ends (lifeline.ts). As a second line
  * of defence, with a `pidFile` its PID is written there, and the next start stops an Azurite the
@@ -14,9 +16,25 @@ import path from 'node:path';
 import { spawnTiedNode } from './lifeline';
 
 export interface AzuriteHandle {
+  blobPort: number;
+  queuePort: number;
   tablePort: number;
+  /** Names the three endpoints, with the emulator's well-known account and key. */
   connectionString: string;
   stop(): Promise<void>;
+}
+
+export interface AzuriteOptions {
+  /** The Table service's port; a free one when not given (or 0). */
+  port?: number;
+  /** The Blob service's port; a free one when not given (or 0). */
+  blobPort?: number;
+  /** The Queue service's port; a free one when not given (or 0). */
+  queuePort?: number;
+  /** Where Azurite keeps its data; in memory when not given. */
+  dataDir?: string;
+  /** Where its PID is kept, so that a later start can stop an Azurite left running on `dataDir`. */
+  pidFile?: string;
 }
 
 /** Where the CLI keeps the PID of its Azurite, in the data directory. */
@@ -38,26 +56,63 @@ export function freePort(): Promise<number> {
   });
 }
 
-const BIN = path.join(
-  path.dirname(require.resolve('azurite/package.json')),
-  'dist',
-  'src',
-  'table',
-  'main.js',
-);
+/** Azurite's own ports, which tools such as Storage Explorer expect of a local emulator. */
+const DEFAULT_PORTS = { blobPort: 10000, queuePort: 10001, port: 10002 } as const;
+const PORT_SETTINGS = {
+  blobPort: 'AZURITE_BLOB_PORT',
+  queuePort: 'AZURITE_QUEUE_PORT',
+  port: 'AZURITE_TABLE_PORT',
+} as const;
 
 /**
- * Starts Azurite's Table service; `dataDir` undefined keeps everything in memory. With `pidFile`,
- * an Azurite left running on the same `dataDir` by an earlier process (its PID in that file) is
- * stopped first, and this one's PID is written there.
+ * The ports `--azurite` asks for, from AZURITE_BLOB_PORT, AZURITE_QUEUE_PORT and
+ * AZURITE_TABLE_PORT: with none of them set, Azurite's own 10000, 10001 and 10002; once any is
+ * set, the others are free ports, as is any set to 0. A bad value throws, naming the setting.
  */
-export async function startAzurite(
-  options: { port?: number; dataDir?: string; pidFile?: string } = {},
-): Promise<AzuriteHandle> {
-  const tablePort = options.port ?? (await freePort());
-  const bin = BIN;
+export function azuritePortsFrom(
+  env: Record<string, string | undefined>,
+): Pick<AzuriteOptions, 'blobPort' | 'queuePort' | 'port'> {
+  const anySet = Object.values(PORT_SETTINGS).some((name) => env[name] !== undefined);
+  const ports: Pick<AzuriteOptions, 'blobPort' | 'queuePort' | 'port'> = {};
+  for (const [key, name] of Object.entries(PORT_SETTINGS) as Array<[keyof typeof PORT_SETTINGS, string]>) {
+    const text = env[name];
+    if (text === undefined) {
+      ports[key] = anySet ? 0 : DEFAULT_PORTS[key];
+      continue;
+    }
+    const port = Number(text);
+    if (!/^\d+$/.test(text) || port > 65535)
+      throw new RangeError(`${name} must be a port 0-65535, got "${text}"`);
+    ports[key] = port;
+  }
+  return ports;
+}
+
+/** Azurite's compiled sources: every entry point (all services, or one) is under it. */
+const DIST = path.join(path.dirname(require.resolve('azurite/package.json')), 'dist', 'src');
+/** The entry point that runs the Blob, Queue and Table services together. */
+const BIN = path.join(DIST, 'azurite.js');
+const SERVICES = ['Blob', 'Queue', 'Table'] as const;
+
+/**
+ * Starts Azurite's Blob, Queue and Table services; `dataDir` undefined keeps everything in memory.
+ * With `pidFile`, an Azurite left running on the same `dataDir` by an earlier process (its PID in
+ * that file) is stopped first, and this one's PID is written there.
+ */
+export async function startAzurite(options: AzuriteOptions = {}): Promise<AzuriteHandle> {
+  const tablePort = options.port || (await freePort());
+  const blobPort = options.blobPort || (await freePort());
+  const queuePort = options.queuePort || (await freePort());
   const args = [
-    bin,
+    BIN,
+    '--blobHost',
+    '127.0.0.1',
+    '--blobPort',
+    String(blobPort),
+    '--queueHost',
+    '127.0.0.1',
+    '--queuePort',
+    String(queuePort),
     '--tableHost',
     '127.0.0.1',
     '--tablePort',
@@ -90,21 +145,30 @@ export async function startAzurite(
   child.stdout?.on('data', onData);
   child.stderr?.on('data', onData);
   await new Promise<void>((resolve, reject) => {
+    // Each service says so when it listens; the three start one after the other.
     child.stdout?.on('data', () => {
-      if (output.includes('successfully started')) resolve();
+      if (SERVICES.every((s) => output.includes(`Azurite ${s} service is successfully listening`))) resolve();
     });
     child.once('error', reject);
-    child.once('exit', (code, signal) =>
-      reject(new Error(`Azurite exited with ${signal ?? code}: ${output}`)),
-    );
+    child.once('exit', (code, signal) => {
+      // Its last words say why (a port in use: "listen EADDRINUSE ... 127.0.0.1:10000").
+      const lines = output.split('\n').filter((l) => l.trim());
+      const why = lines.findLast((l) => /error|EADDRINUSE|EACCES/i.test(l)) ?? lines.at(-1) ?? '';
+      reject(new Error(`Azurite exited with ${signal ?? code}: ${why.trim()}\n${output}`));
+    });
   });
   // From here on its output (an access log line a request) is read and dropped, not kept.
   child.stdout?.removeAllListeners('data').resume();
   child.stderr?.removeListener('data', onData).resume();
   output = '';
+  const endpoint = (port: number) => `http://127.0.0.1:${port}/${ACCOUNT}`;
   return {
+    blobPort,
+    queuePort,
     tablePort,
-    connectionString: `DefaultEndpointsProtocol=http;AccountName=${ACCOUNT};AccountKey=${KEY};TableEndpoint=http://127.0.0.1:${tablePort}/${ACCOUNT};`,
+    connectionString:
+      `DefaultEndpointsProtocol=http;AccountName=${ACCOUNT};AccountKey=${KEY};` +
+      `BlobEndpoint=${endpoint(blobPort)};QueueEndpoint=${endpoint(queuePort)};TableEndpoint=${endpoint(tablePort)};`,
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();
@@ -144,10 +208,13 @@ function readPid(file: string): number | undefined {
   }
 }
 
-/** Whether `pid` is Azurite's Table service on `dataDir`, by its command line. */
+/**
+ * Whether `pid` is Azurite on `dataDir`, by its command line: any of its entry points (all
+ * services, or the Table service alone, as hosts before this one ran it).
+ */
 function isAzuriteOn(pid: number, dataDir: string | undefined): boolean {
   const command = commandLine(pid);
-  if (command === undefined || !command.includes(BIN)) return false;
+  if (command === undefined || !command.includes(DIST)) return false;
   return dataDir === undefined || command.includes(`--location ${dataDir}`);
 }
 

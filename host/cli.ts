@@ -12,7 +12,7 @@ import { type ParseArgsConfig, parseArgs as parseNodeArgs } from 'node:util';
 import { applyLocalSettings, readHostAuthSettings } from './app';
 import { DEFAULT_AUDIENCE, loadDevIssuer, mintDevToken } from './auth/devIssuer';
 import { readDevUsers, resolveDevUser } from './auth/devUsers';
-import { AZURITE_PID_FILE, type AzuriteHandle, startAzurite } from './azurite';
+import { AZURITE_PID_FILE, type AzuriteHandle, azuritePortsFrom, startAzurite } from './azurite';
 import { HostError } from './common/errors';
 import { lockDataDir } from './dataLock';
 import { parseDuration } from './durable/duration';
@@ -27,7 +27,7 @@ const USAGE = `usage: signoff-host start [--app DIR] [--port N] [--data DIR] [--
                           [--clock real|virtual] [--auto-skip] [--always-replay] [--log-level LEVEL]
                           [--in-process]
          --dev       development: the dev issuer when SIGNOFF_AUTH_ISSUER is unset, keys printed
-         --azurite   also run Azurite for AzureWebJobsStorage (data in DIR/azurite)
+         --azurite   also run Azurite (Blob, Queue, Table) for AzureWebJobsStorage (data in DIR/azurite)
          --in-process  run the app on the host's event loop, not in worker processes
                      (FUNCTIONS_WORKER_PROCESS_COUNT); no functionTimeout: for comparisons, debuggers
        signoff-host token --user ALIAS|OBJECT-ID [--name NAME] [--roles R1,R2] [--valid-for PT8H]
@@ -202,21 +202,25 @@ async function start(opts: StartOptions): Promise<void> {
   const dataLock = lockDataDir(opts.data);
   let azurite: AzuriteHandle | undefined;
   if (opts.azurite) {
-    const port = Number(process.env.AZURITE_TABLE_PORT ?? 10002);
     // The PID file lets the next start stop an Azurite this host left behind.
-    azurite = await startAzurite({
-      port,
-      dataDir: path.join(opts.data, 'azurite'),
-      pidFile: path.join(opts.data, AZURITE_PID_FILE),
-    }).catch((error: Error) => {
-      console.error(
-        `signoff-host: could not start Azurite on port ${port} (${error.message.split('\n')[0]}); set AZURITE_TABLE_PORT to a free port`,
-      );
-      process.exit(1);
-    });
+    azurite = await Promise.resolve()
+      .then(() =>
+        startAzurite({
+          ...azuritePortsFrom(process.env),
+          dataDir: path.join(opts.data, 'azurite'),
+          pidFile: path.join(opts.data, AZURITE_PID_FILE),
+        }),
+      )
+      .catch((error: Error) => {
+        console.error(
+          `signoff-host: could not start Azurite (${error.message.split('\n')[0]}); set AZURITE_BLOB_PORT, AZURITE_QUEUE_PORT and AZURITE_TABLE_PORT to free ports (0: any free port)`,
+        );
+        process.exit(1);
+      });
     process.env.AzureWebJobsStorage = azurite.connectionString;
+    const at = (port: number) => `http://127.0.0.1:${port}`;
     process.stdout.write(
-      `Azurite (Table) on http://127.0.0.1:${azurite.tablePort}, data in ${opts.data}/azurite\n`,
+      `Azurite (Table) on ${at(azurite.tablePort)}, (Blob) on ${at(azurite.blobPort)}, (Queue) on ${at(azurite.queuePort)}, data in ${opts.data}/azurite\n`,
     );
   }
   const host = await startHost({

@@ -1,6 +1,7 @@
 /**
- * vitest global setup: one real Azurite (Table service, in memory) for the whole run. Its
- * connection string goes into AzureWebJobsStorage, which test hosts inherit.
+ * vitest global setup: one real Azurite (Blob, Queue and Table services, in memory, each on a
+ * free port) for the whole run. Its connection string, which names all three endpoints, goes
+ * into AzureWebJobsStorage, which test hosts inherit.
  */
 import { startAzurite } from '../../host/azurite';
 
