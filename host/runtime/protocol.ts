@@ -23,7 +23,9 @@ export type HostMessage =
     }
   | { type: 'hooks'; id: number; name: 'appStart' | 'appTerminate' }
   /** Settings the host learns after the workers started (WEBSITE_HOSTNAME, once it listens). */
-  | { type: 'env'; values: Record<string, string> };
+  | { type: 'env'; values: Record<string, string> }
+  /** Is the worker's event loop free? It answers `pong` as soon as it is. */
+  | { type: 'ping' };
 
 /** worker → host */
 export type WorkerMessage =
@@ -32,7 +34,8 @@ export type WorkerMessage =
   | { type: 'invoked'; id: number; invocationId: string; response: RpcInvocationResponse }
   /** `failed`: the function threw (`function`) or the worker could not run it (`host`). */
   | { type: 'failed'; id: number; invocationId: string; by: 'function' | 'host'; error: Thrown }
-  | { type: 'hooksDone'; id: number; error?: Thrown };
+  | { type: 'hooksDone'; id: number; error?: Thrown }
+  | { type: 'pong' };
 
 /** A thrown value as it crosses the channel: an Error's parts, or any other value. */
 export type Thrown =

@@ -76,7 +76,9 @@ async function main(): Promise<void> {
   let invoker: InProcessInvoker | undefined;
   // Listening before the app loads: the host may send settings (`env`) meanwhile.
   process.on('message', (message: HostMessage) => {
-    if (message.type === 'env') {
+    if (message.type === 'ping') {
+      send({ type: 'pong' });
+    } else if (message.type === 'env') {
       Object.assign(process.env, message.values);
     } else if (!invoker) {
       // The host sends work only once the worker reported it loaded.

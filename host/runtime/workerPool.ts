@@ -5,7 +5,9 @@
  * - `FUNCTIONS_WORKER_PROCESS_COUNT` workers load the app; the first one's report of what the app
  *   registered is what the host serves.
  * - Each invocation goes to the worker with the fewest calls in flight (ties in turn), so work
- *   spreads over the workers and their cores. While none is ready, invocations wait.
+ *   spreads over the workers and their cores; a worker whose event loop is stuck (it has not
+ *   answered a ping for {@link STALL_MS}) gets new work only when every worker is. While none is
+ *   ready, invocations wait.
  * - `functionTimeout` (wall-clock, from dispatch): an invocation that overruns fails with the
  *   Functions host's timeout error, except an orchestrator episode, which is abandoned and run
  *   again as the Durable extension does; either way its worker is killed and started again.
@@ -40,6 +42,10 @@ export const MAX_RUNS = 5;
 /** A worker that ends sooner than this after it started is failing: its restarts back off. */
 const QUICK_EXIT_MS = 10_000;
 const MAX_RESTART_DELAY_MS = 30_000;
+/** How often busy workers are asked whether their event loop is free. */
+const PING_MS = 100;
+/** A busy worker that has not answered a ping for this long is stuck, for dispatch. */
+export const STALL_MS = 500;
 
 /** What the host does when a run is lost: episodes and activities run again; the rest fail. */
 type Kind = 'episode' | 'activity' | 'other';
@@ -81,6 +87,7 @@ export class WorkerPool implements Invoker {
   private appStarted = false;
   private closed = false;
   private turn = 0;
+  private pinger: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: WorkerPoolOptions) {
     this.logger = options.logger;
@@ -108,6 +115,8 @@ export class WorkerPool implements Invoker {
     if (!first?.ok) throw new AppLoadError('no worker process was started');
     this.functionNames = namesOf(first.registrations);
     this.running = true;
+    this.pinger = setInterval(() => this.pingBusy(), PING_MS);
+    this.pinger.unref();
     for (const slot of this.slots) {
       if (slot.worker?.alive) slot.ready = true;
       else this.scheduleRestart(slot, 0);
@@ -137,6 +146,7 @@ export class WorkerPool implements Invoker {
 
   async close(): Promise<void> {
     this.closed = true;
+    clearInterval(this.pinger);
     // What waits or runs now never settles: it runs again at the next start, as after a crash.
     this.queue.length = 0;
     for (const slot of this.slots) {
@@ -181,17 +191,32 @@ export class WorkerPool implements Invoker {
       );
   }
 
-  /** The ready worker with the fewest calls in flight; ties go in turn. */
+  /**
+   * The ready worker with the fewest calls in flight (ties in turn), among those whose event loop
+   * is free if there are any.
+   */
   private leastBusy(): Slot | undefined {
+    const now = Date.now();
     let best: Slot | undefined;
+    let bestStuck = true;
     const n = this.slots.length;
     for (let i = 0; i < n; i++) {
       const slot = this.slots[(this.turn + i) % n] as Slot;
-      if (!slot.ready || !slot.worker || slot.worker.stopping) continue;
-      if (!best?.worker || slot.worker.busy < best.worker.busy) best = slot;
+      const worker = slot.worker;
+      if (!slot.ready || !worker?.alive || worker.stopping) continue;
+      const stuck = worker.stalledFor(now) > STALL_MS;
+      if (!best?.worker || (bestStuck && !stuck) || (bestStuck === stuck && worker.busy < best.worker.busy)) {
+        best = slot;
+        bestStuck = stuck;
+      }
     }
     if (best) this.turn = (best.index + 1) % n;
     return best;
+  }
+
+  private pingBusy(): void {
+    const now = Date.now();
+    for (const slot of this.slots) if (slot.ready && slot.worker?.busy) slot.worker.ping(now);
   }
 
   private drain(): void {

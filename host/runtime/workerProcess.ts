@@ -34,7 +34,7 @@ export type HostCall = HostMessage extends infer M
     ? Omit<M, 'id'>
     : never
   : never;
-export type CallAnswer = Exclude<WorkerMessage, { type: 'loaded' | 'loadFailed' }>;
+export type CallAnswer = Exclude<WorkerMessage, { type: 'loaded' | 'loadFailed' | 'pong' }>;
 
 const ENTRY = path.join(__dirname, `worker${path.extname(__filename)}`);
 
@@ -57,6 +57,8 @@ export class WorkerProcess {
   readonly exited: Promise<WorkerGoneError>;
   /** Set once the host asked it to end (a restart, a timeout, shutdown). */
   stopping = false;
+  /** When the ping it has not answered yet was sent (it answers when its event loop is free). */
+  private pingSentAt: number | undefined;
 
   constructor(options: WorkerProcessOptions) {
     this.child = fork(ENTRY, [options.appDir], {
@@ -90,7 +92,9 @@ export class WorkerProcess {
       void this.exited.then((gone) => resolve({ ok: false, gone }));
     });
     this.child.on('message', (message: WorkerMessage) => {
-      if (message.type === 'loaded' || message.type === 'loadFailed') return;
+      // Anything it says shows its event loop is free.
+      this.pingSentAt = undefined;
+      if (message.type === 'loaded' || message.type === 'loadFailed' || message.type === 'pong') return;
       const call = this.waiting.get(message.id);
       if (!call) return;
       this.waiting.delete(message.id);
@@ -107,6 +111,21 @@ export class WorkerProcess {
     return this.waiting.size;
   }
 
+  /**
+   * How long its event loop has been busy, as far as the host can tell: the time since a ping it
+   * has not answered (0 when it has answered every ping).
+   */
+  stalledFor(now: number): number {
+    return this.pingSentAt === undefined ? 0 : now - this.pingSentAt;
+  }
+
+  /** Asks the worker to show its event loop is free, unless a question is already out. */
+  ping(now: number): void {
+    if (this.pingSentAt !== undefined) return;
+    this.pingSentAt = now;
+    this.post({ type: 'ping' });
+  }
+
   get alive(): boolean {
     return this.child.exitCode === null && this.child.signalCode === null;
   }
@@ -115,6 +134,11 @@ export class WorkerProcess {
   call(message: HostCall): Promise<CallAnswer> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
+      if (!this.alive) {
+        reject(new WorkerGoneError(this.pid, this.child.exitCode, this.child.signalCode));
+        return;
+      }
+      // Rejected with the others when the process ends, however far the message got.
       this.waiting.set(id, { resolve, reject });
       this.post({ ...message, id } as HostMessage);
     });
