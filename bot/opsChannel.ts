@@ -19,6 +19,7 @@ const TITLES: Record<AlertRecord['alert'], string> = {
   'approval-sla': 'Approval past its SLA',
   'step-sla': 'Onboarding step past its SLA',
   'step-failed': 'Onboarding step failed',
+  'approver-unreachable': 'Approver cannot be reached',
 };
 
 /** The message text: what happened, then which instance, in Teams markdown. */

@@ -13,6 +13,7 @@ export const ALERT_KINDS = [
   'approval-sla',
   'step-sla',
   'step-failed',
+  'approver-unreachable',
 ] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 

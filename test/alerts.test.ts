@@ -148,13 +148,17 @@ describe('alerts', () => {
     const id = res.body.id;
     await host.idle();
 
+    // Megan never installed Signoff here: that is an alert of its own (below), not this one.
+    const sla = () => alertLines(id).filter((a) => a.alert === 'approval-sla');
+    const slaRows = async () => (await alertRows(id)).filter((r) => r.alert === 'approval-sla');
+    const slaMessages = () => opsMessages(id).filter((c) => c.body.text?.includes('(approval-sla)'));
     await host.clock.advance('PT3H59M');
-    expect(alertLines(id)).toEqual([]);
-    expect(await alertRows(id)).toEqual([]);
+    expect(sla()).toEqual([]);
+    expect(await slaRows()).toEqual([]);
 
     const now = await host.clock.advance('PT2M');
     const slaAt = new Date(now.getTime() - 60_000).toISOString();
-    expect(alertLines(id)).toEqual([
+    expect(sla()).toEqual([
       expect.objectContaining({
         level: 'warn',
         alert: 'approval-sla',
@@ -169,13 +173,13 @@ describe('alerts', () => {
       }),
     ]);
     const rows = await eventually(
-      () => alertRows(id),
+      () => slaRows(),
       (r) => r[0]?.state === 'sent',
     );
     expect(rows).toEqual([
       expect.objectContaining({ rowKey: 'approval-sla', alert: 'approval-sla', at: slaAt, state: 'sent' }),
     ]);
-    expect(opsMessages(id).map((c) => c.body.text?.split('\n\n')[0])).toEqual([
+    expect(slaMessages().map((c) => c.body.text?.split('\n\n')[0])).toEqual([
       '**Approval past its SLA** (approval-sla)',
     ]);
 
@@ -184,7 +188,46 @@ describe('alerts', () => {
     expect(decided.status).toBe(202);
     await host.client.waitFor(id, ['Completed']);
     await host.clock.advance('P1D');
-    expect(alertLines(id).map((a) => a.alert)).toEqual(['approval-sla']);
-    expect(opsMessages(id)).toHaveLength(1);
+    expect(sla().map((a) => a.alert)).toEqual(['approval-sla']);
+    expect(slaMessages()).toHaveLength(1);
+  });
+
+  it('an approver Signoff cannot reach: an alert in the ops channel, once per stage, naming them', async () => {
+    // Megan (the manager) never installed Signoff here, so her card cannot be sent.
+    const res = await host.as('patti').post<{ id: string }>('/api/approvals/loan', {
+      details: { applicant: 'Pat', amount: 2_000, currency: 'EUR', purpose: 'a desk', termMonths: 12 },
+    });
+    expect(res.status).toBe(202);
+    const id = res.body.id;
+    await host.idle();
+
+    const lines = alertLines(id).filter((a) => a.alert === 'approver-unreachable');
+    expect(lines).toEqual([
+      expect.objectContaining({
+        level: 'warn',
+        instanceId: id,
+        key: 'unreachable-request-0',
+        stage: 'Manager approval',
+        unreachable: MEGAN,
+        message: expect.stringContaining('to Megan Bowen: Signoff is not installed for them in Teams'),
+      }),
+    ]);
+    const rows = await eventually(
+      () => alertRows(id),
+      (r) => r.some((a) => a.alert === 'approver-unreachable' && a.state === 'sent'),
+    );
+    expect(rows.filter((r) => r.alert === 'approver-unreachable')).toHaveLength(1);
+    const posted = opsMessages(id).filter((c) => c.body.text?.includes('(approver-unreachable)'));
+    expect(posted).toHaveLength(1);
+    expect(posted[0]?.body.text).toMatch(/^\*\*Approver cannot be reached\*\* \(approver-unreachable\)/);
+    expect(posted[0]?.body.text).toContain('Megan Bowen');
+
+    // A reminder a day later finds her unreachable again: no second alert for the same stage.
+    await host.clock.advance('PT25H');
+    await host.idle();
+    expect(alertLines(id).filter((a) => a.alert === 'approver-unreachable')).toHaveLength(1);
+    // The status still lists her for the dashboard and the approvers' cards.
+    const detail = await host.as('patti').get<{ unreachable: Array<{ id: string }> }>(`/api/approvals/${id}`);
+    expect(detail.body.unreachable.map((u) => u.id)).toEqual([MEGAN]);
   });
 });

@@ -78,6 +78,12 @@ export const scoreApproval = df.app.activity('approvalScore', {
   handler: (input: ValidateInput): number => riskScore(input.request),
 });
 
+/**
+ * Posts the cards of a stage, a reminder or an escalation. Approvers who were asked and cannot be
+ * reached are reported to the people who run Signoff (an `approver-unreachable` alert: log line,
+ * "alerts" row, ops channel), once per notification; the requester's card only says the request
+ * waits, since they cannot fix it.
+ */
 export const notifyApprovers = df.app.activity('approvalNotify', {
   handler: terminalAsResult(
     'approvalNotify',
@@ -90,10 +96,39 @@ export const notifyApprovers = df.app.activity('approvalNotify', {
           : input.type === 'reminder'
             ? await n.remind(input.status, input.approvers, input.key, log)
             : await n.escalate(input.status, input.approvers, input.key, log);
+      if (input.type !== 'reminder' && delivery.unreachable.length > 0) {
+        await raiseAlert(unreachableAlert(input, delivery.unreachable, new Date().toISOString()), log);
+      }
       return { unreachable: delivery.unreachable };
     },
   ),
 });
+
+/** The alert for approvers asked at a stage or escalation whom Signoff could not reach. */
+export function unreachableAlert(input: NotifyInput, unreachable: User[], at: string): AlertRecord {
+  const { status } = input;
+  const stage = status.stage ? ` at stage "${status.stage.title}"` : '';
+  const names = unreachable.map((u) => u.name).join(', ');
+  return {
+    alert: 'approver-unreachable',
+    instanceId: status.id,
+    name: status.title,
+    at,
+    message:
+      `Signoff could not send request ${status.id} "${status.title}"${stage} to ${names}: ` +
+      'Signoff is not installed for them in Teams, or Teams refused the message. Install the app for ' +
+      'them (a setup policy in the Teams admin center) or ask them to open Signoff in Teams once; ' +
+      'the request waits for them until its deadline.',
+    source: 'approvalWorkflow',
+    key: `unreachable-${input.key}`,
+    details: {
+      requestId: status.id,
+      requester: status.requester.id,
+      stage: status.stage?.title ?? '',
+      unreachable: unreachable.map((u) => u.id).join(','),
+    },
+  };
+}
 
 /** Writes an audit row (if any) and brings the index up to date. */
 export const recordApproval = df.app.activity('approvalRecord', {
