@@ -91,6 +91,7 @@ export function createBot(config: BotConfig, deps: BotDependencies): Bot {
 
   const conversations = new ConversationStore(deps.tables);
   const claims = new ActionClaims(deps.tables);
+  const notifier = new TeamsNotifier(adapter, config.appId, conversations, deps.tables);
 
   async function handle(request: HttpRequest, approvals: ApprovalsPort, log: Log): Promise<HttpResponseInit> {
     let botRequest: Awaited<ReturnType<typeof toBotRequest>>;
@@ -110,7 +111,7 @@ export function createBot(config: BotConfig, deps: BotDependencies): Bot {
         await auditRefusal(deps.tables, log, turn.activity, refused);
         return;
       }
-      setServices(turn, { approvals, conversations, claims, log });
+      setServices(turn, { approvals, conversations, claims, notifier, log });
       await app.run(turn);
     });
     const refusal = refused as ActivityRefusal | undefined;
@@ -122,7 +123,7 @@ export function createBot(config: BotConfig, deps: BotDependencies): Bot {
     app,
     adapter,
     config,
-    notifier: new TeamsNotifier(adapter, config.appId, conversations, deps.tables),
+    notifier,
     opsChannel: (conversationId) => new TeamsOpsChannel(adapter, config.appId, conversations, conversationId),
     handle,
   };

@@ -1,8 +1,10 @@
 /**
  * Card actions: `Action.Execute` arrives as an `adaptiveCard/action` invoke, and the answer is the
- * card that replaces the clicked one for the clicker alone. Verbs: `approve`, `reject` (comment
- * required), `refresh` (automatic refresh and the Review button: each user's own view) and
- * `submitRequest` (the request form).
+ * card that replaces the clicked one for the clicker alone. Verbs: `approve` and `reject` (with
+ * the comment, which a rejection needs), `refresh` (automatic refresh: each user's own view),
+ * `open` (Review and Open in the lists: the request's card as a new message, the list kept),
+ * `cancel` (the requester's Cancel, on their card or in "my requests") and `submitRequest` (the
+ * request form, whose message becomes the requester's own card, kept up to date).
  *
  * Why not teams-ai's `app.adaptiveCards.actionExecute`: in teams-ai 1.7 the response type lives in
  * a variable shared by every call of the route, and the first card returned with `refresh` (every
@@ -15,13 +17,17 @@
  * invoke time limit. A repeat of the same decision, whether a double click or Teams' retry, finds
  * the claim of the first and gets the recorded-decision card; only one decision is raised.
  */
-import type { TurnContext } from 'botbuilder';
+import { MessageFactory, TurnContext } from 'botbuilder';
 import { z } from 'zod/v4';
 import {
   type AdaptiveCardJson,
+  approvalCard,
+  cardAttachment,
   decisionRecordedCard,
   errorCard,
+  myRequestsCard,
   outcomeCard,
+  requesterCard,
   requestFormCard,
   statusCard,
 } from '../cards';
@@ -35,9 +41,10 @@ import {
 } from '../domain/decide';
 import { errorFields } from '../domain/log';
 import type { RequestKind } from '../domain/requests';
-import { startedText, startFromTeams } from './chat';
+import { LIST_PAGE_SIZE, startedText, startFromTeams, trackRequesterCard, waitForStatus } from './chat';
 import { type ActionResponse, cardResponse, messageResponse, sendInvokeResponse } from './invokeResponse';
 import type { ApprovalsPort, DecisionOutcome } from './ports';
+import { teamsUserIds } from './refreshUsers';
 import { actorOf, requesterOf, services, userIdOf } from './turn';
 import { viewFor } from './views';
 
@@ -68,9 +75,18 @@ const actionSchema = z.object({
   data: z.record(z.string(), z.unknown()).optional(),
 });
 const requestData = z.object({ requestId: z.string().trim().min(1, 'must name the request').max(80) });
-const rejectData = requestData.extend({
+const decisionData = requestData.extend({
   comment: z.string().max(2000, 'must be at most 2000 characters').optional(),
 });
+const cancelData = requestData.extend({ list: z.literal('mine').optional() });
+
+/** What a card whose data names no request gets: it cannot be answered, but the person can go on. */
+const NO_REQUEST =
+  'This card does not say which request it is about. Type "my requests" or "pending" to find it.';
+
+/** What a rejection without a comment gets: the same card, saying what is missing. */
+export const COMMENT_NEEDED =
+  'Add a comment to reject: the requester will want to know why. Nothing was recorded.';
 
 function verbOf(context: TurnContext): unknown {
   return (context.activity.value as { action?: { verb?: unknown } } | undefined)?.action?.verb;
@@ -84,17 +100,24 @@ async function answer(context: TurnContext): Promise<ActionResponse> {
   switch (verb) {
     case 'approve':
     case 'reject': {
-      const parsed = rejectData.safeParse(data);
-      if (!parsed.success)
-        return cardResponse(
-          errorCard(`The card sent no valid request id (${parsed.error.issues[0]?.message}).`),
-        );
+      const parsed = decisionData.safeParse(data);
+      if (!parsed.success) return cardResponse(errorCard(NO_REQUEST));
       return cardResponse(await decide(context, client, parsed.data.requestId, verb, parsed.data.comment));
     }
     case 'refresh': {
       const parsed = requestData.safeParse(data);
-      if (!parsed.success) return cardResponse(errorCard('The card sent no valid request id.'));
+      if (!parsed.success) return cardResponse(errorCard(NO_REQUEST));
       return cardResponse(await refresh(context, client, parsed.data.requestId));
+    }
+    case 'open': {
+      const parsed = requestData.safeParse(data);
+      if (!parsed.success) return messageResponse(NO_REQUEST);
+      return open(context, client, parsed.data.requestId);
+    }
+    case 'cancel': {
+      const parsed = cancelData.safeParse(data);
+      if (!parsed.success) return cardResponse(errorCard(NO_REQUEST));
+      return cancel(context, client, parsed.data.requestId, parsed.data.list);
     }
     case 'submitRequest':
       return submitRequest(context, client, data);
@@ -112,6 +135,82 @@ async function refresh(
   if (!status) return errorCard(`There is no request "${requestId}".`, 'Not found');
   const { conversations, log } = services(context);
   return viewFor(status, userIdOf(context), conversations, log);
+}
+
+/**
+ * Review / Open in a list: the request's card (the person's own view of it) as a new message,
+ * noted so that it is kept up to date, and the list left as it is.
+ */
+async function open(context: TurnContext, client: ApprovalsPort, requestId: string): Promise<ActionResponse> {
+  const status = await client.find(requestId, actorOf(context));
+  if (!status) return messageResponse(`There is no request "${requestId}" for you to open.`);
+  const { conversations, notifier, log } = services(context);
+  const userId = userIdOf(context);
+  const mine = status.requester.id === userId;
+  const card = mine ? requesterCard(status) : await viewFor(status, userId, conversations, log);
+  const sent = await context.sendActivity(MessageFactory.attachment(cardAttachment(card)));
+  if (sent?.id) {
+    await notifier
+      .track(
+        status.id,
+        'opened',
+        { id: userId },
+        mine ? 'requester' : 'approver',
+        TurnContext.getConversationReference(context.activity),
+        sent.id,
+      )
+      .catch((error: unknown) =>
+        log.warn('could not note the opened card; it will not be updated', {
+          requestId: status.id,
+          ...errorFields(error),
+        }),
+      );
+  }
+  return messageResponse(`"${status.title}" is open below.`);
+}
+
+/**
+ * The requester's Cancel. From their card, the answer is that card as cancelled (the workflow
+ * then updates every card); from "my requests" (`list`), the list again with the request
+ * cancelled. A refusal (already closed, not theirs) says why.
+ */
+async function cancel(
+  context: TurnContext,
+  client: ApprovalsPort,
+  requestId: string,
+  list: 'mine' | undefined,
+): Promise<ActionResponse> {
+  const actor = actorOf(context);
+  const status = await client.find(requestId, actor);
+  if (!status) {
+    const missing = `There is no request "${requestId}" for you to cancel.`;
+    return list ? messageResponse(missing) : cardResponse(errorCard(missing, 'Not cancelled'));
+  }
+  const outcome = await client.cancel(status.id, actor);
+  if (!outcome.ok) {
+    if (list) return messageResponse(`${outcome.message}.`);
+    const now = outcome.status;
+    if (now && !isOpen(now) && now.requester.id === actor.id) return cardResponse(requesterCard(now));
+    return cardResponse(errorCard(`${outcome.message}.`, 'Not cancelled'));
+  }
+  services(context).log.info('cancel raised', { requestId: status.id, by: actor.id });
+  if (list) {
+    const page = await client.list('requester', actor.id, { pageSize: LIST_PAGE_SIZE });
+    const rows = page.items.map((r) => (r.id === status.id ? { ...r, state: 'Cancelled' as const } : r));
+    return cardResponse(myRequestsCard(rows));
+  }
+  // Show the request as the workflow is about to close it, without waiting for it.
+  const cancelled: ApprovalStatus = {
+    ...outcome.status,
+    state: 'Cancelled',
+    reason: outcome.status.reason ?? 'Cancelled by the requester',
+    closedAt: outcome.status.closedAt ?? new Date().toISOString(),
+    closedBy: actor.id,
+    stage: outcome.status.stage && { ...outcome.status.stage, awaiting: [] },
+  };
+  return cardResponse(
+    cancelled.requester.id === actor.id ? requesterCard(cancelled) : outcomeCard(cancelled),
+  );
 }
 
 function decisionOf(status: ApprovalStatus, approverId: string): RecordedDecision | undefined {
@@ -143,7 +242,13 @@ async function decide(
     decisionId: `${status.id}/${stage}/${approverId}`,
   };
   const verdict = evaluate(status, input);
-  if (!verdict.accepted) return errorCard(verdict.message, 'Decision not recorded');
+  if (!verdict.accepted) {
+    if (verdict.refusal === 'comment-required') {
+      const again = approvalCard(status, 'approver', { notice: COMMENT_NEEDED });
+      return teamsUserIds(again, services(context).conversations, services(context).log);
+    }
+    return errorCard(verdict.message, 'Decision not recorded');
+  }
 
   const claimRow = `decision|${stage}|${approverId}`;
   const claimed = await claims.claim(status.id, claimRow, { decision, comment: input.comment ?? '' });
@@ -219,8 +324,6 @@ export function formDetails(kind: RequestKind, data: Record<string, unknown>): R
   return details;
 }
 
-const STATUS_WAIT_MS = 1_500;
-
 async function submitRequest(
   context: TurnContext,
   client: ApprovalsPort,
@@ -243,7 +346,7 @@ async function submitRequest(
     if (!claimed.first) {
       const id = claimed.values.requestId;
       const status = id ? await client.find(id, actor) : undefined;
-      if (status) return cardResponse(statusCard(status));
+      if (status) return cardResponse(requesterCard(status));
       return messageResponse(id ? `Request ${id} was already sent.` : 'This form is already being sent.');
     }
   }
@@ -266,21 +369,12 @@ async function submitRequest(
       }),
     );
   }
+  // The form's message becomes the requester's own card: noted before the workflow's first update,
+  // which then replaces the form for good.
+  if (formId) await trackRequesterCard(context, started.id, formId);
   // The workflow publishes its status within moments; show it if it is there in time.
-  const status = await waitForStatus(client, started.id, actor, STATUS_WAIT_MS);
-  return status ? cardResponse(statusCard(status)) : messageResponse(startedText(started.id, started.stages));
-}
-
-async function waitForStatus(
-  client: ApprovalsPort,
-  id: string,
-  actor: ReturnType<typeof actorOf>,
-  ms: number,
-): Promise<ApprovalStatus | undefined> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const status = await client.find(id, actor);
-    if (status || Date.now() >= until) return status;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const status = await waitForStatus(client, started.id, actor);
+  return status
+    ? cardResponse(requesterCard(status))
+    : messageResponse(startedText(started.id, started.stages));
 }

@@ -4,7 +4,7 @@
  * cancelling go through the function app's approvals (the turn's ApprovalsPort), so the bot
  * applies the same rules as the HTTP API.
  */
-import { type Activity, MessageFactory, type TurnContext } from 'botbuilder';
+import { type Activity, MessageFactory, TurnContext } from 'botbuilder';
 import {
   type AdaptiveCardJson,
   cardAttachment,
@@ -12,15 +12,20 @@ import {
   helpCard,
   myRequestsCard,
   pendingCard,
+  requesterCard,
   requestFormCard,
   statusCard,
 } from '../cards';
+import type { Actor } from '../domain/access';
 import { COMMANDS } from '../domain/commands';
+import type { ApprovalStatus } from '../domain/decide';
 import { errorFields } from '../domain/log';
 import { NoMatchingRuleError } from '../domain/policy';
 import { type User, ValidationError } from '../domain/requests';
 import { type ParsedCommand, parseCommand } from './commands';
 import { scopeOf } from './conversations';
+import { REQUESTER_CARD_KEY } from './notifier';
+import type { ApprovalsPort } from './ports';
 import { actorOf, requesterOf, services, userIdOf } from './turn';
 
 /** How many rows "my requests" and "pending" show. */
@@ -48,7 +53,10 @@ export async function onMessage(context: TurnContext): Promise<void> {
       case 'invalidArguments':
         if (parsed.command === 'requestLoan') return reply(context, requestFormCard('loan'));
         if (parsed.command === 'request') return reply(context, requestFormCard('generic'));
-        return reply(context, errorCard(`${parsed.message}. Usage: ${parsed.usage}`, 'Check the command'));
+        return reply(
+          context,
+          errorCard(`${parsed.message}. Type it like this: ${parsed.usage}`, 'Check the command'),
+        );
     }
   }
   await runCommand(context, parsed.command);
@@ -73,12 +81,13 @@ async function runCommand(context: TurnContext, command: ParsedCommand): Promise
       const started = await startFromTeams(context, 'generic', { title: command.args.title }, requester);
       if (!started.ok)
         return reply(context, requestFormCard('generic', { title: command.args.title }, started.problems));
-      return reply(context, startedText(started.id, started.stages));
+      return replyWithRequesterCard(context, started);
     }
     case 'status': {
       const status = await services(context).approvals.find(command.args.requestId, actorOf(context));
       if (!status) return reply(context, notFound(command.args.requestId));
-      return reply(context, statusCard(status));
+      const audience = status.requester.id === userIdOf(context) ? 'requester' : 'approver';
+      return reply(context, statusCard(status, audience));
     }
     case 'myRequests': {
       const page = await services(context).approvals.list('requester', userIdOf(context), {
@@ -128,6 +137,78 @@ export async function startFromTeams(
     if (error instanceof NoMatchingRuleError)
       return { ok: false, problems: [{ field: 'request', rule: error.message }] };
     throw error;
+  }
+}
+
+const STATUS_WAIT_MS = 1_500;
+
+/**
+ * The request's status once the workflow has published where it stands (its first stage, or an
+ * outcome), within `ms`; else the last status seen, or undefined.
+ */
+export async function waitForStatus(
+  client: ApprovalsPort,
+  id: string,
+  actor: Actor,
+  ms = STATUS_WAIT_MS,
+): Promise<ApprovalStatus | undefined> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const status = await client.find(id, actor);
+    if ((status && (status.stage || status.state !== 'Pending')) || Date.now() >= until) return status;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * Notes the message at `activityId` in this conversation as the requester's own card of the
+ * request, which the workflow's notifier then keeps up to date. A failure costs the updates only.
+ */
+export async function trackRequesterCard(
+  context: TurnContext,
+  requestId: string,
+  activityId: string,
+): Promise<void> {
+  const { notifier, log } = services(context);
+  try {
+    await notifier.track(
+      requestId,
+      REQUESTER_CARD_KEY,
+      { id: userIdOf(context) },
+      'requester',
+      TurnContext.getConversationReference(context.activity),
+      activityId,
+    );
+  } catch (error) {
+    log.warn('could not note the requester card; it will not be updated', {
+      requestId,
+      ...errorFields(error),
+    });
+  }
+}
+
+/**
+ * Answers a request started by chat with the requester's own card, noted for updates. If the
+ * workflow changed the status while the card was on its way (and so did not update it), the card
+ * is brought up to date here. Without a status in time, a line of text says where to look.
+ */
+async function replyWithRequesterCard(
+  context: TurnContext,
+  started: { id: string; stages: string[] },
+): Promise<void> {
+  const { approvals } = services(context);
+  const actor = actorOf(context);
+  const status = await waitForStatus(approvals, started.id, actor);
+  if (!status) return reply(context, startedText(started.id, started.stages));
+  const sent = await context.sendActivity(MessageFactory.attachment(cardAttachment(requesterCard(status))));
+  if (!sent?.id) return;
+  await trackRequesterCard(context, status.id, sent.id);
+  const latest = await approvals.find(status.id, actor);
+  if (latest && JSON.stringify(latest) !== JSON.stringify(status)) {
+    await context.updateActivity({
+      ...MessageFactory.attachment(cardAttachment(requesterCard(latest))),
+      id: sent.id,
+    });
   }
 }
 

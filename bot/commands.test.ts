@@ -91,24 +91,34 @@ describe('parseCommand', () => {
       ok: false,
       reason: 'invalidArguments',
       command: 'requestLoan',
-      message: 'amount "ten" is not an amount; write it like 2500, 2,500 or 2500.50',
+      message: 'The amount "ten" is not a number; write it like 2500, 2,500 or 2500.50',
       usage: 'request loan <amount> [currency] <purpose>',
     });
     expect(parseCommand('request loan 0 bike')).toMatchObject({
-      message: 'amount "0" must be more than zero',
+      message: 'The amount "0" must be more than zero',
     });
     expect(parseCommand('request loan 100')).toMatchObject({
       command: 'requestLoan',
-      message: 'purpose is missing',
+      message: 'The purpose is missing',
     });
-    expect(parseCommand('request loan 100 EUR')).toMatchObject({ message: 'purpose is missing' });
-    expect(parseCommand('request')).toMatchObject({ command: 'request', message: 'title is missing' });
-    expect(parseCommand('status')).toMatchObject({ command: 'status', message: 'requestId is missing' });
-    expect(parseCommand('cancel 12 now')).toMatchObject({ message: 'unexpected "now" after cancel' });
-    expect(parseCommand('status a/b')).toMatchObject({ reason: 'invalidArguments', command: 'status' });
+    expect(parseCommand('request loan 100 EUR')).toMatchObject({ message: 'The purpose is missing' });
+    expect(parseCommand('request')).toMatchObject({ command: 'request', message: 'The title is missing' });
+    expect(parseCommand('status')).toMatchObject({ command: 'status', message: 'The request id is missing' });
+    expect(parseCommand('cancel 12 now')).toMatchObject({ message: '"now" is more than "cancel" takes' });
+    expect(parseCommand('status a/b')).toMatchObject({
+      reason: 'invalidArguments',
+      command: 'status',
+      message: 'The request id "a/b" is not a request id; ids look like loan-7k2m9qxd',
+    });
     expect(parseCommand(`request ${'x'.repeat(501)}`)).toMatchObject({
-      message: 'title is 501 characters long; the limit is 500',
+      message: 'The title is 501 characters long; the limit is 500',
     });
+    // No name from the command table (requestId, termMonths) reaches a person.
+    for (const text of ['status', 'cancel', 'request loan', 'request loan x', 'request']) {
+      const parsed = parseCommand(text);
+      if (parsed.ok || parsed.reason !== 'invalidArguments') throw new Error(`"${text}" parsed`);
+      expect(parsed.message).not.toMatch(/requestId|termMonths|^[a-z]/);
+    }
   });
 
   it('refuses a command that is not offered in the scope the message came from', () => {

@@ -42,7 +42,7 @@ export type ParseFailure =
       readonly ok: false;
       readonly reason: 'invalidArguments';
       readonly command: CommandName;
-      /** Names the argument that is wrong, e.g. `amount "ten" is not a number...`. */
+      /** A sentence naming the argument as a person would, e.g. `The amount "ten" is not a number...`. */
       readonly message: string;
       readonly usage: string;
     }
@@ -88,6 +88,20 @@ export function helpText(scope?: ChatScope): string {
   return names.map((name) => `${COMMANDS[name].usage}: ${COMMANDS[name].description}`).join('\n');
 }
 
+/** What an argument is called in a message, in place of its name in the table (`requestId`). */
+const ARGUMENT_NOUNS: Record<string, string> = {
+  amount: 'the amount',
+  currency: 'the currency',
+  purpose: 'the purpose',
+  title: 'the title',
+  requestId: 'the request id',
+};
+
+function nounOf(spec: ArgumentSpec): string {
+  const noun = ARGUMENT_NOUNS[spec.name] ?? spec.name;
+  return noun.charAt(0).toUpperCase() + noun.slice(1);
+}
+
 function bindArguments(name: CommandName, words: readonly string[]): ParseResult {
   const { args: specs, usage } = COMMANDS[name] as CommandDefinition;
   const args: Record<string, number | string | undefined> = {};
@@ -104,9 +118,9 @@ function bindArguments(name: CommandName, words: readonly string[]): ParseResult
     const word = words[next];
     if (spec.kind === 'text') {
       const text = words.slice(next).join(' ');
-      if (text === '') return fail(`${spec.name} is missing`);
+      if (text === '') return fail(`${nounOf(spec)} is missing`);
       if (text.length > MAX_TEXT_LENGTH) {
-        return fail(`${spec.name} is ${text.length} characters long; the limit is ${MAX_TEXT_LENGTH}`);
+        return fail(`${nounOf(spec)} is ${text.length} characters long; the limit is ${MAX_TEXT_LENGTH}`);
       }
       args[spec.name] = text;
       next = words.length;
@@ -114,19 +128,19 @@ function bindArguments(name: CommandName, words: readonly string[]): ParseResult
     }
     if (word === undefined) {
       if (spec.optional) continue;
-      return fail(`${spec.name} is missing`);
+      return fail(`${nounOf(spec)} is missing`);
     }
     const value = readValue(spec.kind, word);
     if (typeof value === 'object') {
       if (spec.optional) continue;
-      return fail(`${spec.name} "${word}" ${value.problem}`);
+      return fail(`${nounOf(spec)} "${word}" ${value.problem}`);
     }
     args[spec.name] = value;
     next += 1;
   }
 
   const extra = words.slice(next).join(' ');
-  if (extra !== '') return fail(`unexpected "${extra}" after ${COMMANDS[name].keyword}`);
+  if (extra !== '') return fail(`"${extra}" is more than "${COMMANDS[name].keyword}" takes`);
   // The table entry for `name` defines exactly the keys just filled in, which is what ParsedCommand says.
   return { ok: true, command: { name, args } as unknown as ParsedCommand };
 }
@@ -137,7 +151,7 @@ function readValue(kind: Exclude<ArgumentKind, 'text'>, word: string): number | 
   switch (kind) {
     case 'amount': {
       if (!/^(\d{1,3}(,\d{3})+|\d+)(\.\d{1,2})?$/.test(word)) {
-        return { problem: 'is not an amount; write it like 2500, 2,500 or 2500.50' };
+        return { problem: 'is not a number; write it like 2500, 2,500 or 2500.50' };
       }
       const amount = Number(word.replaceAll(',', ''));
       return amount > 0 ? amount : { problem: 'must be more than zero' };
@@ -152,7 +166,7 @@ function readValue(kind: Exclude<ArgumentKind, 'text'>, word: string): number | 
       const id = word.startsWith('#') ? word.slice(1) : word;
       return /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(id)
         ? id
-        : { problem: 'is not a request id (letters, digits, "-" and "_", up to 64)' };
+        : { problem: 'is not a request id; ids look like loan-7k2m9qxd' };
     }
   }
 }

@@ -154,6 +154,65 @@ describe('TeamsNotifier', () => {
     expect(told[0] && noteOf(told[0])).toBe('Your request "New laptop" is approved.');
   });
 
+  it('keeps the requester’s own card up to date and tells them, once, in a line, when a stage passes and how it ends', async () => {
+    const megan = person('Megan Bowen');
+    const lynne = person('Lynne Robbins');
+    const pat = person('Pat Requester');
+    await install(megan);
+    await install(lynne);
+    const patChat = await install(pat);
+    const first = pending([megan], pat);
+    // The bot sent Pat her card in answer to the request form: noted, so the workflow updates it.
+    const reference = (await conversations.personal(pat.id))?.reference ?? {};
+    await notifier.track(first.id, 'requester-card', pat, 'requester', reference, 'pats-form');
+    await notifier.requestApproval(first, [megan], 'request-0', log);
+
+    const second: ApprovalStatus = {
+      ...first,
+      decisions: [{ stage: 0, approver: megan, decision: 'approve', at: new Date().toISOString() }],
+      stage: {
+        ...(first.stage as NonNullable<ApprovalStatus['stage']>),
+        index: 1,
+        count: 2,
+        title: 'Finance approval',
+        approvers: [lynne],
+        awaiting: [lynne],
+      },
+    };
+    // The activity may run twice: one note all the same.
+    await notifier.requestApproval(second, [lynne], 'request-1', log);
+    await notifier.requestApproval(second, [lynne], 'request-1', log);
+    const notes = connector.to(patChat, 'POST');
+    expect(notes.map((n) => n.body.text)).toEqual([
+      'Your request "New laptop" passed stage 1 of 2, approved by Megan Bowen. It now waits for Finance approval (stage 2 of 2).',
+    ]);
+    expect(notes[0]?.body.attachments ?? []).toEqual([]);
+    const updates = connector.to(patChat, 'PUT').filter((c) => c.activityId === 'pats-form');
+    expect(JSON.stringify(updates.at(-1)?.body)).toContain('Stage 2 of 2: Finance approval');
+
+    const rejected: ApprovalStatus = {
+      ...second,
+      state: 'Rejected',
+      reason: 'Rejected by Lynne Robbins at stage "Finance approval"',
+      closedAt: new Date().toISOString(),
+    };
+    await notifier.updateCards(rejected, 'cards-Rejected', log);
+    await notifier.notifyRequester(rejected, 'outcome-Rejected', log);
+    await notifier.notifyRequester(rejected, 'outcome-Rejected', log);
+    // Her card shows the outcome; the note is a line, not a second card, and notes are never updated.
+    const last = connector
+      .to(patChat, 'PUT')
+      .filter((c) => c.activityId === 'pats-form')
+      .at(-1);
+    expect(JSON.stringify(last?.body)).toContain('Rejected');
+    expect(connector.to(patChat, 'POST').map((n) => n.body.text)).toEqual([
+      notes[0]?.body.text,
+      'Your request "New laptop" is rejected. Rejected by Lynne Robbins at stage "Finance approval".',
+    ]);
+    const noteIds = connector.to(patChat, 'POST').map((n) => n.assignedId);
+    expect(connector.to(patChat, 'PUT').filter((c) => noteIds.includes(c.activityId))).toEqual([]);
+  });
+
   it('reports an approver Teams refuses to deliver to as unreachable instead of failing', async () => {
     const gone = person('Removed The App');
     const chat = await install(gone);

@@ -1,15 +1,20 @@
 /**
  * The approval workflow's notifier for Teams: approval cards posted to each approver's personal
- * chat, reminders and escalations, every posted card kept up to date, and the outcome sent to the
- * requester. Proactive messages go through `continueConversationAsync` with the stored
- * conversation references (conversations.ts).
+ * chat, reminders and escalations, every posted card kept up to date (the requester's own card
+ * among them), and the requester told when a stage passes and how it ended. Proactive messages go
+ * through `continueConversationAsync` with the stored conversation references (conversations.ts).
  *
  * Each posted card is a row in "cardmessages" (PartitionKey = request id, RowKey =
  * `${key}|${userId}`, with the conversation reference and the activity id), which makes posting
  * idempotent under activity retries (a row for the key means "already sent") and lets later
- * updates find every card. An approver the bot cannot reach (the app is not installed for them,
- * or Teams refused the message) is logged and returned in `unreachable`, which the workflow puts
- * in the request's status.
+ * updates find every card. The bot adds rows for cards it sent in answer to someone (the
+ * requester's card that replaced the request form, a card opened from a list: {@link
+ * TeamsNotifier.track}), so those are kept up to date too. Short text notes to the requester
+ * (a stage passed, the outcome) are rows of role `note`: sent once, never updated.
+ *
+ * An approver the bot cannot reach (the app is not installed for them, or Teams refused the
+ * message) is logged and returned in `unreachable`, which the workflow puts in the request's
+ * status and reports to the ops channel; the requester is not told (they cannot fix it).
  *
  * These methods throw only when table storage is down (bot/ports.ts, isStorageUnavailable): the
  * workflow then retries them with backoff, and the rows make the retry skip what was sent. Any
@@ -27,7 +32,11 @@ import { requesterView, viewFor } from './views';
 
 export const CARD_MESSAGES_TABLE = 'cardmessages';
 
-type Role = 'approver' | 'requester';
+/** Whose card a row is (each gets their own view of it), or a note that is never updated. */
+export type Role = 'approver' | 'requester' | 'note';
+
+/** The key of the requester's own card: the one that replaced the request form, or answered `request`. */
+export const REQUESTER_CARD_KEY = 'requester-card';
 
 interface CardMessageRow {
   partitionKey: string;
@@ -56,7 +65,9 @@ export class TeamsNotifier implements Notifier {
   async requestApproval(status: ApprovalStatus, approvers: User[], key: string, log: Log): Promise<Delivery> {
     // A new stage: the cards of earlier stages now show where the request stands.
     await this.updatePosted(status, log, key);
-    return this.post(status, approvers, key, '', log);
+    const delivery = await this.post(status, approvers, key, '', log);
+    if (status.stage && status.stage.index > 0) await this.stagePassed(status, status.stage.index - 1, log);
+    return delivery;
   }
 
   async remind(status: ApprovalStatus, approvers: User[], key: string, log: Log): Promise<Delivery> {
@@ -87,20 +98,73 @@ export class TeamsNotifier implements Notifier {
     await this.updatePosted(status, log);
   }
 
+  /**
+   * The outcome for the requester: a short note when they have a card of their own (which the
+   * update of every card has just turned into the outcome), else the outcome card with the note
+   * on top (a request started over HTTP).
+   */
   async notifyRequester(status: ApprovalStatus, key: string, log: Log): Promise<void> {
-    const reached = await this.deliver(
-      status,
-      status.requester,
-      key,
-      'requester',
-      `Your request "${status.title}" is ${status.state.toLowerCase()}.`,
-      log,
-    );
+    const note = outcomeNote(status);
+    const requester = status.requester;
+    const hasCard = await this.hasRequesterCard(status.id, requester.id);
+    const reached = hasCard
+      ? await this.sendNote(status, requester, key, note, log)
+      : await this.deliver(status, requester, key, 'requester', note, log);
     if (!reached)
       log.warn('requester not told the outcome: unreachable', {
         requestId: status.id,
+        userId: requester.id,
+      });
+  }
+
+  /**
+   * Notes a card the bot sent someone in answer to them (not through the workflow), so that it is
+   * kept up to date as well: `role` says whose view it shows. The row for `key` is replaced: the
+   * latest card of that key is the one updated.
+   */
+  async track(
+    requestId: string,
+    key: string,
+    user: { id: string },
+    role: Exclude<Role, 'note'>,
+    reference: Reference,
+    activityId: string,
+  ): Promise<void> {
+    const rows = await this.tables(CARD_MESSAGES_TABLE);
+    const row: CardMessageRow = {
+      partitionKey: enc(requestId),
+      rowKey: enc(`${key}|${user.id}`),
+      requestId,
+      key,
+      userId: user.id,
+      role,
+      reference: JSON.stringify(reference),
+      activityId,
+      text: '',
+      postedAt: new Date().toISOString(),
+    };
+    await rows.upsertEntity(row, 'Replace');
+  }
+
+  /** "Your request ... passed stage 1 of 2 (Manager approval)...": once per stage, text only. */
+  private async stagePassed(status: ApprovalStatus, passed: number, log: Log): Promise<void> {
+    const reached = await this.sendNote(
+      status,
+      status.requester,
+      `stage-passed-${passed}`,
+      stagePassedNote(status, passed),
+      log,
+    );
+    if (!reached)
+      log.info('requester not told a stage passed: unreachable', {
+        requestId: status.id,
         userId: status.requester.id,
       });
+  }
+
+  private async hasRequesterCard(requestId: string, userId: string): Promise<boolean> {
+    const rows = await this.tables(CARD_MESSAGES_TABLE);
+    return rowExists(rows, enc(requestId), enc(`${REQUESTER_CARD_KEY}|${userId}`));
   }
 
   private async post(
@@ -116,7 +180,21 @@ export class TeamsNotifier implements Notifier {
     return { unreachable: users.filter((_, i) => !results[i]) };
   }
 
-  /** Sends one user their card for `key` unless it was sent already; whether they were reached. */
+  /** Sends one user a text note for `key` unless it was sent already; whether they were reached. */
+  private sendNote(
+    status: ApprovalStatus,
+    user: User,
+    key: string,
+    text: string,
+    log: Log,
+  ): Promise<boolean> {
+    return this.deliver(status, user, key, 'note', text, log);
+  }
+
+  /**
+   * Sends one user their card (or, for role `note`, just the text) for `key` unless it was sent
+   * already; whether they were reached.
+   */
   private async deliver(
     status: ApprovalStatus,
     user: User,
@@ -135,13 +213,18 @@ export class TeamsNotifier implements Notifier {
         log.warn('unreachable: Signoff is not installed for this user', fields);
         return false;
       }
-      const card =
-        role === 'requester'
-          ? requesterView(status)
-          : await viewFor(status, user.id, this.conversations, log);
       let activityId: string;
       try {
-        activityId = await this.send(conversation.reference, text, card);
+        activityId =
+          role === 'note'
+            ? await this.sendText(conversation.reference, text)
+            : await this.send(
+                conversation.reference,
+                text,
+                role === 'requester'
+                  ? requesterView(status)
+                  : await viewFor(status, user.id, this.conversations, log),
+              );
       } catch (error) {
         log.warn('unreachable: Teams did not take the message', { ...fields, ...errorFields(error) });
         return false;
@@ -190,7 +273,7 @@ export class TeamsNotifier implements Notifier {
     }
     await Promise.all(
       posted
-        .filter((row) => row.key !== skipKey && row.activityId)
+        .filter((row) => row.key !== skipKey && row.activityId && row.role !== 'note')
         .map(async (row) => {
           try {
             const card =
@@ -212,6 +295,14 @@ export class TeamsNotifier implements Notifier {
 
   private async send(reference: Reference, text: string, card: AdaptiveCardJson): Promise<string> {
     const sent = await this.inConversation(reference, (ctx) => ctx.sendActivity(message(text, card)));
+    if (!sent?.id) throw new Error('the channel returned no message id');
+    return sent.id;
+  }
+
+  private async sendText(reference: Reference, text: string): Promise<string> {
+    const sent = await this.inConversation(reference, (ctx) =>
+      ctx.sendActivity({ type: 'message', text, textFormat: 'plain' }),
+    );
     if (!sent?.id) throw new Error('the channel returned no message id');
     return sent.id;
   }
@@ -262,6 +353,28 @@ function withNote(card: AdaptiveCardJson, note: string): AdaptiveCardJson {
     inlines: [{ type: 'TextRun', text: note, weight: 'Bolder', color: 'Accent' }],
   };
   return { ...card, body: [banner, ...card.body] };
+}
+
+/** "Your request "T" is approved." and why, when a person closed it. */
+export function outcomeNote(status: ApprovalStatus): string {
+  const head = `Your request "${status.title}" is ${status.state.toLowerCase()}.`;
+  return status.state === 'Approved' || !status.reason ? head : `${head} ${status.reason}.`;
+}
+
+/** What the requester reads when stage `passed` is complete and the request moves on. */
+export function stagePassedNote(status: ApprovalStatus, passed: number): string {
+  const stage = status.stage;
+  const approvers = status.decisions
+    .filter((d) => d.stage === passed && d.decision === 'approve')
+    .map((d) => d.approver.name);
+  const by = approvers.length > 0 ? `, approved by ${joinWords(approvers)}` : '';
+  const count = stage?.count ?? passed + 2;
+  const next = stage ? ` It now waits for ${stage.title} (stage ${stage.index + 1} of ${count}).` : '';
+  return `Your request "${status.title}" passed stage ${passed + 1} of ${count}${by}.${next}`;
+}
+
+function joinWords(names: string[]): string {
+  return names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
 }
 
 async function rowExists(

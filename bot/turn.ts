@@ -10,12 +10,15 @@ import { errorFields, type Log } from '../domain/log';
 import { placeholderEmail, type User } from '../domain/requests';
 import type { ActionClaims } from './claims';
 import type { ConversationStore } from './conversations';
+import type { TeamsNotifier } from './notifier';
 import type { ApprovalsPort } from './ports';
 
 export interface TurnServices {
   approvals: ApprovalsPort;
   conversations: ConversationStore;
   claims: ActionClaims;
+  /** To note the cards a handler sends (the requester's card, a card opened from a list) for updates. */
+  notifier: TeamsNotifier;
   log: Log;
 }
 

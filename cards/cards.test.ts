@@ -393,7 +393,7 @@ describe('requestFormCard', () => {
     ]);
     expect(ofType(card, 'Input.ChoiceSet')[0]!.value).toBeUndefined();
     expect(ofType(card, 'Input.Text').every((i) => i.value === undefined)).toBe(true);
-    expect(allText(card)).toContain('Please check the form:\nThe title must not be empty.');
+    expect(allText(card)).toContain('Please check the form:\nThe title is missing.');
     expect(allText(card)).not.toContain('details.');
     expect(ofType(card, 'Action.Execute')[0]).toMatchObject({
       verb: 'submitRequest',
@@ -463,10 +463,14 @@ describe('wording as a Teams user reads it', () => {
       'No rule of the policy matches this request.',
     );
     const text = allText(
-      requestFormCard('generic', {}, [{ field: 'details.amount', rule: 'must not be negative' }]),
+      requestFormCard('generic', { amount: -3 }, [{ field: 'details.amount', rule: 'must not be negative' }]),
     );
     expect(text).toContain('The amount must not be negative.');
     expect(text).not.toMatch(/amount:/);
+    // A field left empty is missing, whatever the schema's rule says about its type.
+    expect(problemSentence({ field: 'details.termMonths', rule: 'must be a number' }, false)).toBe(
+      'The term is missing.',
+    );
   });
 
   it('the risk score and unreachable approvers are for approvers; the requester reads that it waits', () => {

@@ -42,7 +42,10 @@ export function requestFormCard<K extends RequestKind>(
   prefill: RequestFormPrefill[K] = {},
   problems: readonly FieldProblem[] = [],
 ): AdaptiveCardJson {
-  const problemText = problems.map(problemSentence).join('\n');
+  const given = prefill as Record<string, unknown>;
+  const problemText = problems
+    .map((p) => problemSentence(p, given[p.field.replace(/^details\./, '')] !== undefined))
+    .join('\n');
   const common = {
     currencies: SUPPORTED_CURRENCIES,
     problems: problemText ? `Please check the form:\n${truncate(problemText, 600, { multiline: true })}` : '',
@@ -84,12 +87,14 @@ const FIELD_NAMES: Record<string, string> = {
 /**
  * A validation problem as a sentence a person reads ("The amount must not be negative."), not as
  * the schema names it ("details.amount: must not be negative"). The schemas' own words are kept
- * where they read well; the generic ones of the schema library are put in plain words.
+ * where they read well; the generic ones of the schema library are put in plain words; a field
+ * that was not `given` is missing.
  */
-export function problemSentence(problem: FieldProblem): string {
+export function problemSentence(problem: FieldProblem, given = true): string {
   const field = problem.field.replace(/^details\./, '');
   const name = FIELD_NAMES[field];
-  const rule = plainRule(problem.rule.trim());
+  // A field left empty is missing, whatever the schema says about its type.
+  const rule = name && !given ? 'is missing' : plainRule(problem.rule.trim());
   if (!name) return sentence(rule);
   return sentence(`${name} ${rule}`);
 }

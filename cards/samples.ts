@@ -305,7 +305,7 @@ export function sampleCards(): Record<string, AdaptiveCardJson> {
       currency: 'usd',
       purpose: 'Laptop for the new designer',
     }),
-    'form-generic': requestFormCard('generic', { title: 'Conference ticket' }, [
+    'form-generic': requestFormCard('generic', { title: 'Conference ticket', amount: -120 }, [
       { field: 'details.amount', rule: 'must not be negative' },
     ]),
     help: helpCard(),

@@ -118,6 +118,27 @@ const text = (card: unknown) => JSON.stringify(card);
 const hasButtons = (card: unknown) =>
   /"verb":"approve"/.test(text(card)) && /"verb":"reject"/.test(text(card));
 
+/**
+ * `person` asks for something by chat. The answer is their own card of the request, a message the
+ * bot keeps up to date (`assignedId` is its id at the connector).
+ */
+async function requestByChat(person: Person, title: string) {
+  const replies = await say(person, `request ${title}`);
+  const reply = replies[0];
+  const card = reply?.body.attachments?.[0]?.content;
+  expect(text(card)).toContain('Waiting for approval');
+  const id = /generic-\w+/.exec(text(card))?.[0] as string;
+  expect(id).toBeDefined();
+  return { id, card, messageId: reply?.assignedId as string };
+}
+
+/** The latest version of a message in `person`'s chat: the last update (PUT), else as posted. */
+function latest(person: Person, messageId: string) {
+  const puts = connector.to(person.chat, 'PUT').filter((c) => c.activityId === messageId);
+  const posted = connector.to(person.chat, 'POST').find((c) => c.assignedId === messageId);
+  return (puts.at(-1) ?? posted)?.body.attachments?.[0]?.content;
+}
+
 async function install(person: Person) {
   const res = await host.post(
     '/api/messages',
@@ -155,10 +176,16 @@ describe('/api/messages', () => {
   });
 
   it('a request, a refresh per user, a decision, a repeated click and the outcome', async () => {
-    const replies = await say(people.pat, 'request New laptop for Pat');
-    const reply = replies[0]?.body.text ?? '';
-    expect(reply).toMatch(/^Request generic-\w+ is on its way: Manager approval\./);
-    const id = /generic-\w+/.exec(reply)?.[0] as string;
+    const {
+      id,
+      card: patsCard,
+      messageId: patsMessage,
+    } = await requestByChat(people.pat, 'New laptop for Pat');
+    // The requester's card: where it stands, Cancel; no risk score, no decision buttons.
+    expect(text(patsCard)).toContain('Manager approval');
+    expect(text(patsCard)).toContain('"verb":"cancel"');
+    expect(text(patsCard)).not.toContain('Risk score');
+    expect(hasButtons(patsCard)).toBe(false);
     await host.idle();
 
     // The notifier posted Megan her card; Teams knows her by her MRI in refresh.userIds.
@@ -193,19 +220,24 @@ describe('/api/messages', () => {
     const stranger = await click(people.diego, 'approve', { requestId: id });
     expect(text(stranger.body.value)).toContain('There is no request');
 
-    // Reject without a comment is refused by the rules.
+    // Reject without a comment is refused by the rules: Megan gets her card back, buttons and
+    // all, saying what is missing (no error card she would have to refresh away).
     const noComment = await click(people.megan, 'reject', { requestId: id, comment: '  ' });
-    expect(text(noComment.body.value)).toContain('A rejection needs a comment');
+    expect(text(noComment.body.value)).toContain('Add a comment to reject');
+    expect(hasButtons(noComment.body.value)).toBe(true);
 
-    // Approve after a refresh: still a card response; a double click gets the same recorded decision.
+    // Approve with a comment after a refresh: still a card response; a double click gets the same
+    // recorded decision, comment and all.
+    const approve = { requestId: id, comment: 'Fine by me, within budget' };
     const [first, second] = await Promise.all([
-      click(people.megan, 'approve', { requestId: id }),
-      click(people.megan, 'approve', { requestId: id }),
+      click(people.megan, 'approve', approve),
+      click(people.megan, 'approve', approve),
     ]);
     for (const res of [first, second]) {
       expect(res?.status).toBe(200);
       expect(res?.body).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.card.adaptive' });
       expect(text(res?.body.value)).toContain('You approved this request');
+      expect(text(res?.body.value)).toContain('Your comment: Fine by me, within budget');
       expect(hasButtons(res?.body.value)).toBe(false);
     }
     // Teams retries the invoke later: the recorded-decision card again, not an error.
@@ -220,6 +252,13 @@ describe('/api/messages', () => {
     );
     expect(detail.body.state).toBe('Approved');
     expect(detail.body.audit.map((a) => a.type)).toEqual(['requested', 'decision', 'outcome']);
+    // The approval kept its comment.
+    const decided = await admin().get<{ decisions: Array<{ decision: string; comment?: string }> }>(
+      `/api/approvals/${id}`,
+    );
+    expect(decided.body.decisions).toEqual([
+      expect.objectContaining({ decision: 'approve', comment: 'Fine by me, within budget' }),
+    ]);
 
     // Every posted card now shows the outcome; the requester was told.
     const updated = connector.to(people.megan.chat, 'PUT').filter((c) => c.activityId === shown);
@@ -227,6 +266,14 @@ describe('/api/messages', () => {
     expect(hasButtons(updated.at(-1)?.body.attachments?.[0]?.content)).toBe(false);
     const told = connector.to(people.pat.chat, 'POST').filter((c) => noteOf(c)?.includes('is approved'));
     expect(told).toHaveLength(1);
+    // Pat's own card changed in place to the outcome, with Megan's comment; the note beside it is
+    // a line of text, not a second card.
+    const patsNow = latest(people.pat, patsMessage);
+    expect(text(patsNow)).toContain('Approved');
+    expect(text(patsNow)).toContain('Fine by me, within budget');
+    expect(text(patsNow)).not.toContain('"verb":"cancel"');
+    expect(told[0]?.body).toMatchObject({ text: 'Your request "New laptop for Pat" is approved.' });
+    expect(told[0]?.body.attachments ?? []).toEqual([]);
 
     // A refresh after the end shows the outcome, still as a card response.
     const late = await click(people.megan, 'refresh', { requestId: id.split('-')[1] });
@@ -246,7 +293,7 @@ describe('/api/messages', () => {
     };
     const invalid = await click(people.pat, 'submitRequest', data, 'form-1');
     expect(invalid.body.type).toBe('application/vnd.microsoft.card.adaptive');
-    expect(text(invalid.body.value)).toContain('termMonths');
+    expect(text(invalid.body.value)).toContain('Please check the form:\\nThe term is missing.');
 
     const complete = { ...data, termMonths: '24' };
     const [a, b] = await Promise.all([
@@ -263,8 +310,7 @@ describe('/api/messages', () => {
   });
 
   it('cancel by the requester, refused for anyone else', async () => {
-    const replies = await say(people.pat, 'request Team offsite');
-    const id = /generic-\w+/.exec(replies[0]?.body.text ?? '')?.[0] as string;
+    const { id } = await requestByChat(people.pat, 'Team offsite');
     await host.idle();
     const short = id.split('-')[1] as string;
     const approver = await say(people.megan, `cancel ${short}`);
@@ -318,14 +364,111 @@ describe('/api/messages', () => {
       activity(people.megan, { type: 'installationUpdate', action: 'remove' }),
     );
     expect(res.status).toBe(200);
-    const replies = await say(people.pat, 'request Standing desk');
-    const id = /generic-\w+/.exec(replies[0]?.body.text ?? '')?.[0] as string;
+    const { id, messageId } = await requestByChat(people.pat, 'Standing desk');
     await host.idle();
     const detail = await admin().get<{ unreachable: Array<{ id: string }> }>(`/api/approvals/${id}`);
     expect(detail.body.unreachable.map((u) => u.id)).toEqual([MEGAN]);
+    // The requester reads that it waits, not who could not be reached: they cannot fix that.
+    const patsCard = text(latest(people.pat, messageId));
+    expect(patsCard).toContain('Waiting for approval');
+    expect(patsCard).not.toContain('Could not reach');
     expect(host.logs.some((l) => l.includes('unreachable: Signoff is not installed') && l.includes(id))).toBe(
       true,
     );
+  });
+
+  it('the requester’s card follows the request in place, with a note when a stage passes; Cancel on it closes the request', async () => {
+    await install(people.megan);
+    // A request over 1,000 goes to the manager, then to finance (Lynne and Nestor, who have not
+    // installed Signoff here).
+    const form = 'form-stages';
+    const sent = await click(
+      people.pat,
+      'submitRequest',
+      {
+        kind: 'generic',
+        title: 'Booth at the trade fair',
+        details: 'Stand and travel',
+        amount: '5000',
+        currency: 'EUR',
+      },
+      form,
+    );
+    expect(sent.body.type).toBe('application/vnd.microsoft.card.adaptive');
+    const id = /generic-\w+/.exec(text(sent.body.value))?.[0] as string;
+    expect(text(sent.body.value)).toContain('Waiting for approval');
+    expect(text(sent.body.value)).toContain('"verb":"cancel"');
+    await host.idle();
+
+    const before = connector.to(people.pat.chat, 'POST').length;
+    await click(people.megan, 'approve', { requestId: id });
+    await host.idle();
+    // The form's message is Pat's card: it now shows the second stage, and still offers Cancel.
+    const moved = text(latest(people.pat, form));
+    expect(moved).toContain('Stage 2 of 2: Finance approval');
+    expect(moved).toContain('Approved');
+    expect(moved).toContain('"verb":"cancel"');
+    // Finance cannot be reached; Pat reads that it waits, nothing about who cannot get it.
+    expect(moved).toContain('Waiting for Lynne Robbins and Nestor Wilke');
+    expect(moved).not.toContain('Could not reach');
+    expect(moved).not.toContain('Risk score');
+    const notes = connector.to(people.pat.chat, 'POST').slice(before);
+    expect(notes.map((n) => n.body.text)).toEqual([
+      'Your request "Booth at the trade fair" passed stage 1 of 2, approved by Megan Bowen. It now waits for Finance approval (stage 2 of 2).',
+    ]);
+
+    // Cancel from the card: the answer shows it cancelled at once; the workflow closes it and
+    // every card follows.
+    const cancelled = await click(people.pat, 'cancel', { requestId: id }, form);
+    expect(text(cancelled.body.value)).toContain('Cancelled');
+    expect(text(cancelled.body.value)).not.toContain('"verb":"cancel"');
+    await host.idle();
+    expect((await admin().get<{ state: string }>(`/api/approvals/${id}`)).body.state).toBe('Cancelled');
+    expect(text(latest(people.pat, form))).toContain('Cancelled');
+    const meganCard = connector.to(people.megan.chat, 'POST').find((c) => text(c.body).includes(id));
+    expect(text(latest(people.megan, meganCard?.assignedId as string))).toContain('Cancelled');
+  });
+
+  it('Review in "pending" opens the one request below and keeps the list; Cancel in "my requests"', async () => {
+    const { id } = await requestByChat(people.pat, 'Parking permit');
+    const other = await requestByChat(people.pat, 'Second monitor');
+    await host.idle();
+
+    const list = (await say(people.megan, 'pending'))[0];
+    expect(text(list?.body.attachments)).toContain('"verb":"open"');
+    const before = connector.to(people.megan.chat, 'POST').length;
+    const opened = await click(people.megan, 'open', { requestId: id }, list?.assignedId);
+    // The list stays as it is (a message answer, not a card replacing it) ...
+    expect(opened.body.type).toBe('application/vnd.microsoft.activity.message');
+    expect(connector.calls.filter((c) => c.method === 'PUT' && c.activityId === list?.assignedId)).toEqual(
+      [],
+    );
+    // ... and the request's card, Megan's own view of it, comes as a new message.
+    const shown = connector.to(people.megan.chat, 'POST').slice(before);
+    expect(shown).toHaveLength(1);
+    expect(hasButtons(shown[0]?.body.attachments?.[0]?.content)).toBe(true);
+    // That card is kept up to date too.
+    await click(people.megan, 'approve', { requestId: id }, shown[0]?.assignedId);
+    await host.idle();
+    const after = latest(people.megan, shown[0]?.assignedId as string);
+    expect(text(after)).toContain('Approved');
+    expect(hasButtons(after)).toBe(false);
+
+    // In "my requests", an open request has Cancel; cancelling answers with the list again.
+    const mine = (await say(people.pat, 'my requests'))[0];
+    expect(text(mine?.body.attachments)).toContain(`{"requestId":"${other.id}","list":"mine"}`);
+    const res = await click(people.pat, 'cancel', { requestId: other.id, list: 'mine' }, mine?.assignedId);
+    expect(res.body.type).toBe('application/vnd.microsoft.card.adaptive');
+    expect(text(res.body.value)).toContain('Your requests');
+    expect(text(res.body.value)).not.toContain(`{"requestId":"${other.id}","list":"mine"}`);
+    await host.idle();
+    expect((await admin().get<{ state: string }>(`/api/approvals/${other.id}`)).body.state).toBe('Cancelled');
+  });
+
+  it('says what is wrong with a command in words, without the names of the command table', async () => {
+    const missing = text((await say(people.pat, 'status'))[0]?.body.attachments);
+    expect(missing).toContain('The request id is missing. Type it like this: status <id>');
+    expect(missing).not.toContain('requestId');
   });
 
   it('in a group chat: greets on install, reads commands after the @mention, keeps personal commands personal', async () => {
