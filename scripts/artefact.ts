@@ -48,9 +48,7 @@ interface RootManifest {
 
 export function buildArtefact(outDir: string): BuiltArtefact {
   const dir = path.resolve(outDir);
-  if (dir === ROOT || ROOT.startsWith(`${dir}${path.sep}`)) {
-    throw new ArtefactError(`Refusing to build into ${dir}: it holds the repository`);
-  }
+  replaceable(dir);
   fs.rmSync(dir, { recursive: true, force: true });
   compile(dir);
   for (const file of COPIED) {
@@ -65,6 +63,22 @@ export function buildArtefact(outDir: string): BuiltArtefact {
   const lock = lockfileFor(readJson<Lockfile>(path.join(ROOT, 'package-lock.json')), manifest);
   writeJson(path.join(dir, 'package-lock.json'), lock);
   return { dir, dependencies, lockedPackages: Object.keys(lock.packages).length - 1 };
+}
+
+/**
+ * The build empties its folder first, so it must be new, empty, or an earlier build: never the
+ * repository, a folder holding it, or a folder of anything else (a mistyped `--out functions`).
+ */
+function replaceable(dir: string): void {
+  const up = path.relative(dir, ROOT);
+  if (!up.startsWith('..') && !path.isAbsolute(up)) {
+    throw new ArtefactError(`Refusing to build into ${dir}: it holds the repository`);
+  }
+  if (!fs.existsSync(dir) || fs.readdirSync(dir).length === 0) return;
+  // An earlier build of this script, or of the tsc-only build before it.
+  if (!fs.existsSync(path.join(dir, 'functions', 'index.js'))) {
+    throw new ArtefactError(`Refusing to build into ${dir}: it is not empty and holds no earlier build`);
+  }
 }
 
 function compile(outDir: string): void {

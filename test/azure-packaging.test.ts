@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { buildArtefact } from '../scripts/artefact';
 import {
   ArtefactError,
   type Lockfile,
@@ -171,5 +172,14 @@ describe('the lockfile cut from the root one', () => {
     delete broken.packages['node_modules/peer'];
     expect(() => lockfileFor(broken, manifest)).toThrow(ArtefactError);
     expect(() => lockfileFor(broken, manifest)).toThrow(/peer \(needed by node_modules\/app\)/);
+  });
+});
+
+describe('the build folder', () => {
+  it('is emptied only if it is new, empty or an earlier build', () => {
+    const root = path.resolve(__dirname, '..');
+    expect(() => buildArtefact(path.dirname(root))).toThrow(/holds the repository/);
+    expect(() => buildArtefact(path.join(root, 'functions'))).toThrow(/not empty and holds no earlier build/);
+    expect(fs.existsSync(path.join(root, 'functions', 'index.ts'))).toBe(true);
   });
 });
