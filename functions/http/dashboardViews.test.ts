@@ -1,7 +1,14 @@
 /** The approvals view's readings of approval statuses (what the operator dashboard shows). */
 import { describe, expect, it } from 'vitest';
 import { APPROVAL_ORCHESTRATOR } from '../approvals/orchestration';
-import { approverWaits, openRequests, unreachableApprovers, type WorkflowInstance } from './dashboardViews';
+import {
+  approvalsView,
+  approverWaits,
+  openRequests,
+  requestOutcomes,
+  unreachableApprovers,
+  type WorkflowInstance,
+} from './dashboardViews';
 
 const T0 = Date.UTC(2026, 10, 2, 9);
 const at = (s: number) => new Date(T0 + s * 1000).toISOString();
@@ -73,5 +80,71 @@ describe('the approvals view', () => {
     expect(unreachableApprovers([inst('a', status(90_000, [])), inst('b', status(90_000, []))])).toEqual([
       { cells: { approver: 'BOB', count: 2, requests: ['a', 'b'] } },
     ]);
+  });
+
+  it('shows each request’s outcome and stage in words, never the runtime status or the custom status', () => {
+    const closed = (state: string, reason: string, closedAt: string) => ({
+      ...status(90_000, []),
+      state,
+      reason,
+      closedAt,
+    });
+    const rows = requestOutcomes([
+      inst('open', { ...status(90_000, []), createdAt: at(50) }),
+      inst('yes', { ...closed('Approved', 'Every stage approved', at(900)), createdAt: at(40) }, 'Completed'),
+      inst(
+        'no',
+        { ...closed('Rejected', 'Rejected by BOB at stage "Risk"', at(800)), createdAt: at(30) },
+        'Completed',
+      ),
+      inst(
+        'late',
+        { ...closed('Expired', 'No decision at stage "Risk" by its deadline', at(700)), createdAt: at(20) },
+        'Completed',
+      ),
+      inst(
+        'gone',
+        { ...closed('Cancelled', 'Cancelled by the requester', at(600)), createdAt: at(10) },
+        'Completed',
+      ),
+      // Terminated before it could write its outcome: its custom status still says Pending.
+      inst('killed', { ...status(90_000, []), createdAt: at(5) }, 'Terminated'),
+      inst('paused', { ...status(90_000, []), createdAt: at(1) }, 'Suspended'),
+      inst('other', { x: 1 }, 'Completed'),
+    ]);
+    expect(rows.map((r) => [r.instanceId, r.cells.outcome, r.cells.stage])).toEqual([
+      ['open', 'Waiting', 'Risk (2/2)'],
+      ['yes', { value: 'Approved', title: 'Every stage approved' }, 'Risk (2/2)'],
+      ['no', { value: 'Rejected', title: 'Rejected by BOB at stage "Risk"' }, 'Risk (2/2)'],
+      ['late', { value: 'Expired', title: 'No decision at stage "Risk" by its deadline' }, 'Risk (2/2)'],
+      ['gone', { value: 'Cancelled', title: 'Cancelled by the requester' }, 'Risk (2/2)'],
+      ['killed', { value: 'Cancelled', title: 'Terminated by an operator' }, 'Risk (2/2)'],
+      ['paused', { value: 'Waiting', tag: 'suspended', title: 'the workflow is suspended' }, 'Risk (2/2)'],
+    ]);
+    expect(rows[0]?.cells.why).toBe('waiting for BOB');
+    expect(rows[2]?.cells).toMatchObject({ why: 'Rejected by BOB at stage "Risk"', closed: at(800) });
+    const everything = JSON.stringify(rows);
+    expect(everything).not.toMatch(/Completed|Running|Terminated"|"state"|\{\\"/);
+  });
+
+  it('the view has the requests section, and open requests say "Waiting" instead of a runtime status', () => {
+    const view = approvalsView([inst('a', status(90_000, []))], [], '7', T0);
+    const requests = view.sections.find((x) => x.id === 'requests');
+    expect(requests?.columns.map((c) => c.title)).toEqual([
+      'Request',
+      'Requester',
+      'Outcome',
+      'Stage',
+      'Why',
+      'Asked',
+      'Closed',
+    ]);
+    const open = view.sections.find((x) => x.id === 'open-approvals');
+    expect(open?.columns.find((c) => c.key === 'status')).toEqual({
+      key: 'status',
+      title: 'Status',
+      kind: 'text',
+    });
+    expect(open?.rows[0]?.cells.status).toBe('Waiting');
   });
 });

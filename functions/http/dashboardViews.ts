@@ -6,9 +6,11 @@
  *
  *   GET /api/dashboard/views                   the views, and where to ask about one instance
  *   GET /api/dashboard/views/approvals?closedDays=0|7|30&now=<ISO>
- *                                              open requests; how long approvers keep requests
- *                                              waiting (open requests and those created in the
- *                                              last closedDays days); approvers the bot cannot reach
+ *                                              open requests; every request of the window with its
+ *                                              outcome (Waiting, Approved, Rejected, Expired,
+ *                                              Cancelled) and stage; how long approvers keep
+ *                                              requests waiting (open requests and those created in
+ *                                              the last closedDays days); approvers the bot cannot reach
  *   GET /api/dashboard/instances/{instanceId}  what an open request waits for (the instance page)
  *
  * Admin level, like the Durable API the dashboard also calls: the system (master) key, or on the
@@ -21,6 +23,7 @@ import { type ApprovalStatus, isOpen } from '../../domain/decide';
 import type { User } from '../../domain/requests';
 import { isInstanceId } from '../../domain/validation';
 import { APPROVAL_ORCHESTRATOR } from '../approvals/orchestration';
+import { withRuntimeOutcome } from '../approvals/service';
 import { guarded } from './guard';
 
 // The contract's shapes (host/dashboard/README.md), as this app uses them.
@@ -102,7 +105,62 @@ export function openRequests(instances: WorkflowInstance[], now: number): Row[] 
           age: a.createdAt,
           inStage: s?.startedAt ?? null,
           deadline: s?.deadline ?? null,
-          status: inst.runtimeStatus,
+          status: waitingCell(inst, a),
+        },
+      };
+    });
+}
+
+/** An open request's state in words: waiting, and whether its workflow is suspended or held up. */
+function waitingCell(inst: WorkflowInstance, a: ApprovalStatus): Cell {
+  if (a.waitingFor) return { value: 'Waiting', tag: 'held', tone: 'bad', title: `for ${a.waitingFor.what}` };
+  if (inst.runtimeStatus === df.OrchestrationRuntimeStatus.Suspended)
+    return { value: 'Waiting', tag: 'suspended', title: 'the workflow is suspended' };
+  return 'Waiting';
+}
+
+const OUTCOME_WORD: Record<ApprovalStatus['state'], string> = {
+  Pending: 'Waiting',
+  Approved: 'Approved',
+  Rejected: 'Rejected',
+  Expired: 'Expired',
+  Cancelled: 'Cancelled',
+};
+
+/** At most this many rows in "Requests": the newest. */
+export const REQUEST_ROWS = 200;
+
+/**
+ * Every approval request of the window, newest first, as an approvals user reads it: its outcome
+ * (never the workflow's runtime status: "Completed" says nothing of approved or rejected), the
+ * stage it is at or ended at, and why it ended. A workflow terminated or failed before writing
+ * its outcome is shown as the approvals API shows it (cancelled, saying why).
+ */
+export function requestOutcomes(instances: WorkflowInstance[]): Row[] {
+  const seen = new Set<string>();
+  return instances
+    .flatMap((inst) => {
+      const custom = approvalOf(inst);
+      if (!custom || seen.has(inst.instanceId)) return [];
+      seen.add(inst.instanceId);
+      return [{ inst, a: withRuntimeOutcome(custom, inst.runtimeStatus, undefined) }];
+    })
+    .sort((x, y) => y.a.createdAt.localeCompare(x.a.createdAt))
+    .slice(0, REQUEST_ROWS)
+    .map(({ inst, a }) => {
+      const s = a.stage;
+      const open = a.state === 'Pending';
+      const awaiting = s?.awaiting.map((p) => p.name).join(', ');
+      return {
+        instanceId: inst.instanceId,
+        cells: {
+          request: a.title || inst.instanceId,
+          requester: a.requester.name,
+          outcome: open ? waitingCell(inst, a) : { value: OUTCOME_WORD[a.state], title: a.reason },
+          stage: s ? `${s.title} (${s.index + 1}/${s.count})` : null,
+          why: open ? (awaiting ? `waiting for ${awaiting}` : null) : (a.reason ?? null),
+          created: a.createdAt,
+          closed: a.closedAt ?? null,
         },
       };
     });
@@ -216,10 +274,29 @@ export function approvalsView(
         { key: 'age', title: 'Age', kind: 'since' },
         { key: 'inStage', title: 'In stage', kind: 'since' },
         { key: 'deadline', title: 'Deadline', kind: 'due' },
-        { key: 'status', title: 'Status', kind: 'status' },
+        { key: 'status', title: 'Status', kind: 'text' },
       ],
       rows: openRequests(open, now),
       empty: 'No open approval requests.',
+    },
+    {
+      id: 'requests',
+      title: 'Requests and their outcomes',
+      note:
+        closedDays === '0'
+          ? 'Open requests only; choose a window above to see closed ones.'
+          : `Open requests and those created in the last ${closedDays} days, newest first (at most ${REQUEST_ROWS}).`,
+      columns: [
+        { key: 'request', title: 'Request', kind: 'text' },
+        { key: 'requester', title: 'Requester', kind: 'text' },
+        { key: 'outcome', title: 'Outcome', kind: 'text' },
+        { key: 'stage', title: 'Stage', kind: 'text' },
+        { key: 'why', title: 'Why', kind: 'text' },
+        { key: 'created', title: 'Asked', kind: 'time' },
+        { key: 'closed', title: 'Closed', kind: 'time' },
+      ],
+      rows: requestOutcomes([...open, ...closed]),
+      empty: 'No approval requests in this window.',
     },
     {
       id: 'approver-waits',
@@ -256,7 +333,7 @@ export function approvalsView(
     parameters: [
       {
         name: 'closedDays',
-        title: 'Approver figures from',
+        title: 'Closed requests from',
         value: closedDays,
         options: [
           { value: '0', title: 'open requests only' },
