@@ -21,7 +21,8 @@ import {
 } from './actions';
 import { toTimeSpan } from './duration';
 import { completeExecution, failExecution, startNewExecution } from './executions';
-import { EventType, event, type HistoryEvent, iso, toFailureDetails } from './history';
+import { failureMessage } from './failures';
+import { EventType, event, type HistoryEvent, iso } from './history';
 import type { InstanceState, LedgerEntry } from './instance';
 import type {
   EpisodeOutcome,
@@ -178,7 +179,7 @@ export async function runEpisode(
           taskId: ev.TaskScheduledId as number,
           name: entry.name,
           attempts: entry.attempts,
-          reason: ev.FailureDetails?.ErrorMessage ?? ev.Reason ?? '',
+          reason: failureMessage(ev),
         });
       }
       if (!entry || !policy) continue;
@@ -257,7 +258,7 @@ export async function runEpisode(
     }
   } catch (err) {
     if (!(err instanceof NonDeterminismError || err instanceof UnsupportedActionError)) throw err;
-    failure = { message: err.message, stack: err.stack, details: toFailureDetails(err) };
+    failure = { message: err.message, stack: err.stack, errorType: err.name };
     scheduled.length = 0;
     out.timers = [];
     out.work = [];

@@ -10,7 +10,8 @@ import type { InstanceCache } from './cache';
 import type { CommitQueue } from './commitQueue';
 import type { EndWaiters } from './endWaiters';
 import { executionStarted } from './executions';
-import { EventType, event, type HistoryEvent } from './history';
+import { subOrchestrationFailed } from './failures';
+import type { HistoryEvent } from './history';
 import { InstanceState } from './instance';
 import type { EpisodeOutcome, PendingMessage } from './outcome';
 import { TERMINAL_STATUSES, type WorkRow } from './rows';
@@ -84,14 +85,12 @@ export function commitEpisode(
         let target = child.instanceId;
         let executionId: string | null = child.executionId;
         if (existing && !TERMINAL_STATUSES.has(existing.status)) {
-          ev = event(EventType.SubOrchestrationInstanceFailed, child.createdAt, {
-            TaskScheduledId: child.parent?.taskId,
-            Reason: `An instance with ID '${child.instanceId}' is already running`,
-            FailureDetails: {
-              ErrorType: 'InvalidOperationException',
-              ErrorMessage: `An instance with ID '${child.instanceId}' is already running`,
-            },
-          });
+          const message = `An instance with ID '${child.instanceId}' is already running`;
+          ev = subOrchestrationFailed(
+            child.parent?.taskId ?? -1,
+            { reason: message, message },
+            child.createdAt,
+          );
           target = instanceId;
           executionId = outcome.row.executionId;
         } else {

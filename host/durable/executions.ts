@@ -4,7 +4,8 @@
  * instance). A sub-orchestration's parent hears of its end as a message.
  */
 import { inputJson, type SdkAction } from './actions';
-import { EventType, event, type HistoryEvent, type toFailureDetails } from './history';
+import { subOrchestrationFailed } from './failures';
+import { EventType, event, type FailureDetails, type HistoryEvent } from './history';
 import type { InstanceState } from './instance';
 import type { EpisodeOutcome, OrchestratorFailure } from './outcome';
 import { type InstanceRow, newId, type RuntimeStatus } from './rows';
@@ -44,17 +45,25 @@ export function failExecution(
   failure: OrchestratorFailure,
   now: number,
 ): void {
-  const details = (failure.details as Record<string, unknown> | undefined)?.ErrorType
-    ? (failure.details as ReturnType<typeof toFailureDetails>)
-    : { ErrorType: 'Error', ErrorMessage: failure.message, StackTrace: failure.stack };
+  const reported = failure.details?.ErrorType ? failure.details : undefined;
+  const details: FailureDetails = reported ?? {
+    ErrorType: failure.errorType ?? 'Error',
+    ErrorMessage: failure.message,
+    StackTrace: failure.stack,
+  };
   const message = `Orchestrator function '${row.name}' failed: ${failure.message}`;
   finish(out, row, 'Failed', JSON.stringify(failure.stack ? `${message}\n${failure.stack}` : message), now, {
     FailureDetails: details,
   });
-  tellParent(out, row, EventType.SubOrchestrationInstanceFailed, now, {
-    Reason: message,
-    Details: failure.stack,
-    FailureDetails: details,
+  if (!row.parent) return;
+  out.messages.push({
+    instanceId: row.parent.instanceId,
+    executionId: row.parent.executionId,
+    event: subOrchestrationFailed(
+      row.parent.taskId,
+      { reason: message, message: failure.message, stack: failure.stack, details: reported },
+      now,
+    ),
   });
 }
 

@@ -8,7 +8,8 @@ import { context, type Span, SpanKind, trace } from '@opentelemetry/api';
 import { activeTracer, contextFrom, endSpan, traceParentOf } from '../common/telemetry';
 import type { FunctionRegistry, RpcTypedData } from '../runtime/core';
 import { InvocationError, type InvocationRequest, type Invoker } from '../runtime/invoke';
-import { EventType, event, type FailureDetails, type HistoryEvent, toFailureDetails } from './history';
+import { activityFailed, activityMissing } from './failures';
+import { EventType, event, type FailureDetails, type HistoryEvent } from './history';
 import type { OrchestratorResult } from './outcome';
 import type { WorkRow } from './rows';
 
@@ -63,14 +64,7 @@ export async function invokeActivity(
   traceContext: HistoryEvent['ParentTraceContext'],
 ): Promise<HistoryEvent> {
   const fn = deps.registry.get(work.name);
-  if (fn?.trigger.type !== 'activityTrigger') {
-    const message = `No activity function named '${work.name}' is registered in the app`;
-    return event(EventType.TaskFailed, deps.now(), {
-      TaskScheduledId: work.taskId,
-      Reason: message,
-      FailureDetails: { ErrorType: 'FunctionNotFound', ErrorMessage: message },
-    });
-  }
+  if (fn?.trigger.type !== 'activityTrigger') return activityMissing(work.taskId, work.name, deps.now());
   const span = activeTracer()?.startSpan(
     `activity ${work.name}`,
     {
@@ -96,7 +90,7 @@ export async function invokeActivity(
   } catch (err) {
     const original = err instanceof InvocationError ? err.original : err;
     if (span) endSpan(span, 'failed', original);
-    return taskFailed(work.taskId, work.name, original, deps.now());
+    return activityFailed(work.taskId, work.name, original, deps.now());
   }
 }
 
@@ -108,16 +102,6 @@ export function taskCompleted(
   at: number,
 ): HistoryEvent {
   return event(EventType.TaskCompleted, at, { TaskScheduledId: taskId, Result: resultJson(value) });
-}
-
-export function taskFailed(taskId: number, name: string, error: unknown, at: number): HistoryEvent {
-  const details = activityFailureDetails(error);
-  return event(EventType.TaskFailed, at, {
-    TaskScheduledId: taskId,
-    Reason: `Activity function '${name}' failed: ${details.ErrorMessage}`,
-    Details: details.StackTrace,
-    FailureDetails: details,
-  });
 }
 
 /** An orchestrator invocation that threw: the message, stack and state the SDK packed in. */
@@ -152,25 +136,4 @@ function resultJson(
   if (typeof value.int === 'number') return String(value.int);
   if (typeof value.double === 'number') return String(value.double);
   return 'null';
-}
-
-/** An activity's error, or the failure details the SDK serialized into its message. */
-function activityFailureDetails(error: unknown): FailureDetails {
-  if (error instanceof Error && error.message.startsWith('{')) {
-    try {
-      const parsed = JSON.parse(error.message) as Record<string, unknown>;
-      if (typeof parsed.errorType === 'string' && typeof parsed.errorMessage === 'string') {
-        return {
-          ErrorType: parsed.errorType,
-          ErrorMessage: parsed.errorMessage,
-          StackTrace: typeof parsed.stackTrace === 'string' ? parsed.stackTrace : error.stack,
-          IsNonRetriable: parsed.isNonRetriable === true,
-          Properties: parsed.properties as Record<string, unknown> | undefined,
-        };
-      }
-    } catch {
-      // not the SDK's serialized form
-    }
-  }
-  return toFailureDetails(error);
 }

@@ -4,7 +4,7 @@
  * Types only; the episode (episode.ts), the actions it schedules (actions.ts) and the engine
  * share them.
  */
-import type { HistoryEvent } from './history';
+import type { FailureDetails, HistoryEvent } from './history';
 import type { ActionMeta } from './instance';
 import type { InstanceRow } from './rows';
 
@@ -60,7 +60,10 @@ export interface FinalFailure {
 export interface OrchestratorFailure {
   message: string;
   stack?: string;
-  details?: unknown;
+  /** The error's type when the host found the failure (non-determinism, an unsupported action). */
+  errorType?: string;
+  /** The failure details the SDK reported itself (a task's `TaskFailedError` left uncaught). */
+  details?: FailureDetails;
 }
 
 export interface OrchestratorResult {
