@@ -19,6 +19,7 @@ import {
   UNSUPPORTED,
   UnsupportedActionError,
 } from './actions';
+import { blockedOnTaskAll } from './batching';
 import { toTimeSpan } from './duration';
 import { completeExecution, failExecution, startNewExecution } from './executions';
 import { failureMessage } from './failures';
@@ -277,7 +278,12 @@ export async function runEpisode(
     completeExecution(out, row, sdkState.output, now);
   } else {
     row.status = 'Running';
-    out.history.push({ event: event(EventType.OrchestratorCompleted, now), actionIx: null });
+    const blocked = blockedOnTaskAll(sdkState?.actions, state.ledger.length, actionIx);
+    out.history.push({
+      event: event(EventType.OrchestratorCompleted, now),
+      actionIx: null,
+      ...(blocked ? { meta: { blocked } } : {}),
+    });
   }
   return out;
 }

@@ -17,10 +17,18 @@ export interface RetryPolicy {
 
 export type ActionKind = 'activity' | 'timer' | 'subOrchestration';
 
+/** The `Task.all` an orchestrator is blocked on: its ledger entries `[from, to)` (batching.ts). */
+export interface BlockedOn {
+  from: number;
+  to: number;
+}
+
 export interface ActionMeta {
   retry?: RetryPolicy;
   /** For timers: the time the orchestrator asked for (long timers fire in several steps). */
   fireAt?: number;
+  /** On an episode's OrchestratorCompleted: the `Task.all` the orchestrator is blocked on. */
+  blocked?: BlockedOn;
 }
 
 export interface LedgerEntry {
@@ -48,6 +56,8 @@ export class InstanceState {
   readonly timerRows = new Map<number, number>();
   /** The trace context the execution was started with, if any. */
   traceContext: HistoryEvent['ParentTraceContext'];
+  /** The `Task.all` of activities the orchestrator is blocked on since its last episode, if known. */
+  blocked: BlockedOn | undefined;
 
   constructor(public row: InstanceRow) {}
 
@@ -135,6 +145,12 @@ export class InstanceState {
       }
       case EventType.ExecutionStarted:
         this.traceContext = ev.ParentTraceContext;
+        return;
+      case EventType.OrchestratorStarted:
+        this.blocked = undefined;
+        return;
+      case EventType.OrchestratorCompleted:
+        this.blocked = meta?.blocked;
         return;
       case EventType.EventRaised: {
         const name = ev.Name ?? '';

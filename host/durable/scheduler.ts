@@ -3,10 +3,13 @@
  * runs an episode for each ready instance with all of its messages, never two episodes of one
  * instance at once and at most `maxConcurrentOrchestrations` together. An episode's outcome is
  * committed before the instance can run again; a failure of the host itself fails the instance.
+ * A fan-out's results wait to share an episode while the orchestrator provably cannot see them
+ * (batching.ts).
  */
 import { type Span, SpanKind } from '@opentelemetry/api';
 import type { Logger } from '../common/log';
 import { activeTracer, contextFrom, endSpan, traceParentOf } from '../common/telemetry';
+import { ResultBatching } from './batching';
 import type { Clock } from './clock';
 import { runEpisode } from './episode';
 import { commitEpisode, deleteSource, type EpisodeCommitDeps, type Mailbox } from './episodeCommit';
@@ -33,10 +36,14 @@ export class EpisodeScheduler implements Mailbox {
   private readonly running = new Set<string>();
   private pumpScheduled = false;
   private closed = false;
+  private readonly batching = new ResultBatching();
 
   constructor(private readonly deps: SchedulerDeps) {}
 
-  /** No instance ready or in an episode, and no pump on its way. */
+  /**
+   * No instance ready or in an episode, and no pump on its way. (An instance holding results
+   * has activities out, so the activity queue is not idle meanwhile.)
+   */
   get idle(): boolean {
     return this.ready.size === 0 && this.running.size === 0 && !this.pumpScheduled;
   }
@@ -59,6 +66,7 @@ export class EpisodeScheduler implements Mailbox {
     if (held) {
       this.held.delete(instanceId);
       list.unshift(...held);
+      this.batching.taken(instanceId);
     }
     list.push(message);
     if (!this.running.has(instanceId)) this.ready.add(instanceId);
@@ -77,6 +85,7 @@ export class EpisodeScheduler implements Mailbox {
   forget(instanceId: string): void {
     this.pending.delete(instanceId);
     this.held.delete(instanceId);
+    this.batching.taken(instanceId);
   }
 
   schedulePump(): void {
@@ -96,7 +105,9 @@ export class EpisodeScheduler implements Mailbox {
       if (this.running.has(id)) continue;
       const messages = this.pending.get(id);
       if (!messages || messages.length === 0) continue;
-      if (this.shouldWait(id, messages)) continue;
+      const state = this.deps.cache.peek(id);
+      if (this.batching.hold(id, state, messages, this.deps.activities.outstandingOf(id))) continue;
+      this.batching.taken(id);
       this.pending.delete(id);
       this.running.add(id);
       void this.episode(id, messages);
@@ -105,19 +116,6 @@ export class EpisodeScheduler implements Mailbox {
     // An episode's commit settles before the episode leaves `running`; this pump is the first
     // point where the engine can be idle again, so idle waiters (clock.advance) are told here.
     this.deps.settled();
-  }
-
-  /**
-   * A fan-out's results are folded in batches: while an instance still has activities out and
-   * only activity results are pending, its episode waits until the batch is worth a replay of
-   * its history (1 result per 16 history events). The last result always runs it, so the total
-   * replay work grows linearly with the fan-out instead of quadratically.
-   */
-  private shouldWait(instanceId: string, messages: PendingMessage[]): boolean {
-    if (this.deps.activities.outstandingOf(instanceId) === 0) return false;
-    const historyLength = this.deps.cache.peek(instanceId)?.history.length ?? 0;
-    if (messages.length * 16 >= historyLength) return false;
-    return messages.every((m) => m.event.EventType === EventType.TaskCompleted);
   }
 
   private async episode(instanceId: string, messages: PendingMessage[]): Promise<void> {
