@@ -69,13 +69,15 @@ describe('e2e: refused clicks and a rejection', () => {
     });
     const card = await pg.waitForActivity('megan', approvalCardOf(requestId), { description: 'card' });
 
-    // Without a comment the rejection is not taken: the card marks the comment required, and a
-    // click that skips the client's check is refused by the bot too.
-    const commentInput = JSON.stringify(card.cards[0]).match(/"id":"comment"[^}]*"isRequired":true/);
-    expect(commentInput).not.toBeNull();
+    // Without a comment the rejection is not taken: the card says the comment is needed to reject
+    // (not required on the card, where Approve goes without one), and the bot gives the card back,
+    // buttons and all, saying what is missing.
+    const commentInput = JSON.stringify(card.cards[0]).match(/"id":"comment"[^}]*"label":"([^"]*)"/);
+    expect(commentInput?.[1]).toBe('Comment (needed to reject, optional to approve)');
     const bare = await pg.clickAction('megan', card, 'reject', undefined, { comment: '' });
-    expect(cardText(invokeCard(bare))).toMatch(/comment/i);
+    expect(cardText(invokeCard(bare))).toMatch(/Add a comment to reject/);
     expect(cardText(invokeCard(bare))).not.toMatch(/you rejected/i);
+    expect(executeVerbs(invokeCard(bare))).toEqual(expect.arrayContaining(['approve', 'reject']));
     await host.idle();
     const waiting = await host.client.status(requestId);
     expect(waiting.body.runtimeStatus).toBe('Running');

@@ -4,7 +4,7 @@
  * opaque background up its ancestors, with any translucent ones composited over it). Used on the
  * rendered cards and on the operator dashboard.
  */
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 
 /** WCAG 2's minimum for text (level AA). */
 export const MIN_CONTRAST = 4.5;
@@ -69,10 +69,16 @@ window.textContrast = function (root) {
 };
 `;
 
-/** Every visible text under `selector` with its contrast ratio. */
-export async function textContrast(page: Page, selector: string): Promise<TextContrast[]> {
+/** Every visible text under `selector` (the page's first match), or under `target` itself when it is a locator. */
+export async function textContrast(target: Page | Locator, selector = 'body'): Promise<TextContrast[]> {
+  const page =
+    'page' in target && typeof target.page === 'function' ? (target as Locator).page() : (target as Page);
   const defined = await page.evaluate('typeof window.textContrast === "function"');
   if (!defined) await page.addScriptTag({ content: SCRIPT });
+  if (target !== page) {
+    // biome-ignore lint/suspicious/noExplicitAny: the page script's global has no types here.
+    return (target as Locator).evaluate((el) => (window as any).textContrast(el) as TextContrast[]);
+  }
   return page.evaluate(`window.textContrast(document.querySelector(${JSON.stringify(selector)}))`) as Promise<
     TextContrast[]
   >;
