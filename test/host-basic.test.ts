@@ -285,7 +285,8 @@ describe('Durable HTTP API', () => {
     expect(none.body).toEqual([]);
     const future = await host.client.query(`instanceIdPrefix=${prefix}&createdTimeFrom=2999-01-01T00:00:00Z`);
     expect(future.body).toEqual([]);
-    expect((await host.client.query('runtimeStatus=Sleeping')).status).toBe(400);
+    // the extension ignores a runtimeStatus it cannot parse (test/host-durable-api.test.ts)
+    expect((await host.client.query('runtimeStatus=Sleeping')).status).toBe(200);
     expect((await host.client.query('createdTimeFrom=yesterday')).status).toBe(400);
   });
 

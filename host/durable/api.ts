@@ -40,16 +40,18 @@ export interface ApiContext extends LinkContext {
   engine: Engine;
 }
 
-const STATUSES: RuntimeStatus[] = [
-  'Pending',
-  'Running',
-  'Completed',
-  'ContinuedAsNew',
-  'Failed',
-  'Terminated',
-  'Suspended',
-  'Canceled',
-];
+/** The runtime statuses by the numbers of the extension's `OrchestrationRuntimeStatus` enum. */
+const STATUS_NUMBERS: Record<number, RuntimeStatus> = {
+  0: 'Running',
+  1: 'Completed',
+  2: 'ContinuedAsNew',
+  3: 'Failed',
+  4: 'Canceled',
+  5: 'Terminated',
+  6: 'Pending',
+  7: 'Suspended',
+};
+const STATUS_NAMES: ReadonlySet<string> = new Set(Object.values(STATUS_NUMBERS));
 const INVALID_ID_CHARS = ['/', '\\', '?', '#'];
 const hasInvalidChar = (id: string) =>
   INVALID_ID_CHARS.some((c) => id.includes(c)) ||
@@ -119,12 +121,29 @@ async function route(ctx: ApiContext, req: ApiRequest): Promise<ApiResponse> {
       await engine.resume(a, reason);
       return { status: 202 };
     case 'rewind':
-      await engine.rewind(a, reason);
-      return { status: 202 };
+      return rewind(ctx, a, reason);
     case 'restart':
       return restart(ctx, req, a);
     default:
       return { status: 404 };
+  }
+}
+
+/**
+ * Rewind: 202, 404 for an unknown instance, 412 for one that is not Failed. A refusal's body is
+ * its message as a JSON string, which the durable-functions client puts in the error it throws.
+ */
+async function rewind(ctx: ApiContext, instanceId: string, reason: string): Promise<ApiResponse> {
+  try {
+    await ctx.engine.rewind(instanceId, reason);
+    return { status: 202 };
+  } catch (error) {
+    if (!(error instanceof DurableError)) throw error;
+    return {
+      status: error.code === 'NOT_FOUND' ? 404 : 412,
+      headers: { 'Content-Type': 'application/json; charset=utf-8' },
+      body: JSON.stringify(error.message),
+    };
   }
 }
 
@@ -302,17 +321,30 @@ function parseTime(value: string | null, name: string): number | undefined {
   return ms;
 }
 
-function statusFilter(req: ApiRequest): RuntimeStatus[] | undefined {
-  const raw = req.query.getAll('runtimeStatus').flatMap((v) => v.split(','));
-  const wanted = raw.map((v) => v.trim()).filter(Boolean);
-  if (wanted.length === 0) return undefined;
+/**
+ * `runtimeStatus` as the extension reads it: comma-separated, each value parsed as the enum
+ * (`Enum.TryParse`: the name with its exact case, or the number); values that do not parse are
+ * ignored, and with none left there is no filter. A number or `Unknown` that names no status
+ * filters all instances out. `null` stands for such a filter.
+ */
+function statusFilter(req: ApiRequest): RuntimeStatus[] | null | undefined {
+  const values = req.query.getAll('runtimeStatus').flatMap((v) => v.split(','));
   const result: RuntimeStatus[] = [];
-  for (const w of wanted) {
-    const match = STATUSES.find((s) => s.toLowerCase() === w.toLowerCase());
-    if (!match) throw new ApiError(400, `runtimeStatus '${w}' is not one of ${STATUSES.join(', ')}`);
-    result.push(match);
+  let matchesNothing = false;
+  for (const raw of values) {
+    const value = raw.trim();
+    if (/^[+-]?\d+$/.test(value)) {
+      const status = STATUS_NUMBERS[Number(value)];
+      if (status) result.push(status);
+      else matchesNothing = true;
+    } else if (STATUS_NAMES.has(value)) {
+      result.push(value as RuntimeStatus);
+    } else if (value === 'Unknown') {
+      matchesNothing = true;
+    }
   }
-  return result;
+  if (result.length > 0) return result;
+  return matchesNothing ? null : undefined;
 }
 
 function query(ctx: ApiContext, req: ApiRequest): ApiResponse {
@@ -321,8 +353,9 @@ function query(ctx: ApiContext, req: ApiRequest): ApiResponse {
   // Azure binds `top` to a 32-bit int: anything past it is a bad request there too.
   if (!Number.isInteger(top) || top <= 0 || top > 2 ** 31 - 1)
     throw new ApiError(400, `top must be a positive 32-bit integer, got '${topText}'`);
+  const runtimeStatus = statusFilter(req);
   const q: InstanceQuery = {
-    runtimeStatus: statusFilter(req),
+    runtimeStatus: runtimeStatus ?? undefined,
     createdTimeFrom: parseTime(req.query.get('createdTimeFrom'), 'createdTimeFrom'),
     createdTimeTo: parseTime(req.query.get('createdTimeTo'), 'createdTimeTo'),
     instanceIdPrefix: req.query.get('instanceIdPrefix') ?? undefined,
@@ -338,17 +371,20 @@ function query(ctx: ApiContext, req: ApiRequest): ApiResponse {
       throw new ApiError(400, 'x-ms-continuation-token is not a token this API issued');
     }
   }
-  const rows = ctx.engine.query(q);
+  const rows = runtimeStatus === null ? [] : ctx.engine.query(q);
   const page = rows.slice(0, top);
   const showInput = parseBool(req.query.get('showInput')) ?? true;
-  const headers: Record<string, string> = {};
   const last = page[page.length - 1];
-  if (rows.length > top && last) {
-    headers['x-ms-continuation-token'] = Buffer.from(
-      JSON.stringify({ c: last.createdAt, i: last.instanceId }),
-    ).toString('base64url');
-  }
-  return { status: 200, headers, body: page.map((r) => statusPayload(r, showInput)) };
+  // The extension always sends the header; after the last page its value is empty.
+  const next =
+    rows.length > top && last
+      ? Buffer.from(JSON.stringify({ c: last.createdAt, i: last.instanceId })).toString('base64url')
+      : '';
+  return {
+    status: 200,
+    headers: { 'x-ms-continuation-token': next },
+    body: page.map((r) => statusPayload(r, showInput)),
+  };
 }
 
 async function purgeOne(ctx: ApiContext, instanceId: string): Promise<ApiResponse> {
@@ -360,11 +396,15 @@ async function purgeOne(ctx: ApiContext, instanceId: string): Promise<ApiRespons
 async function purgeBy(ctx: ApiContext, req: ApiRequest): Promise<ApiResponse> {
   const from = parseTime(req.query.get('createdTimeFrom'), 'createdTimeFrom');
   if (from === undefined) throw new ApiError(400, "Please provide value for 'createdTimeFrom' parameter.");
-  const rows = ctx.engine.query({
-    createdTimeFrom: from,
-    createdTimeTo: parseTime(req.query.get('createdTimeTo'), 'createdTimeTo') ?? ctx.engine.clock.now(),
-    runtimeStatus: statusFilter(req),
-  });
+  const runtimeStatus = statusFilter(req);
+  const rows =
+    runtimeStatus === null
+      ? []
+      : ctx.engine.query({
+          createdTimeFrom: from,
+          createdTimeTo: parseTime(req.query.get('createdTimeTo'), 'createdTimeTo') ?? ctx.engine.clock.now(),
+          runtimeStatus,
+        });
   let deleted = 0;
   for (const row of rows) {
     if (!TERMINAL_STATUSES.has(row.status)) continue;

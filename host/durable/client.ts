@@ -145,12 +145,7 @@ export class ClientOperations {
     const row = cache.row(instanceId);
     if (!row) throw new DurableError('NOT_FOUND', `No instance with ID '${instanceId}' was found`);
     if (row.status !== 'Failed') {
-      if (TERMINAL_STATUSES.has(row.status)) {
-        throw new DurableError(
-          'GONE',
-          `Instance '${instanceId}' is ${row.status}; only Failed instances can be rewound`,
-        );
-      }
+      // The extension's 412 (410 before it rewound through DurableTask.Core) for any other status.
       throw new DurableError(
         'PRECONDITION_FAILED',
         `Instance '${instanceId}' is ${row.status}; only Failed instances can be rewound`,
