@@ -6,13 +6,17 @@ import type { Log } from '../domain/log';
 import type { ConversationStore } from './conversations';
 import { teamsUserIds } from './refreshUsers';
 
-/** For anyone but the requester: the approver view exactly when a decision by them would count now. */
+/**
+ * A person's own view: the requester's card for the requester (who must not read the risk score or
+ * who cannot be reached), else the approver view exactly when a decision by them would count now.
+ */
 export async function viewFor(
   status: ApprovalStatus,
   userId: string,
   conversations: ConversationStore,
   log: Log,
 ): Promise<AdaptiveCardJson> {
+  if (userId === status.requester.id) return requesterCard(status);
   if (!isOpen(status)) return outcomeCard(status);
   const canDecide = evaluate(status, { approverId: userId, decision: 'approve' }).accepted;
   return teamsUserIds(approvalCard(status, canDecide ? 'approver' : 'readonly'), conversations, log);

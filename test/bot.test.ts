@@ -209,6 +209,7 @@ describe('/api/messages', () => {
     expect(forPat.body).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.card.adaptive' });
     expect(hasButtons(forPat.body.value)).toBe(false);
     expect(text(forPat.body.value)).toContain('Waiting for approval');
+    expect(text(forPat.body.value)).not.toContain('Risk score');
     const forDiego = await click(people.diego, 'refresh', { requestId: id });
     expect(hasButtons(forDiego.body.value)).toBe(false);
     expect(text(forDiego.body.value)).toContain('There is no request');
