@@ -5,8 +5,9 @@
  */
 
 import { HostError } from '../common/errors';
+import { HTTP_ACTIVITY, httpActivityInput, pollInput } from './durableHttp';
 import { EventType, event, iso } from './history';
-import type { InstanceState, LedgerEntry, RetryPolicy } from './instance';
+import type { ActionMeta, InstanceState, LedgerEntry, RetryPolicy } from './instance';
 import type { EpisodeOutcome, EpisodeSettings, NewHistoryEvent } from './outcome';
 import type { InstanceRow } from './rows';
 import { newInstanceRow } from './rows';
@@ -22,6 +23,8 @@ export interface SdkAction {
   isCanceled?: boolean;
   externalEventName?: string;
   compoundActions?: SdkAction[];
+  /** CallHttp: the DurableHttpRequest. */
+  httpRequest?: unknown;
 }
 
 export const ActionType = {
@@ -46,7 +49,6 @@ export const UNSUPPORTED: Record<number, string> = {
   [ActionType.SignalEntity]: 'signalEntity',
   [ActionType.LockEntities]: 'lock',
   [ActionType.ReleaseEntities]: 'lock',
-  [ActionType.CallHttp]: 'callHttp',
 };
 
 export class NonDeterminismError extends HostError {
@@ -76,13 +78,38 @@ export function timerCreated(
   fireAt: number,
   now: number,
   out: EpisodeOutcome,
+  meta?: ActionMeta,
 ): NewHistoryEvent {
   const ix = state.ledger.indexOf(entry);
   out.timers.push({
     fireAt,
     event: event(EventType.TimerFired, fireAt, { TimerId: seq, FireAt: iso(fireAt) }),
   });
-  return { event: event(EventType.TimerCreated, now, { FireAt: iso(fireAt) }, seq), actionIx: ix };
+  return {
+    event: event(EventType.TimerCreated, now, { FireAt: iso(fireAt) }, seq),
+    actionIx: ix,
+    ...(meta ? { meta } : {}),
+  };
+}
+
+/**
+ * The next request of a durable HTTP call that is polled: a GET of its `Location`, under the
+ * sequence number reserved for it when its 202 arrived.
+ */
+export function schedulePoll(
+  state: InstanceState,
+  entry: LedgerEntry,
+  location: string,
+  now: number,
+  out: EpisodeOutcome,
+): NewHistoryEvent {
+  const seq = entry.pollId as number;
+  const input = pollInput(entry.input, location);
+  out.work.push({ taskId: seq, name: HTTP_ACTIVITY, input });
+  return {
+    event: event(EventType.TaskScheduled, now, { Name: HTTP_ACTIVITY, Input: input }, seq),
+    actionIx: state.ledger.indexOf(entry),
+  };
 }
 
 export function scheduleAttempt(
@@ -132,6 +159,14 @@ export function scheduleAction(
       const childId = action.instanceId || `${row.instanceId}:${seq}`;
       const created = createChild(row, name, childId, inputJson(action.input, false), ix, seq, now, out);
       return { ...created, meta: action.retryOptions ? { retry: action.retryOptions } : undefined };
+    }
+    case ActionType.CallHttp: {
+      const input = httpActivityInput(action.httpRequest);
+      out.work.push({ taskId: seq, name: HTTP_ACTIVITY, input });
+      return {
+        event: event(EventType.TaskScheduled, now, { Name: HTTP_ACTIVITY, Input: input }, seq),
+        actionIx: ix,
+      };
     }
     case ActionType.CreateTimer: {
       const finalAt = Date.parse(action.fireAt ?? '');
@@ -198,6 +233,8 @@ export function kindOf(action: SdkAction): LedgerEntry['kind'] {
   switch (action.actionType) {
     case ActionType.CreateTimer:
       return 'timer';
+    case ActionType.CallHttp:
+      return 'http';
     case ActionType.CallSubOrchestrator:
     case ActionType.CallSubOrchestratorWithRetry:
       return 'subOrchestration';
@@ -208,6 +245,7 @@ export function kindOf(action: SdkAction): LedgerEntry['kind'] {
 
 export function describe(entry: { kind: string; name: string }): string {
   if (entry.kind === 'timer') return 'a durable timer';
+  if (entry.kind === 'http') return 'a durable HTTP call';
   return `${entry.kind === 'activity' ? 'activity' : 'sub-orchestration'} '${entry.name}'`;
 }
 
@@ -218,7 +256,7 @@ export function checkDeterminism(
   action: SdkAction,
 ): void {
   const kind = kindOf(action);
-  const name = kind === 'timer' ? '' : (action.functionName ?? '');
+  const name = kind === 'timer' ? '' : kind === 'http' ? HTTP_ACTIVITY : (action.functionName ?? '');
   if (entry.kind !== kind || entry.name.toLowerCase() !== name.toLowerCase()) {
     throw new NonDeterminismError(
       `Non-deterministic orchestrator '${orchestrator}': step ${step} of its history is ${describe(entry)}, but on replay the orchestrator scheduled ${describe({ kind, name })}. Orchestrator code must not change while instances are running, and must not depend on Date.now(), Math.random() or I/O.`,

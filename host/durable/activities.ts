@@ -1,11 +1,13 @@
 /**
  * The activity queue: activity work runs up to `maxConcurrentActivities` at a time, and each
  * result is committed (as a message to its instance, with its work row deleted) before the
- * orchestrator sees it. It also counts each instance's activities queued or running, which the
- * scheduler uses to batch the results of a fan-out.
+ * orchestrator sees it. The built-in activity of durable HTTP runs in the host (durableHttp.ts),
+ * every other activity in the app. It also counts each instance's activities queued or running,
+ * which the scheduler uses to batch the results of a fan-out.
  */
 import type { InstanceCache } from './cache';
 import type { CommitQueue } from './commitQueue';
+import { HTTP_ACTIVITY, runHttpActivity } from './durableHttp';
 import { type InvocationDeps, invokeActivity } from './invocations';
 import type { Deliver } from './outcome';
 import type { WorkRow } from './rows';
@@ -69,7 +71,10 @@ export class ActivityQueue {
   }
 
   private async run(work: WorkRow): Promise<void> {
-    const ev = await invokeActivity(this.invocations, work, this.cache.traceContextOf(work.instanceId));
+    const ev =
+      work.name === HTTP_ACTIVITY
+        ? await runHttpActivity(work, () => this.invocations.now())
+        : await invokeActivity(this.invocations, work, this.cache.traceContextOf(work.instanceId));
     let id = 0;
     await this.commits.enqueue(
       () => {

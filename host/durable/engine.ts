@@ -43,7 +43,12 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   maxConcurrentActivities: 64,
   maxConcurrentOrchestrations: 256,
   cacheSize: 2000,
-  timers: { maximumShortTimerMs: 6 * 86_400_000, longRunningTimerIntervalMs: 3 * 86_400_000 },
+  timers: {
+    maximumShortTimerMs: 6 * 86_400_000,
+    longRunningTimerIntervalMs: 3 * 86_400_000,
+    // the extension's httpSettings.defaultAsyncRequestSleepTimeMilliseconds
+    httpAsyncSleepMs: 30_000,
+  },
   alwaysReplay: false,
 };
 

@@ -15,11 +15,13 @@ import {
   type SdkAction,
   scheduleAction,
   scheduleAttempt,
+  schedulePoll,
   timerCreated,
   UNSUPPORTED,
   UnsupportedActionError,
 } from './actions';
 import { blockedOnTaskAll } from './batching';
+import { pollAfter } from './durableHttp';
 import { toTimeSpan } from './duration';
 import { completeExecution, failExecution, startNewExecution } from './executions';
 import { failureMessage } from './failures';
@@ -155,7 +157,7 @@ export async function runEpisode(
   const rank = (m: PendingMessage): number => {
     const ev = m.event;
     if (ev.EventType === EventType.ExecutionStarted) return 0;
-    if (generatesFollowUp(state, ev, now)) return 1;
+    if (generatesFollowUp(state, ev, now, settings)) return 1;
     return 2;
   };
   const ordered = fresh
@@ -190,11 +192,25 @@ export async function runEpisode(
         entry.attempts >= policy.maxNumberOfAttempts ? now : now + retryDelay(policy, entry.attempts - 1);
       scheduled.push(timerCreated(state, entry, seq, fireAt, now, out));
       seq++;
+    } else if (ev.EventType === EventType.TaskCompleted) {
+      // A durable HTTP call answered 202: a timer, and a number for the next request (the SDK
+      // numbers both now).
+      const entry = state.entryFor(ev.TaskScheduledId);
+      const poll =
+        entry?.kind === 'http' ? pollAfter(entry.input, ev.Result, settings.httpAsyncSleepMs) : undefined;
+      if (!entry || !poll) continue;
+      const meta = { pollId: seq + 1, pollUri: poll.location };
+      scheduled.push(timerCreated(state, entry, seq, now + poll.delayMs, now, out, meta));
+      seq += 2;
     } else if (ev.EventType === EventType.TimerFired) {
       const entry = state.entryFor(ev.TimerId);
       if (!entry) continue;
       const ix = state.idToAction.get(ev.TimerId as number) as number;
-      if (entry.kind === 'timer') {
+      if (entry.kind === 'http') {
+        if (entry.pollId !== undefined && entry.pollUri !== undefined) {
+          scheduled.push(schedulePoll(state, entry, entry.pollUri, now, out));
+        }
+      } else if (entry.kind === 'timer') {
         const finalAt = entry.meta.fireAt ?? 0;
         if (finalAt > now) {
           const next =
@@ -235,7 +251,7 @@ export async function runEpisode(
       const unsupported = UNSUPPORTED[action.actionType];
       if (unsupported) {
         throw new UnsupportedActionError(
-          `Orchestrator '${row.name}' used ${unsupported}, which the embedded host does not support (durable entities and durable HTTP are not available)`,
+          `Orchestrator '${row.name}' used ${unsupported}, which the embedded host does not support (durable entities are not available)`,
         );
       }
       const existing = state.ledger[actionIx];
@@ -288,9 +304,20 @@ export async function runEpisode(
   return out;
 }
 
-function generatesFollowUp(state: InstanceState, ev: HistoryEvent, now: number): boolean {
+function generatesFollowUp(
+  state: InstanceState,
+  ev: HistoryEvent,
+  now: number,
+  settings: EpisodeSettings,
+): boolean {
   if (ev.EventType === EventType.TaskFailed || ev.EventType === EventType.SubOrchestrationInstanceFailed) {
     return Boolean(state.entryFor(ev.TaskScheduledId)?.meta.retry);
+  }
+  if (ev.EventType === EventType.TaskCompleted) {
+    const entry = state.entryFor(ev.TaskScheduledId);
+    return (
+      entry?.kind === 'http' && pollAfter(entry.input, ev.Result, settings.httpAsyncSleepMs) !== undefined
+    );
   }
   if (ev.EventType === EventType.TimerFired) {
     const entry = state.entryFor(ev.TimerId);
@@ -314,5 +341,5 @@ function buildPayload(
     toTimeSpan(settings.maximumShortTimerMs),
   )},"longRunningTimerIntervalDuration":${JSON.stringify(
     toTimeSpan(settings.longRunningTimerIntervalMs),
-  )},"defaultHttpAsyncRequestSleepTimeMillseconds":30000}`;
+  )},"defaultHttpAsyncRequestSleepTimeMillseconds":${settings.httpAsyncSleepMs}}`;
 }

@@ -72,6 +72,11 @@ export function activityMissing(taskId: number, name: string, at: number): Histo
   });
 }
 
+/** A task failed with the reason and details given (a TaskFailureException in DTFx). */
+export function taskFailed(taskId: number, reason: string, details: string, at: number): HistoryEvent {
+  return event(EventType.TaskFailed, at, { TaskScheduledId: taskId, Reason: reason, Details: details });
+}
+
 /**
  * A failure outside the function itself (DTFx's "unhandled exception while executing task"),
  * such as the built-in HTTP activity's refusal to send a request: with `FailureDetails`.

@@ -3,6 +3,7 @@
  * history (as the JSON it replays), and the ledger that maps the orchestrator's actions, in the
  * order it issued them, to the DTFx sequence numbers they were given.
  */
+import { HTTP_ACTIVITY, pollAfter } from './durableHttp';
 import { EventType, type HistoryEvent } from './history';
 import type { HistoryRow, InstanceRow } from './rows';
 
@@ -15,7 +16,7 @@ export interface RetryPolicy {
   retryTimeoutInMilliseconds?: number;
 }
 
-export type ActionKind = 'activity' | 'timer' | 'subOrchestration';
+export type ActionKind = 'activity' | 'timer' | 'subOrchestration' | 'http';
 
 /** The `Task.all` an orchestrator is blocked on: its ledger entries `[from, to)` (batching.ts). */
 export interface BlockedOn {
@@ -29,6 +30,10 @@ export interface ActionMeta {
   fireAt?: number;
   /** On an episode's OrchestratorCompleted: the `Task.all` the orchestrator is blocked on. */
   blocked?: BlockedOn;
+  /** On a durable HTTP call's poll timer: the sequence number its next request will have. */
+  pollId?: number;
+  /** ...and the `Location` it will GET. */
+  pollUri?: string;
 }
 
 export interface LedgerEntry {
@@ -39,8 +44,14 @@ export interface LedgerEntry {
   /** The sequence number whose completion is awaited, if any. */
   openId: number | undefined;
   done: boolean;
-  /** Input JSON, kept for actions with a retry policy, whose attempts the host schedules. */
+  /**
+   * Input JSON, kept for actions with a retry policy, whose attempts the host schedules, and
+   * for durable HTTP calls (the first request), whose polls it schedules.
+   */
   input?: string;
+  /** Durable HTTP: the sequence number reserved for the next request of a polled call, and its URI. */
+  pollId?: number;
+  pollUri?: string;
   /** Sub-orchestrations: the child instance id. */
   childId?: string;
 }
@@ -98,7 +109,9 @@ export class InstanceState {
         if (actionIx === null) return;
         const kind: ActionKind =
           ev.EventType === EventType.TaskScheduled
-            ? 'activity'
+            ? ev.Name === HTTP_ACTIVITY
+              ? 'http'
+              : 'activity'
             : ev.EventType === EventType.TimerCreated
               ? 'timer'
               : 'subOrchestration';
@@ -115,11 +128,17 @@ export class InstanceState {
           this.ledger[actionIx] = entry;
         }
         if (kind !== 'timer' && entry.meta.retry && ev.Input !== undefined) entry.input = ev.Input;
+        if (entry.kind === 'http' && entry.input === undefined) entry.input = ev.Input;
         if (ev.InstanceId) entry.childId = ev.InstanceId;
         entry.openId = ev.EventId;
         if (kind !== 'timer') entry.attempts++;
         this.idToAction.set(ev.EventId, actionIx);
         this.nextSeq = Math.max(this.nextSeq, ev.EventId + 1);
+        if (meta?.pollId !== undefined && kind === 'timer') {
+          entry.pollId = meta.pollId;
+          entry.pollUri = meta.pollUri;
+          this.nextSeq = Math.max(this.nextSeq, meta.pollId + 1);
+        }
         return;
       }
       case EventType.TaskCompleted:
@@ -131,7 +150,9 @@ export class InstanceState {
         entry.openId = undefined;
         const failed =
           ev.EventType === EventType.TaskFailed || ev.EventType === EventType.SubOrchestrationInstanceFailed;
-        if (!failed || !entry.meta.retry) entry.done = true;
+        // A durable HTTP call answered 202 goes on polling.
+        const polled = entry.kind === 'http' && !failed && pollAfter(entry.input, ev.Result, 0) !== undefined;
+        if ((!failed || !entry.meta.retry) && !polled) entry.done = true;
         return;
       }
       case EventType.TimerFired: {

@@ -82,6 +82,8 @@ export interface OrchestratorState {
 export interface EpisodeSettings {
   maximumShortTimerMs: number;
   longRunningTimerIntervalMs: number;
+  /** How long a polled durable HTTP call waits when a 202 has no `Retry-After`. */
+  httpAsyncSleepMs: number;
 }
 
 export type RunOrchestrator = (payload: string) => Promise<OrchestratorResult>;
