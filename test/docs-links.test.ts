@@ -1,5 +1,5 @@
 /**
- * A reader of a clone follows the README's and the deployment docs' links: each must land on a
+ * A reader of a clone follows the links of every Markdown file in it: each must land on a
  * file of the repository (not on a sibling folder a clone does not have), and each #anchor on a
  * heading that exists. Web links are not followed.
  */
@@ -8,7 +8,25 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = path.resolve(__dirname, '..');
-const DOCS = ['README.md', 'docs/deploy.md', 'docs/scale.md', 'docs/admin.md'];
+/** Every Markdown file of the repository that a reader may open (not node_modules or build output). */
+function markdownFiles(dir = ROOT): string[] {
+  const skip = new Set([
+    'node_modules',
+    'dist',
+    '.git',
+    '.data',
+    'test-results',
+    'appPackage',
+    'cards-preview',
+  ]);
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    if (entry.name.startsWith('.') && entry.name !== '.github') return [];
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) return skip.has(entry.name) ? [] : markdownFiles(full);
+    return entry.name.endsWith('.md') ? [path.relative(ROOT, full)] : [];
+  });
+}
+const DOCS = markdownFiles();
 
 /** GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens. */
 const slug = (heading: string) =>
