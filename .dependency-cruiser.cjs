@@ -88,7 +88,7 @@ module.exports = {
       '^functions/(http|patterns)/',
     ),
     layer('functions-http', 'http/ serves approvals and alerts.', '^functions/http/', '^functions/patterns/'),
-    // The host: common ← runtime, auth ← durable ← http ← the root (wiring); it knows no app.
+    // The host: common ← runtime, auth ← durable ← bindings ← http ← the root (wiring); it knows no app.
     layer('host-knows-no-app', 'The host runs any function app.', '^host/', `^(${APP}|bench/)`),
     layer(
       'host-root-on-top',
@@ -101,13 +101,24 @@ module.exports = {
       'host-runtime',
       'runtime/ sits on common.',
       '^host/runtime/',
-      '^host/(auth|durable|http|dashboard)/',
+      '^host/(auth|durable|bindings|http|dashboard)/',
     ),
-    layer('host-auth', 'auth/ sits on common.', '^host/auth/', '^host/(runtime|durable|http|dashboard)/'),
+    layer(
+      'host-auth',
+      'auth/ sits on common.',
+      '^host/auth/',
+      '^host/(runtime|durable|bindings|http|dashboard)/',
+    ),
     layer(
       'host-durable',
       'durable/ sits on runtime and common.',
       '^host/durable/',
+      '^host/(auth|bindings|http|dashboard)/',
+    ),
+    layer(
+      'host-bindings',
+      'bindings/ (storage bindings, queue and timer triggers) sits on durable, runtime and common.',
+      '^host/bindings/',
       '^host/(auth|http|dashboard)/',
     ),
     layer('host-dashboard', 'The dashboard serves itself.', '^host/dashboard/', '^host/(?!dashboard/)[^/]+/'),

@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod/v4';
+import { applyLocalSettings as applyFuncStartSettings } from './bindings/localSettings';
 import { AppLoadError, readJson } from './runtime/load';
 
 // Loading the app's code is the worker's part (runtime/load.ts); these stay importable from here.
@@ -147,12 +148,10 @@ export function readHostAuthSettings(appDir: string): HostAuthSettings {
   };
 }
 
-/** Puts local.settings.json `Values` into the environment, without overriding what is set. */
+/**
+ * Puts local.settings.json `Values` into the environment as `func start` does: what is already
+ * set (not empty) wins (bindings/localSettings.ts).
+ */
 export function applyLocalSettings(appDir: string): void {
-  const json = readJson(path.join(appDir, 'local.settings.json'));
-  const values = json?.Values;
-  if (!values || typeof values !== 'object') return;
-  for (const [k, v] of Object.entries(values as Record<string, unknown>)) {
-    if (process.env[k] === undefined && typeof v === 'string') process.env[k] = v;
-  }
+  applyFuncStartSettings(appDir);
 }

@@ -13,10 +13,12 @@ import path from 'node:path';
 import { applyLocalSettings, readHostAuthSettings, readHostJson, readWorkerSettings } from './app';
 import { PlatformAuth } from './auth';
 import { type HostKeys, loadHostKeys } from './auth/secrets';
+import { Bindings } from './bindings';
 import { createLogger, type Logger } from './common/log';
 import { readTelemetryConfig, startTelemetry } from './common/telemetry';
 import { type DataDirLock, lockDataDir } from './dataLock';
 import { HostAlertSink, readAlertConfig } from './durable/alertSink';
+import { clientBindingPayload } from './durable/apiLinks';
 import { type Clock, RealClock, VirtualClock } from './durable/clock';
 import { parseDuration } from './durable/duration';
 import { DEFAULT_ENGINE_OPTIONS, Engine } from './durable/engine';
@@ -130,7 +132,7 @@ async function startLockedHost(options: HostOptions, ownLock: DataDirLock | unde
   const hostname = options.hostname ?? '127.0.0.1';
   let port = options.port ?? 7071;
   const origin = () => `http://${hostname}:${port}`;
-  const invoker = await startAppRuntime({
+  const runtime = await startAppRuntime({
     appDir,
     registry,
     logger,
@@ -139,6 +141,10 @@ async function startLockedHost(options: HostOptions, ownLock: DataDirLock | unde
     nodeArguments: workerSettings.nodeArguments,
     functionTimeoutMs: hostJson.functionTimeoutMs,
   });
+  // Storage bindings and the queue and timer triggers, indexed now that the app's functions are
+  // known (a binding the host cannot give stops it here), around every invocation from here on.
+  const bindings = Bindings.index({ registry, appDir, dataDir, logger, clock, development: dev });
+  const invoker = bindings.decorate(runtime, (): unknown => clientBindingPayload(api, origin()));
   const engine = new Engine(store, registry, invoker, clock, logger, {
     ...DEFAULT_ENGINE_OPTIONS,
     maxConcurrentActivities:
@@ -158,6 +164,14 @@ async function startLockedHost(options: HostOptions, ownLock: DataDirLock | unde
     };
   }
 
+  const api = {
+    engine,
+    taskHub: hostJson.hubName,
+    connection: 'Storage',
+    systemKey: keys.systemKey,
+    // New at every start: only the app's own client in this process ever holds it.
+    rpcSecret: randomBytes(24).toString('base64url'),
+  };
   const handler = createRequestHandler({
     registry,
     invoker,
@@ -167,14 +181,7 @@ async function startLockedHost(options: HostOptions, ownLock: DataDirLock | unde
     auth,
     keys,
     origin,
-    api: {
-      engine,
-      taskHub: hostJson.hubName,
-      connection: 'Storage',
-      systemKey: keys.systemKey,
-      // New at every start: only the app's own client in this process ever holds it.
-      rpcSecret: randomBytes(24).toString('base64url'),
-    },
+    api,
   });
   const server = http.createServer(serverOptions(requestLimits), (req, res) => {
     if (!refuseOversized(req, res)) void handler(req, res);
@@ -210,6 +217,7 @@ async function startLockedHost(options: HostOptions, ownLock: DataDirLock | unde
 
   await invoker.runAppHooks('appStart');
   engine.recover();
+  await bindings.start();
   // Read the issuer's metadata now, so the first request does not wait for it (failures are retried).
   auth.validator
     ?.warmUp()
@@ -255,6 +263,8 @@ async function startLockedHost(options: HostOptions, ownLock: DataDirLock | unde
       closing ??= (async () => {
         // Alerts on their way to the app's webhook (often this host itself) arrive first.
         await alertSink.flushed();
+        // Queue and timer triggers stop taking work; what they started finishes.
+        await bindings.stop();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections();
