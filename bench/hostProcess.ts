@@ -1,6 +1,7 @@
 /**
  * The host under benchmark: a real `signoff-host` child process (durable mode, the store's
- * default `synchronous=FULL`) on its own data directory, with its memory read from /proc.
+ * default `synchronous=FULL`) on its own data directory, with its memory (and its worker
+ * processes') read from /proc.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -20,10 +21,19 @@ export class HostStartError extends Error {
 }
 
 export interface HostMemory {
-  /** Resident set now, bytes. */
+  /** Resident set now, bytes: the host and its worker processes. */
   rss: number;
-  /** Peak resident set since the process started (VmHWM), bytes. */
+  /**
+   * Peak resident set (VmHWM), bytes: the host's own peak plus each live worker's (the sum of
+   * peaks, which may have come at different moments).
+   */
   peakRss: number;
+}
+
+/** How to start a host beyond the defaults: extra CLI arguments and environment. */
+export interface HostVariant {
+  args?: string[];
+  env?: Record<string, string>;
 }
 
 export function tempDataDir(label: string): string {
@@ -61,8 +71,10 @@ export class BenchHost {
    * Spawns the host. With `port` 0 it resolves once the host prints its banner; with a fixed
    * port it resolves at once and the caller polls for readiness.
    */
-  static async spawn(dataDir: string, port = 0): Promise<BenchHost> {
+  static async spawn(dataDir: string, port = 0, variant: HostVariant = {}): Promise<BenchHost> {
     const nodeArgs = (process.env.BENCH_HOST_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+    // e.g. BENCH_HOST_ARGS=--in-process: the app on the host's event loop, as before workers.
+    const hostArgs = (process.env.BENCH_HOST_ARGS ?? '').split(/\s+/).filter(Boolean);
     const args = [
       ...nodeArgs,
       BIN,
@@ -75,9 +87,11 @@ export class BenchHost {
       dataDir,
       '--log-level',
       'warn',
+      ...hostArgs,
+      ...(variant.args ?? []),
     ];
     const child = spawn(process.execPath, args, {
-      env: { ...process.env, SIGNOFF_LOG_LEVEL: 'warn', SIGNOFF_SYSTEM_KEY: SYSTEM_KEY },
+      env: { ...process.env, SIGNOFF_LOG_LEVEL: 'warn', SIGNOFF_SYSTEM_KEY: SYSTEM_KEY, ...variant.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -115,10 +129,17 @@ export class BenchHost {
   }
 
   memory(): HostMemory {
-    const status = fs.readFileSync(`/proc/${this.pid}/status`, 'utf8');
-    const kib = (field: string) =>
-      Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
-    return { rss: kib('VmRSS') * 1024, peakRss: kib('VmHWM') * 1024 };
+    let rss = 0;
+    let peakRss = 0;
+    for (const pid of [this.pid, ...childrenOf(this.pid)]) {
+      const status = readStatus(pid);
+      if (status === undefined) continue;
+      const kib = (field: string) =>
+        Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+      rss += kib('VmRSS') * 1024;
+      peakRss += kib('VmHWM') * 1024;
+    }
+    return { rss, peakRss };
   }
 
   /** SIGTERM, and waits for the host's clean shutdown (it closes the store); SIGKILL after `timeoutMs`. */
@@ -132,4 +153,23 @@ export class BenchHost {
       clearTimeout(timer);
     }
   }
+}
+
+function readStatus(pid: number): string | undefined {
+  try {
+    return fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** The PIDs of a process's children (its worker processes), from /proc. */
+function childrenOf(parent: number): number[] {
+  const found: number[] = [];
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const status = readStatus(Number(name));
+    if (status && Number(/^PPid:\s+(\d+)/m.exec(status)?.[1]) === parent) found.push(Number(name));
+  }
+  return found;
 }

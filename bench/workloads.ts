@@ -4,6 +4,7 @@ import type { Figures } from './benchRun';
 import { chainBench } from './chain';
 import { fanoutBench } from './fanout';
 import { waitingBench } from './waiting';
+import { workerCostBench } from './workerCost';
 
 export interface Workload {
   size: number;
@@ -17,4 +18,5 @@ export const WORKLOADS: Record<string, Workload> = {
   'fanout-10000': { size: 10_000, run: fanoutBench },
   'chain-100': { size: 100, run: chainBench },
   'waiting-100k': { size: 100_000, run: waitingBench },
+  'worker-cost': { size: 100, run: workerCostBench },
 };

@@ -6,6 +6,13 @@
  *   record, and return `{id, decision}` (`'expired'` when the timer wins).
  * - `fanout` takes N, calls `index` N times at once and returns the sum of the results.
  * - `chain` takes N (default 100) and calls `step` N times one after another.
+ *
+ * For `worker-cost` (the price of running the app in worker processes):
+ * - `timers` takes N and waits for N timers one after another, each due at once: N episodes and
+ *   no activity, the cost of an episode alone.
+ * - `measure` returns the length of the text it is given: the invocation round trip alone.
+ * - `burn` spends its input in milliseconds of CPU and returns its process id; `burnFanout` takes
+ *   `{n, ms}` and runs n of them at once, returning their process ids.
  */
 
 import type { OrchestrationContext, OrchestrationHandler } from 'durable-functions';
@@ -30,6 +37,16 @@ df.app.activity('record', {
 });
 df.app.activity('index', { handler: (i: number) => i });
 df.app.activity('step', { handler: (i: number) => i + 1 });
+df.app.activity('measure', { handler: (text: string) => text.length });
+df.app.activity('burn', {
+  handler: (ms: number) => {
+    const until = performance.now() + ms;
+    while (performance.now() < until) {
+      // the CPU is the point
+    }
+    return process.pid;
+  },
+});
 
 const approval: OrchestrationHandler = function* (context: OrchestrationContext) {
   const request = (yield context.df.callActivity('validate', context.df.getInput())) as ApprovalInput;
@@ -67,3 +84,19 @@ const chain: OrchestrationHandler = function* (context: OrchestrationContext) {
   return value;
 };
 df.app.orchestration('chain', chain);
+
+const timers: OrchestrationHandler = function* (context: OrchestrationContext) {
+  const n = Number(context.df.getInput() ?? 100);
+  for (let i = 0; i < n; i++) yield context.df.createTimer(context.df.currentUtcDateTime);
+  return n;
+};
+df.app.orchestration('timers', timers);
+
+const burnFanout: OrchestrationHandler = function* (context: OrchestrationContext) {
+  const { n, ms } = context.df.getInput() as { n: number; ms: number };
+  const tasks = [];
+  for (let i = 0; i < n; i++) tasks.push(context.df.callActivity('burn', ms));
+  const pids = (yield context.df.Task.all(tasks)) as number[];
+  return new Set(pids).size;
+};
+df.app.orchestration('burnFanout', burnFanout);

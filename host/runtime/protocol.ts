@@ -60,7 +60,7 @@ export function toThrown(thrown: unknown): Thrown {
 
 /** The value as the worker threw it, as near as the channel carries it: an Error of the same name. */
 export function fromThrown(thrown: Thrown): unknown {
-  if ('value' in thrown) return thrown.value;
+  if (!('error' in thrown)) return thrown.value;
   const { name, message, stack, props } = thrown.error;
   const error = new (errorClass(name))(message);
   Object.defineProperty(error, 'name', { value: name, writable: true, configurable: true });
