@@ -60,12 +60,20 @@ export class TimerTriggerListener {
     let pastDue = false;
     let status: ScheduleStatus | undefined;
     if (monitor) {
-      ({ pastDue, status } = await monitor.checkPastDue(
-        this.timerName,
-        now,
-        schedule,
-        await monitor.get(this.timerName),
-      ));
+      try {
+        ({ pastDue, status } = await monitor.checkPastDue(
+          this.timerName,
+          now,
+          schedule,
+          await monitor.get(this.timerName),
+        ));
+      } catch (err) {
+        // Storage away at start: the schedule runs, without knowing what it missed.
+        this.deps.logger.warn(
+          { err, function: this.fn.name },
+          'the schedule monitor cannot read the timer status: no past-due check at this start',
+        );
+      }
     }
     this.status = status ?? { next: schedule.next(now) };
     this.deps.logger.info(
