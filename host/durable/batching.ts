@@ -14,7 +14,7 @@
  */
 import type { SdkAction } from './actions';
 import { ActionType } from './actions';
-import { EventType } from './history';
+import { EventType, type HistoryEvent } from './history';
 import type { BlockedOn, InstanceState } from './instance';
 import type { PendingMessage } from './outcome';
 
@@ -42,6 +42,26 @@ export function blockedOnTaskAll(
   if (children.length === 0 || !children.every((c) => ACTIVITY_CALLS.has(c.actionType))) return undefined;
   const from = ledgerLength - children.length;
   return from >= newFrom ? { from, to: ledgerLength } : undefined;
+}
+
+/**
+ * After an episode that scheduled nothing: the orchestrator is still blocked on the `Task.all` it
+ * was blocked on if all the episode brought were activity results that do not complete it (such
+ * an episode runs after a restart, before its first results were held). So the fact survives the
+ * restart: it is stored with the episode.
+ */
+export function stillBlocked(state: InstanceState, events: HistoryEvent[]): BlockedOn | undefined {
+  const blocked = state.blocked;
+  if (!blocked || !events.every((ev) => ev.EventType === EventType.TaskCompleted)) return undefined;
+  const answered = new Set<number>();
+  for (const ev of events) {
+    const ix = ev.TaskScheduledId === undefined ? undefined : state.idToAction.get(ev.TaskScheduledId);
+    if (ix !== undefined && ix >= blocked.from && ix < blocked.to) answered.add(ix);
+  }
+  for (let ix = blocked.from; ix < blocked.to; ix++) {
+    if (!state.ledger[ix]?.done && !answered.has(ix)) return blocked;
+  }
+  return undefined;
 }
 
 export class ResultBatching {

@@ -20,7 +20,7 @@ import {
   UNSUPPORTED,
   UnsupportedActionError,
 } from './actions';
-import { blockedOnTaskAll } from './batching';
+import { blockedOnTaskAll, stillBlocked } from './batching';
 import { pollAfter } from './durableHttp';
 import { toTimeSpan } from './duration';
 import { completeExecution, failExecution, startNewExecution } from './executions';
@@ -294,7 +294,9 @@ export async function runEpisode(
     completeExecution(out, row, sdkState.output, now);
   } else {
     row.status = 'Running';
-    const blocked = blockedOnTaskAll(sdkState?.actions, state.ledger.length, actionIx);
+    const blocked =
+      blockedOnTaskAll(sdkState?.actions, state.ledger.length, actionIx) ??
+      (actionIx === state.ledger.length ? stillBlocked(state, ordered) : undefined);
     out.history.push({
       event: event(EventType.OrchestratorCompleted, now),
       actionIx: null,
