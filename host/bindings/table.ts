@@ -151,10 +151,12 @@ export function entitiesOf(
   items: unknown[],
   keys: { partitionKey?: string; rowKey?: string },
 ): EntityWrite[] {
-  return items.map((item) => {
+  return items.map((raw) => {
+    // A string is the entity's JSON, as the extension reads output it receives as text.
+    const item = typeof raw === 'string' ? parseJson(raw) : raw;
     if (!item || typeof item !== 'object' || Array.isArray(item) || Buffer.isBuffer(item)) {
       throw new BindingError(
-        `A table output item must be an object (an entity), not ${JSON.stringify(item)}`,
+        `A table output item must be an object (an entity), not ${JSON.stringify(raw)}`,
         false,
       );
     }
@@ -179,6 +181,14 @@ export function entitiesOf(
       etag,
     };
   });
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }
 
 function toStored(value: unknown): unknown {

@@ -43,6 +43,9 @@ export class TimerTriggerListener {
   private chain: Promise<void> = Promise.resolve();
   private cancelAlarm: (() => void) | undefined;
   private stopped = false;
+  /** Ends a wait between retries when the host stops. */
+  private readonly stopping: Promise<void>;
+  private endWaits: () => void = () => undefined;
   /** The name the status is kept under, as the Functions host names a function's method. */
   private readonly timerName: string;
 
@@ -52,6 +55,9 @@ export class TimerTriggerListener {
     private readonly deps: { invoker: Invoker; clock: Clock; alarms: Alarms; logger: Logger },
   ) {
     this.timerName = `Host.Functions.${fn.name}`;
+    this.stopping = new Promise((resolve) => {
+      this.endWaits = resolve;
+    });
   }
 
   async start(): Promise<void> {
@@ -92,6 +98,7 @@ export class TimerTriggerListener {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.endWaits();
     this.cancelAlarm?.();
     await this.chain;
   }
@@ -156,7 +163,8 @@ export class TimerTriggerListener {
           retry.strategy === 'fixedDelay'
             ? retry.delayMs
             : Math.min(retry.maximumMs, retry.delayMs * 2 ** attempt);
-        await this.deps.alarms.sleep(delay);
+        await Promise.race([this.deps.alarms.sleep(delay), this.stopping]);
+        if (this.stopped) return;
       }
     }
   }
