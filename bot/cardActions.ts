@@ -41,7 +41,7 @@ import {
 } from '../domain/decide';
 import { errorFields } from '../domain/log';
 import type { RequestKind } from '../domain/requests';
-import { LIST_PAGE_SIZE, startedText, startFromTeams, trackRequesterCard, waitForStatus } from './chat';
+import { justStarted, LIST_PAGE_SIZE, startFromTeams, trackRequesterCard, waitForStatus } from './chat';
 import { type ActionResponse, cardResponse, messageResponse, sendInvokeResponse } from './invokeResponse';
 import type { ApprovalsPort, DecisionOutcome } from './ports';
 import { teamsUserIds } from './refreshUsers';
@@ -372,9 +372,9 @@ async function submitRequest(
   // The form's message becomes the requester's own card: noted before the workflow's first update,
   // which then replaces the form for good.
   if (formId) await trackRequesterCard(context, started.id, formId);
-  // The workflow publishes its status within moments; show it if it is there in time.
-  const status = await waitForStatus(client, started.id, actor);
-  return status
-    ? cardResponse(requesterCard(status))
-    : messageResponse(startedText(started.id, started.stages));
+  // The workflow publishes its status within moments: shown if it is there in time, else the
+  // request as asked (the workflow's first update fills in the rest).
+  const status =
+    (await waitForStatus(client, started.id, actor)) ?? justStarted(started.id, kind, details, requester);
+  return cardResponse(requesterCard(status));
 }

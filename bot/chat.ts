@@ -21,7 +21,7 @@ import { COMMANDS } from '../domain/commands';
 import type { ApprovalStatus } from '../domain/decide';
 import { errorFields } from '../domain/log';
 import { NoMatchingRuleError } from '../domain/policy';
-import { type User, ValidationError } from '../domain/requests';
+import { parseRequest, titleOf, type User, ValidationError } from '../domain/requests';
 import { type ParsedCommand, parseCommand } from './commands';
 import { scopeOf } from './conversations';
 import { REQUESTER_CARD_KEY } from './notifier';
@@ -81,7 +81,11 @@ async function runCommand(context: TurnContext, command: ParsedCommand): Promise
       const started = await startFromTeams(context, 'generic', { title: command.args.title }, requester);
       if (!started.ok)
         return reply(context, requestFormCard('generic', { title: command.args.title }, started.problems));
-      return replyWithRequesterCard(context, started);
+      return replyWithRequesterCard(
+        context,
+        started,
+        justStarted(started.id, 'generic', { title: command.args.title }, requester),
+      );
     }
     case 'status': {
       const status = await services(context).approvals.find(command.args.requestId, actorOf(context));
@@ -161,6 +165,30 @@ export async function waitForStatus(
 }
 
 /**
+ * A request the workflow has not described yet, as its requester's card can show it: what was
+ * asked, waiting for approval. The workflow's first update of the card fills in the stage.
+ */
+export function justStarted(
+  id: string,
+  kind: 'loan' | 'generic',
+  details: Record<string, unknown>,
+  requester: User,
+): ApprovalStatus {
+  const request = parseRequest(kind, details);
+  return {
+    id,
+    kind,
+    title: titleOf(request),
+    requester,
+    request: request.details,
+    createdAt: new Date().toISOString(),
+    state: 'Pending',
+    decisions: [],
+    unreachable: [],
+  };
+}
+
+/**
  * Notes the message at `activityId` in this conversation as the requester's own card of the
  * request, which the workflow's notifier then keeps up to date. A failure costs the updates only.
  */
@@ -190,16 +218,16 @@ export async function trackRequesterCard(
 /**
  * Answers a request started by chat with the requester's own card, noted for updates. If the
  * workflow changed the status while the card was on its way (and so did not update it), the card
- * is brought up to date here. Without a status in time, a line of text says where to look.
+ * is brought up to date here; a workflow slow to start shows the request as asked until then.
  */
 async function replyWithRequesterCard(
   context: TurnContext,
   started: { id: string; stages: string[] },
+  asked: ApprovalStatus,
 ): Promise<void> {
   const { approvals } = services(context);
   const actor = actorOf(context);
-  const status = await waitForStatus(approvals, started.id, actor);
-  if (!status) return reply(context, startedText(started.id, started.stages));
+  const status = (await waitForStatus(approvals, started.id, actor)) ?? asked;
   const sent = await context.sendActivity(MessageFactory.attachment(cardAttachment(requesterCard(status))));
   if (!sent?.id) return;
   await trackRequesterCard(context, status.id, sent.id);
@@ -210,11 +238,6 @@ async function replyWithRequesterCard(
       id: sent.id,
     });
   }
-}
-
-export function startedText(id: string, stages: readonly string[]): string {
-  const route = stages.length > 0 ? stages.join(' → ') : 'no approval stages';
-  return `Request ${id} is on its way: ${route}. Type "status ${id}" to follow it.`;
 }
 
 function notFound(id: string): AdaptiveCardJson {

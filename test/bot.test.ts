@@ -181,12 +181,13 @@ describe('/api/messages', () => {
       card: patsCard,
       messageId: patsMessage,
     } = await requestByChat(people.pat, 'New laptop for Pat');
-    // The requester's card: where it stands, Cancel; no risk score, no decision buttons.
-    expect(text(patsCard)).toContain('Manager approval');
+    // The requester's card: Cancel; no risk score, no decision buttons; and, once the workflow
+    // has started (at once, or with the card's first update), where it stands.
     expect(text(patsCard)).toContain('"verb":"cancel"');
     expect(text(patsCard)).not.toContain('Risk score');
     expect(hasButtons(patsCard)).toBe(false);
     await host.idle();
+    expect(text(latest(people.pat, patsMessage))).toContain('Stage 1 of 1: Manager approval');
 
     // The notifier posted Megan her card; Teams knows her by her MRI in refresh.userIds.
     const posted = connector.to(people.megan.chat, 'POST').find((c) => text(c.body).includes(id));
