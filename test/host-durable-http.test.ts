@@ -294,3 +294,45 @@ describe.each(VARIANTS)('durable HTTP with $sdk (always replaying: $alwaysReplay
     expect(api.seen.some((s) => s.headers.authorization)).toBe(false);
   });
 });
+
+describe('durable HTTP with telemetry on', () => {
+  let host: TestHost;
+  const api = new RemoteApi();
+  beforeAll(async () => {
+    await api.start();
+    host = await startTestHost({
+      app: 'test/fixtures/durable-app',
+      clock: 'virtual',
+      env: {
+        DURABLE_APP_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'durable-app-')),
+        SIGNOFF_OTEL_EXPORTER: 'console',
+      },
+    });
+  });
+  afterAll(async () => {
+    await host?.stop();
+    await api.stop();
+  });
+
+  it("runs the call in an activity span and sends that span's traceparent", async () => {
+    const { id } = await host.client.start('httpCall', { url: `${api.url}/hello?traced` });
+    await host.client.waitFor(id, ['Completed']);
+    await host.idle();
+    const span = host.logs
+      .flatMap((line) => {
+        try {
+          return [JSON.parse(line) as Record<string, unknown>];
+        } catch {
+          return [];
+        }
+      })
+      .find(
+        (l) =>
+          l.span === 'activity BuiltIn::HttpActivity' &&
+          (l.attributes as Record<string, unknown> | undefined)?.['durable.instance.id'] === id,
+      );
+    expect(span).toMatchObject({ attributes: { 'signoff.outcome': 'completed' } });
+    const [request] = api.requestsTo('/hello?traced');
+    expect(request?.headers.traceparent).toMatch(new RegExp(`^00-${span?.traceId}-${span?.spanId}-0[01]$`));
+  });
+});

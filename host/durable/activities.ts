@@ -5,9 +5,12 @@
  * every other activity in the app. It also counts each instance's activities queued or running,
  * which the scheduler uses to batch the results of a fan-out.
  */
+import { SpanKind } from '@opentelemetry/api';
+import { activeTracer, contextFrom, endSpan, traceParentOf } from '../common/telemetry';
 import type { InstanceCache } from './cache';
 import type { CommitQueue } from './commitQueue';
 import { HTTP_ACTIVITY, runHttpActivity } from './durableHttp';
+import { EventType, type HistoryEvent } from './history';
 import { type InvocationDeps, invokeActivity } from './invocations';
 import type { Deliver } from './outcome';
 import type { WorkRow } from './rows';
@@ -71,10 +74,11 @@ export class ActivityQueue {
   }
 
   private async run(work: WorkRow): Promise<void> {
+    const traceContext = this.cache.traceContextOf(work.instanceId);
     const ev =
       work.name === HTTP_ACTIVITY
-        ? await runHttpActivity(work, () => this.invocations.now())
-        : await invokeActivity(this.invocations, work, this.cache.traceContextOf(work.instanceId));
+        ? await this.runHttp(work, traceContext)
+        : await invokeActivity(this.invocations, work, traceContext);
     let id = 0;
     await this.commits.enqueue(
       () => {
@@ -93,6 +97,32 @@ export class ActivityQueue {
       // An activity's result is an internal step: the work row stays until it commits.
       { durable: false },
     );
+  }
+
+  /** The built-in HTTP activity, in its span when telemetry is on (its traceparent sent along). */
+  private async runHttp(
+    work: WorkRow,
+    traceContext: HistoryEvent['ParentTraceContext'],
+  ): Promise<HistoryEvent> {
+    const span = activeTracer()?.startSpan(
+      `activity ${HTTP_ACTIVITY}`,
+      {
+        kind: SpanKind.CLIENT,
+        attributes: {
+          'durable.instance.id': work.instanceId,
+          'durable.execution.id': work.executionId,
+          'durable.task.id': work.taskId,
+        },
+      },
+      contextFrom(traceContext),
+    );
+    const ev = await runHttpActivity(
+      work,
+      () => this.invocations.now(),
+      span ? traceParentOf(span) : undefined,
+    );
+    if (span) endSpan(span, ev.EventType === EventType.TaskCompleted ? 'completed' : 'failed');
+    return ev;
   }
 
   private track(instanceId: string, delta: number): void {

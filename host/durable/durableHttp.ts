@@ -318,13 +318,21 @@ async function sendRequest(first: Outgoing, signal: AbortSignal): Promise<Durabl
 }
 
 /** Runs one `BuiltIn::HttpActivity`: the response as TaskCompleted, or the failure as TaskFailed. */
-export async function runHttpActivity(work: WorkRow, now: () => number): Promise<HistoryEvent> {
+export async function runHttpActivity(
+  work: WorkRow,
+  now: () => number,
+  traceParent?: string,
+): Promise<HistoryEvent> {
   const request = requestOf(work.input);
   let call: Outgoing;
   try {
     if (!request)
       throw new Refused('System.ArgumentException', 'The durable HTTP request could not be read.');
     call = outgoing(request);
+    // HttpClient sends the W3C trace context of the activity it runs in.
+    if (traceParent && !Object.keys(call.headers).some((h) => h.toLowerCase() === 'traceparent')) {
+      call.headers.traceparent = traceParent;
+    }
   } catch (err) {
     // Failures before the request is sent are DTFx's "unhandled exception" path.
     const type = err instanceof Refused ? err.errorType : 'System.InvalidOperationException';
