@@ -244,8 +244,6 @@ async function start(opts: StartOptions): Promise<void> {
   // everything durable is in SQLite, so log it and keep serving.
   process.on('unhandledRejection', (err) => host.logger.error({ err }, 'unhandled promise rejection'));
   process.on('uncaughtException', (err) => host.logger.fatal({ err }, 'uncaught exception'));
-  // One write, so that a reader sees the banner whole.
-  process.stdout.write(`${host.describe().join('\n')}\n`);
   const stop = (signal: string) => {
     host.logger.info({ signal }, 'stopping');
     host
@@ -262,4 +260,7 @@ async function start(opts: StartOptions): Promise<void> {
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
+  // The banner last, in one write (a reader sees it whole): whoever waits for it may stop the
+  // host at once, and on a busy machine that signal came before the handlers above otherwise.
+  process.stdout.write(`${host.describe().join('\n')}\n`);
 }

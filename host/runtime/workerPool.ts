@@ -81,6 +81,8 @@ type Spawned = { ok: true; registrations: AppRegistrations } | { ok: false; erro
 export class WorkerPool implements Invoker {
   private readonly slots: Slot[];
   private readonly queue: Pending[] = [];
+  /** Runs in flight, each until it is answered, lost or timed out. */
+  private readonly runs = new Set<Run>();
   private readonly logger: Logger;
   private functionNames = '';
   private running = false;
@@ -149,6 +151,7 @@ export class WorkerPool implements Invoker {
     clearInterval(this.pinger);
     // What waits or runs now never settles: it runs again at the next start, as after a crash.
     this.queue.length = 0;
+    for (const run of this.runs) this.finish(run);
     for (const slot of this.slots) {
       clearTimeout(slot.restart);
       slot.ready = false;
@@ -173,6 +176,7 @@ export class WorkerPool implements Invoker {
       invocationId: pending.runs === 1 && request.invocationId ? request.invocationId : randomUUID(),
       over: false,
     };
+    this.runs.add(run);
     const timeoutMs = this.options.functionTimeoutMs;
     if (timeoutMs !== undefined) run.timer = setTimeout(() => this.timedOut(run, timeoutMs), timeoutMs);
     run.worker
@@ -228,6 +232,7 @@ export class WorkerPool implements Invoker {
     if (run.over) return false;
     run.over = true;
     clearTimeout(run.timer);
+    this.runs.delete(run);
     return true;
   }
 
