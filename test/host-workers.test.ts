@@ -232,10 +232,28 @@ describe('timeouts of HTTP functions and orchestrator episodes', () => {
   });
 });
 
-describe('app logs from a worker process', () => {
+describe('the app in worker processes', () => {
   let host: TestHost;
   afterEach(async () => {
     await host?.stop();
+  });
+
+  it('runs its hooks there: appStart and appTerminate in each worker, pre- and postInvocation around each call', async () => {
+    const dir = stateDir();
+    host = await startTestHost({
+      app: APP,
+      env: { WORKERS_APP_STATE: dir, FUNCTIONS_WORKER_PROCESS_COUNT: '2' },
+    });
+    const workers = bannerPids(host);
+    expect(runs(dir, 'appStart').sort()).toEqual([...workers].sort());
+    const res = await host.get<{ pid: number; postInvocation: boolean }>('/api/pid');
+    expect(res.body).toEqual({ pid: expect.any(Number), postInvocation: true });
+    const pre = fs.readFileSync(path.join(dir, 'preInvocation'), 'utf8');
+    expect(pre).toContain(`pid ${res.body.pid}`);
+    expect(await host.stop()).toBe(0);
+    expect(runs(dir, 'appTerminate').sort()).toEqual([...workers].sort());
+    // No worker outlives its host.
+    for (const pid of workers) expect(() => process.kill(pid, 0)).toThrow();
   });
 
   it('reach the host output as one JSON line each, with the invocation fields beside the message', async () => {
