@@ -67,6 +67,15 @@ class RemoteApi {
         res.writeHead(302, { Location: '/hello' });
         res.end();
         return;
+      case 'late':
+        // answers as 'start' does, a moment later
+        setTimeout(() => {
+          const started = Object.assign(Object.create(req) as http.IncomingMessage, {
+            url: req.url?.replace('/late/', '/start/'),
+          });
+          this.answer(started, res, body);
+        }, 300);
+        return;
       case 'start': {
         // a long-running operation: 202 with where to look and when
         const polls = Number(url.searchParams.get('polls') ?? 2);
@@ -124,13 +133,14 @@ describe.each(VARIANTS)('durable HTTP with $sdk (always replaying: $alwaysReplay
 }) => {
   let host: TestHost;
   const api = new RemoteApi();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'durable-app-'));
   beforeAll(async () => {
     await api.start();
     host = await startTestHost({
       app: 'test/fixtures/durable-app',
       clock: 'virtual',
       alwaysReplay,
-      env: { DURABLE_APP_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'durable-app-')), DURABLE_SDK: sdk },
+      env: { DURABLE_APP_DIR: dataDir, DURABLE_SDK: sdk },
     });
   });
   afterAll(async () => {
@@ -282,6 +292,23 @@ describe.each(VARIANTS)('durable HTTP with $sdk (always replaying: $alwaysReplay
     expect(eventsOf(done, 'TaskFailed')[0]).toMatchObject({ FunctionName: 'BuiltIn::HttpActivity' });
   });
 
+  it('polls a call the orchestrator is not waiting on while it waits on a Task.all', async () => {
+    const job = `job-beside-${sdk}-${alwaysReplay}`;
+    const flag = `beside-${sdk}-${alwaysReplay}`;
+    const { id } = await host.client.start('httpBesideFanOut', {
+      url: `${api.url}/late/${job}?polls=1&retryAfter=0`,
+      flag,
+      slow: 3,
+    });
+    // the race timer, then (once the late 202 is in) the poll's timer, due at once, and the poll,
+    // all while the activities wait (advancing the clock would wait for them: the host is not idle)
+    await host.client.waitFor(id, ['Running'], (s) => eventsOf(s, 'TimerCreated').length === 2, 8000);
+    await until(() => api.requestsTo(`/status/${job}`).length === 1);
+    fs.writeFileSync(path.join(dataDir, flag), 'go');
+    const done = await host.client.waitFor(id, ['Completed']);
+    expect(done.output).toEqual({ statusCode: 200, content: JSON.stringify({ job, done: true }) });
+  });
+
   it('refuses a managed identity token source, naming the resource', async () => {
     const { id } = await host.client.start('httpWithIdentity', {
       url: `${api.url}/hello`,
@@ -336,3 +363,11 @@ describe('durable HTTP with telemetry on', () => {
     expect(request?.headers.traceparent).toMatch(new RegExp(`^00-${span?.traceId}-${span?.spanId}-0[01]$`));
   });
 });
+
+async function until(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

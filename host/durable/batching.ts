@@ -7,13 +7,13 @@
  * fails): an episode run for any other result replays and changes nothing. The episode that
  * scheduled such a `Task.all` notes it ({@link BlockedOn}, found by `blockedOnTaskAll`); while it
  * holds, activity results (`TaskCompleted`) wait in the mailbox until they complete it. Anything
- * else that arrives (a failure, a timer, an event, a control message) runs the episode at once,
- * and so does the result that completes the `Task.all`, or any result once nothing of the
- * instance is queued or running. So no result reaches the orchestrator's code later than it
- * would have otherwise; only the status API's history shows the held results later.
+ * else that arrives (a failure, a timer, an event, a control message, a durable HTTP call's
+ * answer, which may start a poll) runs the episode at once, and so does the result that
+ * completes the `Task.all`, or any result once nothing of the instance is queued or running. So
+ * no result reaches the orchestrator's code later than it would have otherwise; only the status
+ * API's history shows the held results later.
  */
-import type { SdkAction } from './actions';
-import { ActionType } from './actions';
+import { ActionType, type SdkAction } from './actions';
 import { EventType, type HistoryEvent } from './history';
 import type { BlockedOn, InstanceState } from './instance';
 import type { PendingMessage } from './outcome';
@@ -89,6 +89,11 @@ export class ResultBatching {
         return false;
       }
       const ix = ev.TaskScheduledId === undefined ? undefined : state.idToAction.get(ev.TaskScheduledId);
+      // A durable HTTP call's answer may start a poll: it goes at once, whatever else waits.
+      if (ix !== undefined && state.ledger[ix]?.kind === 'http') {
+        this.progress.delete(instanceId);
+        return false;
+      }
       if (
         ix !== undefined &&
         ix >= blocked.from &&
