@@ -13,12 +13,15 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { isPortFree, portInUseMessage } from './common/ports';
 import { spawnTiedNode } from './lifeline';
 
 export interface AzuriteHandle {
   blobPort: number;
   queuePort: number;
   tablePort: number;
+  /** Default ports that were taken, each as "port 10002 is in use by PID …", with its stand-in. */
+  moved: Array<{ service: 'Blob' | 'Queue' | 'Table'; from: number; to: number; why: string }>;
   /** Names the three endpoints, with the emulator's well-known account and key. */
   connectionString: string;
   stop(): Promise<void>;
@@ -31,6 +34,12 @@ export interface AzuriteOptions {
   blobPort?: number;
   /** The Queue service's port; a free one when not given (or 0). */
   queuePort?: number;
+  /**
+   * The ports are Azurite's own defaults, not asked for: one that is taken (another Azurite, a
+   * test run) is replaced by a free port, and the handle's `moved` says so. Without it a taken
+   * port stops the start with an error naming the port and what holds it.
+   */
+  portsMovable?: boolean;
   /** Where Azurite keeps its data; in memory when not given. */
   dataDir?: string;
   /** Where its PID is kept, so that a later start can stop an Azurite left running on `dataDir`. */
@@ -68,12 +77,15 @@ const PORT_SETTINGS = {
  * The ports `--azurite` asks for, from AZURITE_BLOB_PORT, AZURITE_QUEUE_PORT and
  * AZURITE_TABLE_PORT: with none of them set, Azurite's own 10000, 10001 and 10002; once any is
  * set, the others are free ports, as is any set to 0. A bad value throws, naming the setting.
+ * Defaults are movable (a taken one becomes a free port); ports that were set are not.
  */
 export function azuritePortsFrom(
   env: Record<string, string | undefined>,
-): Pick<AzuriteOptions, 'blobPort' | 'queuePort' | 'port'> {
+): Pick<AzuriteOptions, 'blobPort' | 'queuePort' | 'port' | 'portsMovable'> {
   const anySet = Object.values(PORT_SETTINGS).some((name) => env[name] !== undefined);
-  const ports: Pick<AzuriteOptions, 'blobPort' | 'queuePort' | 'port'> = {};
+  const ports: Pick<AzuriteOptions, 'blobPort' | 'queuePort' | 'port' | 'portsMovable'> = {
+    portsMovable: !anySet,
+  };
   for (const [key, name] of Object.entries(PORT_SETTINGS) as Array<[keyof typeof PORT_SETTINGS, string]>) {
     const text = env[name];
     if (text === undefined) {
@@ -100,9 +112,26 @@ const SERVICES = ['Blob', 'Queue', 'Table'] as const;
  * that file) is stopped first, and this one's PID is written there.
  */
 export async function startAzurite(options: AzuriteOptions = {}): Promise<AzuriteHandle> {
-  const tablePort = options.port || (await freePort());
-  const blobPort = options.blobPort || (await freePort());
-  const queuePort = options.queuePort || (await freePort());
+  const { pidFile } = options;
+  // First: a leftover Azurite on this data holds the ports this one wants.
+  if (pidFile) await stopLeftover(pidFile, options.dataDir);
+  const moved: AzuriteHandle['moved'] = [];
+  const portFor = async (
+    service: 'Blob' | 'Queue' | 'Table',
+    wanted: number | undefined,
+    setting: string,
+  ) => {
+    if (!wanted) return freePort();
+    if (await isPortFree(wanted)) return wanted;
+    const why = portInUseMessage(wanted);
+    if (!options.portsMovable) throw new Error(`the ${service} service's ${why} (${setting})`);
+    const to = await freePort();
+    moved.push({ service, from: wanted, to, why });
+    return to;
+  };
+  const tablePort = await portFor('Table', options.port, PORT_SETTINGS.port);
+  const blobPort = await portFor('Blob', options.blobPort, PORT_SETTINGS.blobPort);
+  const queuePort = await portFor('Queue', options.queuePort, PORT_SETTINGS.queuePort);
   const args = [
     BIN,
     '--blobHost',
@@ -128,8 +157,6 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
   } else {
     args.push('--inMemoryPersistence');
   }
-  const { pidFile } = options;
-  if (pidFile) await stopLeftover(pidFile, options.dataDir);
   const child: ChildProcess = spawnTiedNode(args);
   const pid = child.pid;
   if (pidFile && pid !== undefined) {
@@ -166,6 +193,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
     blobPort,
     queuePort,
     tablePort,
+    moved,
     connectionString:
       `DefaultEndpointsProtocol=http;AccountName=${ACCOUNT};AccountKey=${KEY};` +
       `BlobEndpoint=${endpoint(blobPort)};QueueEndpoint=${endpoint(queuePort)};TableEndpoint=${endpoint(tablePort)};`,

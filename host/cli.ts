@@ -213,10 +213,16 @@ async function start(opts: StartOptions): Promise<void> {
       )
       .catch((error: Error) => {
         console.error(
-          `signoff-host: could not start Azurite (${error.message.split('\n')[0]}); set AZURITE_BLOB_PORT, AZURITE_QUEUE_PORT and AZURITE_TABLE_PORT to free ports (0: any free port)`,
+          `signoff-host: could not start Azurite: ${error.message.split('\n')[0]}; set AZURITE_BLOB_PORT, AZURITE_QUEUE_PORT and AZURITE_TABLE_PORT to free ports (0: any free port)`,
         );
         process.exit(1);
       });
+    for (const { service, from, to, why } of azurite.moved) {
+      process.stdout.write(
+        `Azurite's ${service} service: ${why}, so it listens on free port ${to} instead of ${from}; AzureWebJobsStorage follows (set AZURITE_${service.toUpperCase()}_PORT to choose)\n`,
+      );
+    }
+    // The app's connection setting follows Azurite wherever it listens.
     process.env.AzureWebJobsStorage = azurite.connectionString;
     const at = (port: number) => `http://127.0.0.1:${port}`;
     process.stdout.write(

@@ -5,6 +5,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { TableClient } from '@azure/data-tables';
@@ -14,6 +15,7 @@ import { startTestHost, type TestHost } from '../host/testing';
 
 const BIN = path.resolve('host/bin/signoff-host.cjs');
 const APP = path.resolve('test/fixtures/basic-app');
+const BINDINGS_APP = path.resolve('test/fixtures/bindings-app');
 const AZURITE_MAIN = path.join(
   path.dirname(require.resolve('azurite/package.json')),
   'dist',
@@ -43,9 +45,11 @@ interface CliHost {
   exited: Promise<number | string>;
 }
 
-function startCli(args: string[], env: Record<string, string> = {}): CliHost {
-  const child = spawn(process.execPath, [BIN, 'start', '--app', APP, '--port', '0', ...args], {
-    env: { ...process.env, SIGNOFF_LOG_LEVEL: 'warn', ...env },
+function startCli(args: string[], env: Record<string, string> = {}, app = APP): CliHost {
+  const base = { ...process.env };
+  for (const name of ['AZURITE_BLOB_PORT', 'AZURITE_QUEUE_PORT', 'AZURITE_TABLE_PORT']) delete base[name];
+  const child = spawn(process.execPath, [BIN, 'start', '--app', app, '--port', '0', ...args], {
+    env: { ...base, SIGNOFF_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -246,6 +250,48 @@ describe('Azurite ends with its host', () => {
     expect(second.output()).toContain(`is in use by another signoff-host (PID ${holder.child.pid})`);
     expect(isRunning(azurite)).toBe(true);
     expect(readPid(path.join(data, 'azurite.pid'))).toBe(azurite);
+  });
+});
+
+describe("Azurite's ports", () => {
+  /** Holds `port` on 127.0.0.1 for the test; false when something else holds it already. */
+  async function hold(port: number): Promise<boolean> {
+    const server = net.createServer();
+    const held = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => resolve(true));
+    });
+    if (held) cleanups.push(() => new Promise((r) => server.close(r)));
+    return held;
+  }
+
+  it('moves off its default ports when they are taken, and the app follows it there', async () => {
+    // 10000-10002 taken, by this test or by whatever else already holds them.
+    const held = [];
+    for (const port of [10000, 10001, 10002]) held.push(await hold(port));
+    const host = startCli(['--azurite', '--data', tempDir()], {}, BINDINGS_APP);
+    const url = await host.listening;
+    const table = /Azurite \(Table\) on http:\/\/127\.0\.0\.1:(\d+)/.exec(host.output())?.[1];
+    expect(Number(table)).not.toBe(10002);
+    expect(host.output()).toMatch(
+      /Azurite's Table service: port 10002 is in use by (PID \d+ \(.+\)|another process), so it listens on free port \d+ instead of 10002; AzureWebJobsStorage follows/,
+    );
+    if (held[2]) expect(host.output()).toContain(`port 10002 is in use by PID ${process.pid} (`);
+    // The app's storage bindings reach the moved Azurite.
+    expect((await fetch(`${url}/api/files/moved.txt`, { method: 'PUT', body: 'here' })).status).toBe(201);
+    const read = await fetch(`${url}/api/files/moved.txt`);
+    expect(await read.json()).toEqual({ isBuffer: true, text: 'here' });
+  });
+
+  it('stops, naming the port and its holder, when a port that was asked for is taken', async () => {
+    const port = await freePort();
+    expect(await hold(port)).toBe(true);
+    const host = startCli(['--azurite', '--data', tempDir()], { AZURITE_TABLE_PORT: String(port) });
+    expect(await host.exited).toBe(1);
+    expect(host.output()).toContain(
+      `could not start Azurite: the Table service's port ${port} is in use by PID ${process.pid} (`,
+    );
+    expect(host.output()).toContain('(AZURITE_TABLE_PORT)');
   });
 });
 
