@@ -32,6 +32,8 @@ export interface HostMemory {
 
 /** How to start a host beyond the defaults: extra CLI arguments and environment. */
 export interface HostVariant {
+  /** The function app to run (default the bench app, bench/app). */
+  app?: string;
   args?: string[];
   env?: Record<string, string>;
 }
@@ -80,7 +82,7 @@ export class BenchHost {
       BIN,
       'start',
       '--app',
-      BENCH_APP,
+      variant.app ?? BENCH_APP,
       '--port',
       String(port),
       '--data',
@@ -129,17 +131,7 @@ export class BenchHost {
   }
 
   memory(): HostMemory {
-    let rss = 0;
-    let peakRss = 0;
-    for (const pid of [this.pid, ...childrenOf(this.pid)]) {
-      const status = readStatus(pid);
-      if (status === undefined) continue;
-      const kib = (field: string) =>
-        Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
-      rss += kib('VmRSS') * 1024;
-      peakRss += kib('VmHWM') * 1024;
-    }
-    return { rss, peakRss };
+    return processTreeMemory(this.pid);
   }
 
   /** SIGTERM, and waits for the host's clean shutdown (it closes the store); SIGKILL after `timeoutMs`. */
@@ -153,6 +145,24 @@ export class BenchHost {
       clearTimeout(timer);
     }
   }
+}
+
+/**
+ * A process's memory with its children's (worker processes): resident set now, and the sum of
+ * each process's own peak (VmHWM).
+ */
+export function processTreeMemory(root: number): HostMemory {
+  let rss = 0;
+  let peakRss = 0;
+  for (const pid of [root, ...childrenOf(root)]) {
+    const status = readStatus(pid);
+    if (status === undefined) continue;
+    const kib = (field: string) =>
+      Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+    rss += kib('VmRSS') * 1024;
+    peakRss += kib('VmHWM') * 1024;
+  }
+  return { rss, peakRss };
 }
 
 function readStatus(pid: number): string | undefined {

@@ -3,6 +3,7 @@ import { approvalBench } from './approval';
 import type { Figures } from './benchRun';
 import { chainBench } from './chain';
 import { fanoutBench } from './fanout';
+import { signoffLoanBench } from './signoffLoan';
 import { waitingBench } from './waiting';
 import { workerCostBench } from './workerCost';
 
@@ -19,4 +20,5 @@ export const WORKLOADS: Record<string, Workload> = {
   'chain-100': { size: 100, run: chainBench },
   'waiting-100k': { size: 100_000, run: waitingBench },
   'worker-cost': { size: 100, run: workerCostBench },
+  'signoff-loan-1000': { size: 1000, run: signoffLoanBench },
 };

@@ -52,6 +52,13 @@ export class FakeConnector {
   readonly members = new Map<string, Member>();
   /** Conversations whose sends fail with 403, as Teams answers when the app was removed. */
   readonly forbidden = new Set<string>();
+  /**
+   * Called with each recorded call as it arrives (before it is answered), for drivers that wait
+   * on calls instead of polling `calls` (the signoff-loan benchmark).
+   */
+  onCall: ((call: ConnectorCall) => void) | undefined;
+  /** Keep every call in `calls` (default); a long benchmark turns it off and listens instead. */
+  record = true;
   private server: http.Server | undefined;
   private next = 0;
   url = '';
@@ -94,7 +101,7 @@ export class FakeConnector {
     if (parts[3] !== 'activities') return send(404, { error: 'not found' });
     const body = (text ? JSON.parse(text) : {}) as ConnectorCall['body'];
     const call: ConnectorCall = { method: req.method ?? '', conversationId, activityId: parts[4], body };
-    this.calls.push(call);
+    if (this.record) this.calls.push(call);
     if (this.forbidden.has(conversationId)) {
       return send(403, {
         error: {
@@ -103,8 +110,9 @@ export class FakeConnector {
         },
       });
     }
+    if (req.method !== 'PUT') call.assignedId = `activity-${++this.next}`;
+    this.onCall?.(call);
     if (req.method === 'PUT') return send(200, { id: parts[4] });
-    call.assignedId = `activity-${++this.next}`;
     return send(200, { id: call.assignedId });
   }
 }
