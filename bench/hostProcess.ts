@@ -9,8 +9,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-const BIN = path.resolve(__dirname, '..', 'host', 'bin', 'signoff-host.cjs');
-export const BENCH_APP = path.resolve(__dirname, 'app');
+/**
+ * The checkout whose host and apps are measured: this one, or BENCH_TREE (compare mode runs this
+ * driver against another commit's worktree, so both sides are measured by the same code).
+ */
+export const BENCH_TREE = path.resolve(process.env.BENCH_TREE || path.join(__dirname, '..'));
+const BIN = path.join(BENCH_TREE, 'host', 'bin', 'signoff-host.cjs');
+export const BENCH_APP = path.join(BENCH_TREE, 'bench', 'app');
 const STORE_FILES = ['signoff.db', 'signoff.db-wal', 'signoff.db-shm'];
 
 /** The system key of every host this run starts: the management API needs it. */

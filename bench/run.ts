@@ -2,6 +2,8 @@
  * `npm run bench -- <name|all> [--n N]`: runs benchmarks one after another, each on its own
  * fresh host, and prints one JSON line of figures per benchmark on stdout (progress goes to
  * stderr). `--n` or BENCH_N overrides the size, for smoke tests.
+ * `npm run bench -- compare <git-ref> <name>`: that commit against the working tree, interleaved
+ * (compare.ts).
  *
  * Environment: BENCH_HOST_NODE_ARGS (extra node flags for the host, e.g. --cpu-prof),
  * BENCH_POLL_MS (status poll interval under load, default 2), BENCH_SERIAL_N (instances decided
@@ -10,13 +12,15 @@
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
+import { COMPARE_USAGE, CompareUsageError, compare, parseCompareArgs } from './compare';
 import { WORKLOADS } from './workloads';
 
 class BenchUsageError extends Error {
   readonly code = 'BENCH_USAGE';
 }
 
-const USAGE = `usage: npm run bench -- <${Object.keys(WORKLOADS).join('|')}|all> [--n N]`;
+const USAGE = `usage: npm run bench -- <${Object.keys(WORKLOADS).join('|')}|all> [--n N]
+       npm run bench -- compare <git-ref> <name> [--n N] [--rounds R]`;
 
 function parse(argv: string[]): { names: string[]; n: number | undefined } {
   // Not strict: an argument that is not --n is read as it was written (a benchmark name, or
@@ -54,7 +58,26 @@ function parse(argv: string[]): { names: string[]; n: number | undefined } {
   return { names: name === 'all' ? Object.keys(WORKLOADS) : [name], n };
 }
 
+async function compareMain(argv: string[]): Promise<void> {
+  let options: ReturnType<typeof parseCompareArgs>;
+  try {
+    options = parseCompareArgs(argv, Object.keys(WORKLOADS));
+  } catch (error) {
+    if (!(error instanceof CompareUsageError)) throw error;
+    console.error(`bench: ${error.message}\n${COMPARE_USAGE}`);
+    process.exit(2);
+  }
+  try {
+    console.log(JSON.stringify(await compare(options)));
+  } catch (error) {
+    if (!(error instanceof CompareUsageError)) throw error;
+    console.error(`bench: ${error.message}\n${COMPARE_USAGE}`);
+    process.exit(2);
+  }
+}
+
 async function main(): Promise<void> {
+  if (process.argv[2] === 'compare') return compareMain(process.argv.slice(3));
   let options: ReturnType<typeof parse>;
   try {
     options = parse(process.argv.slice(2));

@@ -30,13 +30,12 @@ import { DEV_TENANT, readDevUsers, resolveDevUser } from '../host/auth/devUsers'
 import { startAzurite } from '../host/azurite';
 import { type ConnectorCall, FakeConnector } from '../test/support/connector';
 import type { Figures } from './benchRun';
-import { BenchHost, processTreeMemory, tempDataDir } from './hostProcess';
+import { BENCH_TREE, BenchHost, processTreeMemory, tempDataDir } from './hostProcess';
 import { runPool } from './pool';
 import { progress } from './progress';
 import { latencyFigures, MIB, round } from './stats';
 import { CountingTableProxy } from './tableProxy';
 
-const ROOT = path.resolve(__dirname, '..');
 const IN_FLIGHT = 50;
 /** Requests clicked one at a time after the main phase (BENCH_SERIAL_N overrides). */
 const SERIAL_N = Number(process.env.BENCH_SERIAL_N ?? 200);
@@ -266,7 +265,7 @@ export async function signoffLoanBench(bench: string, n: number): Promise<Figure
   let calls: HostCalls | undefined;
   try {
     host = await BenchHost.spawn(dataDir, 0, {
-      app: ROOT,
+      app: BENCH_TREE,
       args: ['--dev'],
       env: {
         AzureWebJobsStorage: connectionString,
@@ -275,7 +274,7 @@ export async function signoffLoanBench(bench: string, n: number): Promise<Figure
     });
     calls = new HostCalls(new URL(host.url));
     // The requester's token, as `signoff-host token patti` mints it (host/testing.ts does the same).
-    const users = readDevUsers(readHostAuthSettings(ROOT).devUsers);
+    const users = readDevUsers(readHostAuthSettings(BENCH_TREE).devUsers);
     const patti = resolveDevUser(users, 'patti');
     const token = await mintDevToken(loadDevIssuer(dataDir), {
       oid: patti.id,
