@@ -8,6 +8,7 @@
  * - decide.ts: a request's status and the rules of deciding; deadlines.ts: due times, business hours
  * - access.ts: who may see, decide, cancel and list
  * - lists.ts, notifications.ts, alerts.ts: the shapes that cross to storage, Teams and ops
+ * - workload.ts: an approver's workload (open, decided this week, time to decide), kept per approver
  * - commands.ts: the chat command table (the bot parses it, cards and the manifest show it)
  * - validation.ts, errors.ts, log.ts: bad input by field, terminal vs retryable errors, the log port
  */
@@ -23,3 +24,4 @@ export * from './notifications';
 export * from './policy';
 export * from './requests';
 export * from './validation';
+export * from './workload';
