@@ -39,6 +39,7 @@ import {
   worstCase,
   worstCaseWide,
 } from './samples';
+import { formatDuration } from './text';
 import { validateCard } from './validate';
 
 type Node = Record<string, unknown>;
@@ -342,6 +343,31 @@ describe('lists', () => {
     expect(verbs(card).every((v) => v === 'open')).toBe(true);
     expect(ofType(card, 'Action.Execute').map((a) => a.title)).toEqual(['Review', 'Review']);
     expect(allText(pendingCard([]))).toContain('Nothing is waiting for you');
+  });
+
+  it('pending: the approver’s workload under the heading, when there is one', () => {
+    const figures = {
+      open: 2,
+      decidedThisWeek: 5,
+      weekStart: '2026-11-23T00:00:00.000Z',
+      averageDecisionMs: 3 * 3_600_000 + 12 * 60_000,
+      averagedOver: 9,
+    };
+    expect(allText(pendingCard(indexRows, figures))).toContain(
+      'Your workload: 2 open · 5 decided this week · 3h 12m to decide on average (last 30 days)',
+    );
+    const none = { ...figures, open: 0, decidedThisWeek: 0, averageDecisionMs: undefined, averagedOver: 0 };
+    expect(allText(pendingCard([], none))).toContain(
+      'Your workload: 0 open · 0 decided this week · no decisions in the last 30 days',
+    );
+    expect(allText(pendingCard(indexRows))).not.toContain('Your workload');
+    expect([30_000, 45 * 60_000, 2 * 3_600_000, 52 * 3_600_000, 48 * 3_600_000].map(formatDuration)).toEqual([
+      'under a minute',
+      '45m',
+      '2h',
+      '2d 4h',
+      '2d',
+    ]);
   });
 
   it('my requests: Open on every row, Cancel (after a confirmation) on the open ones only', () => {

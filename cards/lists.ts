@@ -5,9 +5,10 @@
 
 import { COMMANDS } from '../domain/commands';
 import type { IndexRow } from '../domain/lists';
+import { AVERAGE_DAYS, type WorkloadFigures } from '../domain/workload';
 import { type AdaptiveCardJson, compileTemplate } from './card';
 import template from './templates/requestList.json';
-import { cardDateTime, fitOr, LIST_LIMITS, plural, TEXT_LIMITS } from './text';
+import { cardDateTime, fitOr, formatDuration, LIST_LIMITS, plural, TEXT_LIMITS } from './text';
 
 interface RowView {
   id: string;
@@ -22,6 +23,8 @@ interface RowView {
 interface ListView {
   heading: string;
   summary: string;
+  hasWorkload: boolean;
+  workload: string;
   isEmpty: boolean;
   emptyText: string;
   rows: RowView[];
@@ -72,9 +75,10 @@ export function myRequestsCard(rows: IndexRow[]): AdaptiveCardJson {
  * longest. Each row has a Review button: `Action.Execute` verb `open` with `data: { requestId }`,
  * for which the bot posts that user's own view of the approval card (with Approve and Reject) as
  * a new message and leaves the list as it is. This is how approvers beyond the 60 that Teams
- * refreshes automatically get to decide in Teams.
+ * refreshes automatically get to decide in Teams. With the approver's `workload` (their
+ * ApproverWorkload entity, domain/workload.ts), a line under the heading gives their figures.
  */
-export function pendingCard(rows: IndexRow[]): AdaptiveCardJson {
+export function pendingCard(rows: IndexRow[], workload?: WorkloadFigures): AdaptiveCardJson {
   const waiting = rows.filter((r) => r.awaitingMe && r.state === 'Pending');
   waiting.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   return list(
@@ -87,9 +91,19 @@ export function pendingCard(rows: IndexRow[]): AdaptiveCardJson {
       cancel: false,
       detail: (r) =>
         `${r.id} · from ${fitOr(r.requesterName, TEXT_LIMITS.name, 'Unknown user')} · ${stageName(r)} · asked ${cardDateTime(r.createdAt)}`,
+      workload: workload && workloadLine(workload),
     },
     false,
   );
+}
+
+/** "Your workload: 2 open · 5 decided this week · 3h 12m to decide on average (last 30 days)". */
+export function workloadLine(w: WorkloadFigures): string {
+  const average =
+    w.averageDecisionMs === undefined
+      ? `no decisions in the last ${AVERAGE_DAYS} days`
+      : `${formatDuration(w.averageDecisionMs)} to decide on average (last ${AVERAGE_DAYS} days)`;
+  return `Your workload: ${w.open} open · ${w.decidedThisWeek} decided this week · ${average}`;
 }
 
 function list(
@@ -101,6 +115,7 @@ function list(
     detail: (row: IndexRow) => string;
     openTitle: string;
     cancel: boolean;
+    workload?: string;
   },
   newestFirst = true,
 ): AdaptiveCardJson {
@@ -110,6 +125,8 @@ function list(
   return render({
     heading: text.heading,
     summary: text.summary,
+    hasWorkload: text.workload !== undefined,
+    workload: text.workload ?? '',
     isEmpty: rows.length === 0,
     emptyText: text.emptyText,
     rows: shown.map((r) => {

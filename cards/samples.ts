@@ -300,6 +300,14 @@ export function sampleCards(): Record<string, AdaptiveCardJson> {
     'my-requests-empty': myRequestsCard([]),
     pending: pendingCard(indexRows),
     'pending-empty': pendingCard([]),
+    'pending-workload': pendingCard(indexRows, {
+      open: 2,
+      oldestOpenSince: '2026-11-23T09:00:00.000Z',
+      decidedThisWeek: 5,
+      weekStart: '2026-11-23T00:00:00.000Z',
+      averageDecisionMs: 3 * 3_600_000 + 12 * 60_000,
+      averagedOver: 9,
+    }),
     'form-loan': requestFormCard('loan', {
       amount: 2500,
       currency: 'usd',

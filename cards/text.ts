@@ -112,6 +112,18 @@ export function cardDateTime(iso: string | undefined): string {
   return `{{DATE(${plain}, SHORT)}} {{TIME(${plain})}}`;
 }
 
+/** A length of time in the two largest units: "2d 4h", "3h 12m", "45m", "under a minute". */
+export function formatDuration(ms: number): string {
+  const minutes = Math.floor(ms / 60_000);
+  if (minutes < 1) return 'under a minute';
+  const days = Math.floor(minutes / 1_440);
+  const hours = Math.floor((minutes % 1_440) / 60);
+  const rest = minutes % 60;
+  if (days > 0) return hours > 0 ? `${days}d ${hours}h` : `${days}d`;
+  if (hours > 0) return rest > 0 ? `${hours}h ${rest}m` : `${hours}h`;
+  return `${rest}m`;
+}
+
 /** An amount with grouping and, when it has them, two decimals: "25,000" or "1,234.50". */
 export function formatAmount(amount: number, currency?: string): string {
   const digits = Number.isInteger(amount) ? 0 : 2;
