@@ -1,9 +1,11 @@
 /** The approvals view's readings of approval statuses (what the operator dashboard shows). */
 import { describe, expect, it } from 'vitest';
+import { applySync, type WorkloadState } from '../../domain/workload';
 import { APPROVAL_ORCHESTRATOR } from '../approvals/orchestration';
 import {
   approvalsView,
   approverWaits,
+  approverWorkload,
   openRequests,
   requestOutcomes,
   unreachableApprovers,
@@ -146,5 +148,42 @@ describe('the approvals view', () => {
       kind: 'text',
     });
     expect(open?.rows[0]?.cells.status).toBe('Waiting');
+  });
+
+  it('gives each approver their workload from their entity, and counts it from the requests for one with none yet', () => {
+    const decided = [{ stage: 0, approver: person('meg'), decision: 'approve', at: at(3600) }];
+    const instances = [inst('a', status(90_000, decided)), inst('b', status(90_000, []))];
+    const bob: WorkloadState = applySync(undefined, {
+      requestId: 'a',
+      title: 'Loan',
+      at: at(3600),
+      awaiting: { stage: 1, askedAt: at(3600) },
+      decisions: [],
+    });
+    const rows = approverWorkload(instances, new Map([['bob', bob]]), T0 + 7200_000);
+    expect(rows.map((r) => r.cells)).toEqual([
+      // From Bob's entity: the one request it knows of (b started before it was kept).
+      { approver: 'BOB', open: 1, decidedThisWeek: 0, average: null, averagedOver: 0, oldestOpen: at(3600) },
+      // Meg has no entity state: counted from the requests, and marked as such.
+      {
+        approver: expect.objectContaining({ value: 'MEG', tag: 'scanned' }),
+        open: expect.objectContaining({ value: 0, approx: true }),
+        decidedThisWeek: expect.objectContaining({ value: 1, approx: true }),
+        average: expect.objectContaining({ value: 3600_000, approx: true }),
+        averagedOver: expect.objectContaining({ value: 1, approx: true }),
+        oldestOpen: null,
+      },
+    ]);
+    const view = approvalsView(instances, [], '7', T0 + 7200_000, new Map([['bob', bob]]));
+    const section = view.sections.find((x) => x.id === 'approver-workload');
+    expect(section?.columns.map((c) => c.title)).toEqual([
+      'Approver',
+      'Open',
+      'Decided this week',
+      'Average time to decide',
+      'Decisions (30 days)',
+      'Oldest open',
+    ]);
+    expect(section?.rows).toHaveLength(2);
   });
 });

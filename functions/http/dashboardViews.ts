@@ -10,7 +10,9 @@
  *                                              outcome (Waiting, Approved, Rejected, Expired,
  *                                              Cancelled) and stage; how long approvers keep
  *                                              requests waiting (open requests and those created in
- *                                              the last closedDays days); approvers the bot cannot reach
+ *                                              the last closedDays days); each approver's workload
+ *                                              (their ApproverWorkload entity); approvers the bot
+ *                                              cannot reach
  *   GET /api/dashboard/instances/{instanceId}  what an open request waits for (the instance page)
  *
  * Admin level, like the Durable API the dashboard also calls: the system (master) key, or on the
@@ -22,8 +24,17 @@ import * as df from 'durable-functions';
 import { type ApprovalStatus, isOpen } from '../../domain/decide';
 import type { User } from '../../domain/requests';
 import { isInstanceId } from '../../domain/validation';
+import {
+  AVERAGE_DAYS,
+  DAY_MS,
+  isoWeekStart,
+  type WorkloadFigures,
+  type WorkloadState,
+  workloadFigures,
+} from '../../domain/workload';
 import { APPROVAL_ORCHESTRATOR } from '../approvals/orchestration';
 import { withRuntimeOutcome } from '../approvals/service';
+import { readWorkload } from '../approvals/workload';
 import { guarded } from './guard';
 
 // The contract's shapes (host/dashboard/README.md), as this app uses them.
@@ -240,6 +251,99 @@ export function approverWaits(instances: WorkflowInstance[], now: number): Row[]
     });
 }
 
+/** Everyone asked to approve in `instances`, by id (the name of their latest appearance). */
+export function approversIn(instances: WorkflowInstance[]): Map<string, User> {
+  const found = new Map<string, User>();
+  for (const inst of instances) {
+    const a = approvalOf(inst);
+    if (!a) continue;
+    for (const d of a.decisions) found.set(d.approver.id, d.approver);
+    for (const p of a.stage?.approvers ?? []) found.set(p.id, p);
+    for (const p of a.stage?.awaiting ?? []) found.set(p.id, p);
+  }
+  return found;
+}
+
+/**
+ * An approver's figures counted from the requests scanned, for approvers whose workload entity has
+ * no state yet (every request that involved them started before the workload was kept, and has
+ * not moved since). Decisions of earlier stages are timed from an estimated stage start.
+ */
+export function scannedWorkload(
+  approverId: string,
+  instances: WorkflowInstance[],
+  now: number,
+): WorkloadFigures {
+  const weekStart = isoWeekStart(now);
+  const openSince: string[] = [];
+  let decidedThisWeek = 0;
+  const durations: number[] = [];
+  for (const inst of instances) {
+    const a = approvalOf(inst);
+    if (!a) continue;
+    for (const d of a.decisions) {
+      if (d.approver.id !== approverId) continue;
+      const decided = Date.parse(d.at);
+      if (decided >= weekStart && decided < weekStart + 7 * DAY_MS) decidedThisWeek++;
+      if (decided > now - AVERAGE_DAYS * DAY_MS && decided <= now) {
+        durations.push(Math.max(0, decided - stageStart(a, d.stage).at));
+      }
+    }
+    if (waitsOnSomeone(inst, a) && a.stage?.awaiting.some((p) => p.id === approverId)) {
+      openSince.push(a.stage.startedAt);
+    }
+  }
+  openSince.sort();
+  return {
+    open: openSince.length,
+    ...(openSince[0] ? { oldestOpenSince: openSince[0] } : {}),
+    decidedThisWeek,
+    weekStart: new Date(weekStart).toISOString(),
+    ...(durations.length
+      ? { averageDecisionMs: Math.round(durations.reduce((sum, ms) => sum + ms, 0) / durations.length) }
+      : {}),
+    averagedOver: durations.length,
+  };
+}
+
+/**
+ * Per approver asked in `instances`: their workload from their entity's state (`workloads`, by
+ * approver id) at `now`; for one with no state yet, the same figures counted from `instances`,
+ * marked ≈. Most open requests first.
+ */
+export function approverWorkload(
+  instances: WorkflowInstance[],
+  workloads: ReadonlyMap<string, WorkloadState>,
+  now: number,
+): Row[] {
+  const scanned = 'no workload recorded for them yet: counted from the requests in this view';
+  return [...approversIn(instances).values()]
+    .map((approver) => {
+      const state = workloads.get(approver.id);
+      const figures = state ? workloadFigures(state, now) : scannedWorkload(approver.id, instances, now);
+      return { approver, figures, estimated: !state };
+    })
+    .sort(
+      (x, y) =>
+        y.figures.open - x.figures.open ||
+        y.figures.decidedThisWeek - x.figures.decidedThisWeek ||
+        x.approver.name.localeCompare(y.approver.name),
+    )
+    .map(({ approver, figures, estimated }) => {
+      const mark = (value: Scalar): Cell => (estimated ? { value, approx: true, title: scanned } : value);
+      return {
+        cells: {
+          approver: estimated ? { value: approver.name, tag: 'scanned', title: scanned } : approver.name,
+          open: mark(figures.open),
+          decidedThisWeek: mark(figures.decidedThisWeek),
+          average: figures.averageDecisionMs === undefined ? null : mark(figures.averageDecisionMs),
+          averagedOver: mark(figures.averagedOver),
+          oldestOpen: figures.oldestOpenSince ?? null,
+        },
+      };
+    });
+}
+
 /** Approvers the bot could not notify, with the open requests that wait for them. */
 export function unreachableApprovers(instances: WorkflowInstance[]): Row[] {
   const by = new Map<string, { name: string; requests: string[] }>();
@@ -261,6 +365,7 @@ export function approvalsView(
   closed: WorkflowInstance[],
   closedDays: string,
   now: number,
+  workloads: ReadonlyMap<string, WorkloadState> = new Map(),
 ) {
   const sections: Section[] = [
     {
@@ -297,6 +402,25 @@ export function approvalsView(
       ],
       rows: requestOutcomes([...open, ...closed]),
       empty: 'No approval requests in this window.',
+    },
+    {
+      id: 'approver-workload',
+      title: 'Approver workload',
+      note:
+        'Per approver asked in the requests of this view, from their workload record: requests waiting for their decision now, ' +
+        'their decisions this week (ISO week, from Monday 00:00 UTC), and the mean time from being asked to deciding over their ' +
+        `decisions of the last ${AVERAGE_DAYS} days, whichever requests they were on. Marked ≈: no record yet ` +
+        '(requests started before it was kept), counted from the requests in this view instead.',
+      columns: [
+        { key: 'approver', title: 'Approver', kind: 'text' },
+        { key: 'open', title: 'Open', kind: 'count' },
+        { key: 'decidedThisWeek', title: 'Decided this week', kind: 'count' },
+        { key: 'average', title: 'Average time to decide', kind: 'duration' },
+        { key: 'averagedOver', title: `Decisions (${AVERAGE_DAYS} days)`, kind: 'count' },
+        { key: 'oldestOpen', title: 'Oldest open', kind: 'since' },
+      ],
+      rows: approverWorkload([...open, ...closed], workloads, now),
+      empty: 'Nobody has been asked to approve in this window.',
     },
     {
       id: 'approver-waits',
@@ -370,6 +494,23 @@ export function instanceWaits(inst: WorkflowInstance) {
 
 const client = df.input.durableClient();
 
+/** The workload entities' states of `approverIds` that have one, a few reads at a time. */
+async function readWorkloads(
+  durable: df.DurableClient,
+  approverIds: string[],
+): Promise<Map<string, WorkloadState>> {
+  const found = new Map<string, WorkloadState>();
+  for (let i = 0; i < approverIds.length; i += 8) {
+    const batch = approverIds.slice(i, i + 8);
+    const states = await Promise.all(batch.map((id) => readWorkload(durable, id)));
+    batch.forEach((id, j) => {
+      const state = states[j];
+      if (state) found.set(id, state);
+    });
+  }
+  return found;
+}
+
 const asInstance = (s: df.DurableOrchestrationStatus): WorkflowInstance => ({
   instanceId: s.instanceId,
   name: s.name,
@@ -413,7 +554,11 @@ app.http('dashboardApprovals', {
             runtimeStatus: [Completed, Terminated, Failed],
             createdTimeFrom: new Date(now - Number(closedDays) * DAY),
           });
-    return { jsonBody: approvalsView(open.map(asInstance), closed.map(asInstance), closedDays, now) };
+    const instances = [...open, ...closed].map(asInstance);
+    const workloads = await readWorkloads(durable, [...approversIn(instances).keys()]);
+    return {
+      jsonBody: approvalsView(open.map(asInstance), closed.map(asInstance), closedDays, now, workloads),
+    };
   }),
 });
 
