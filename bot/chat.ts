@@ -22,6 +22,7 @@ import type { ApprovalStatus } from '../domain/decide';
 import { errorFields } from '../domain/log';
 import { NoMatchingRuleError } from '../domain/policy';
 import { parseRequest, titleOf, type User, ValidationError } from '../domain/requests';
+import type { WorkloadFigures } from '../domain/workload';
 import { type ParsedCommand, parseCommand } from './commands';
 import { scopeOf } from './conversations';
 import { REQUESTER_CARD_KEY } from './notifier';
@@ -100,11 +101,13 @@ async function runCommand(context: TurnContext, command: ParsedCommand): Promise
       return reply(context, myRequestsCard(page.items));
     }
     case 'pending': {
-      const page = await services(context).approvals.list('approver', userIdOf(context), {
-        awaitingMe: true,
-        pageSize: LIST_PAGE_SIZE,
-      });
-      return reply(context, pendingCard(page.items));
+      // Whose list and workload: the sender's, as Teams authenticated them, never a name typed.
+      const me = userIdOf(context);
+      const [page, workload] = await Promise.all([
+        services(context).approvals.list('approver', me, { awaitingMe: true, pageSize: LIST_PAGE_SIZE }),
+        workloadOf(context, me),
+      ]);
+      return reply(context, pendingCard(page.items, workload));
     }
     case 'cancel': {
       const { approvals } = services(context);
@@ -115,6 +118,23 @@ async function runCommand(context: TurnContext, command: ParsedCommand): Promise
       if (outcome.repeated) return reply(context, `You already cancelled ${status.id} ("${status.title}").`);
       return reply(context, `Cancelling ${status.id} ("${status.title}"). Its approvers' cards will say so.`);
     }
+  }
+}
+
+/**
+ * The approver's workload for the pending list. None yet (nothing recorded since it was kept), or
+ * none readable: the list is shown without it.
+ */
+async function workloadOf(context: TurnContext, approverId: string): Promise<WorkloadFigures | undefined> {
+  const { approvals, log } = services(context);
+  try {
+    return await approvals.workload(approverId);
+  } catch (error) {
+    log.warn('could not read the approver workload; the pending list is shown without it', {
+      approverId,
+      ...errorFields(error),
+    });
+    return undefined;
   }
 }
 

@@ -9,6 +9,7 @@ import type { Actor } from '../domain/access';
 import type { ApprovalStatus, RecordedDecision, Refusal } from '../domain/decide';
 import type { IndexPage, IndexQuery, ListRole } from '../domain/lists';
 import type { RequestKind, User } from '../domain/requests';
+import type { WorkloadFigures } from '../domain/workload';
 
 /** A table of the app's storage account by name, created on first use. */
 export type TableSource = (name: string) => Promise<TableClient>;
@@ -47,6 +48,11 @@ export interface ApprovalsPort {
   ): Promise<DecisionOutcome>;
   cancel(id: string, actor: Actor & { name: string }): Promise<CancelOutcome>;
   list(role: ListRole, userId: string, query: IndexQuery): Promise<IndexPage>;
+  /**
+   * The approver's workload (their ApproverWorkload entity, domain/workload.ts) now, or undefined
+   * while none is recorded for them. `approverId` is the authenticated user's own id.
+   */
+  workload(approverId: string): Promise<WorkloadFigures | undefined>;
 }
 
 const UNREACHABLE_CODES = new Set([

@@ -17,11 +17,13 @@ import {
 } from '../../domain/decide';
 import type { Stage } from '../../domain/policy';
 import { parseRequest, type User } from '../../domain/requests';
+import { readerNow, workloadFigures } from '../../domain/workload';
 import { APPROVAL_ORCHESTRATOR, type CancelEvent, type WorkflowInput } from './orchestration';
 import { archivePolicy } from './policyArchive';
 import { currentPolicy } from './policyFile';
 import { queryIndex } from './records';
 import { approvalSlaMs } from './sla';
+import { readWorkload } from './workload';
 
 /** Short, readable ids such as "loan-7k2m9qxd", shown on cards and accepted by chat commands. */
 export function newRequestId(kind: string): string {
@@ -204,5 +206,10 @@ export function approvalsFor(client: df.DurableClient): ApprovalsPort {
     decide: (id, actor, decision) => submitDecision(client, id, actor, decision),
     cancel: (id, actor) => cancelApproval(client, id, actor),
     list: (role, userId, query) => queryIndex(role, userId, query),
+    workload: async (approverId) => {
+      const state = await readWorkload(client, approverId);
+      // "This week" by this app's clock, or the workflow's when that is ahead (a virtual clock).
+      return state && workloadFigures(state, readerNow(state, Date.now()));
+    },
   };
 }
