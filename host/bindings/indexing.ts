@@ -50,7 +50,7 @@ export interface RetryPolicy {
 }
 
 export type TriggerPlan =
-  | { kind: 'http' | 'orchestration' | 'activity' }
+  | { kind: 'http' | 'orchestration' | 'activity' | 'entity' }
   | { kind: 'queue'; queueName: string; account: StorageAccount; asBytes: boolean }
   | {
       kind: 'timer';
@@ -78,6 +78,7 @@ export const SUPPORTED_TYPES = [
   'table',
   'orchestrationTrigger',
   'activityTrigger',
+  'entityTrigger',
   'durableClient',
 ];
 
@@ -223,6 +224,9 @@ function indexBinding(
       return;
     case 'activitytrigger':
       plan.trigger = { kind: 'activity' };
+      return;
+    case 'entitytrigger':
+      plan.trigger = { kind: 'entity' };
       return;
     case 'http':
       if (direction !== 'out') unsupported();

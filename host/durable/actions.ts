@@ -6,6 +6,7 @@
 
 import { HostError } from '../common/errors';
 import { HTTP_ACTIVITY, httpActivityInput, pollInput } from './durableHttp';
+import { entityIdOf } from './entityMessages';
 import { EventType, event, iso } from './history';
 import type { ActionMeta, InstanceState, LedgerEntry, RetryPolicy } from './instance';
 import type { EpisodeOutcome, EpisodeSettings, NewHistoryEvent } from './outcome';
@@ -25,6 +26,11 @@ export interface SdkAction {
   compoundActions?: SdkAction[];
   /** CallHttp: the DurableHttpRequest. */
   httpRequest?: unknown;
+  /** CallEntity, SignalEntity: the operation (the target is `instanceId`, `@name@key`). */
+  operation?: string;
+  /** LockEntities: the entities, sorted, and the request's id. */
+  lockSet?: Array<{ name: string; key: string }>;
+  lockRequestId?: string;
 }
 
 export const ActionType = {
@@ -44,12 +50,7 @@ export const ActionType = {
   ReleaseEntities: 14,
 } as const;
 
-export const UNSUPPORTED: Record<number, string> = {
-  [ActionType.CallEntity]: 'callEntity',
-  [ActionType.SignalEntity]: 'signalEntity',
-  [ActionType.LockEntities]: 'lock',
-  [ActionType.ReleaseEntities]: 'lock',
-};
+const ENTITY_KINDS: ReadonlySet<string> = new Set(['entityCall', 'entitySignal', 'lock', 'release']);
 
 export class NonDeterminismError extends HostError {
   readonly code = 'NON_DETERMINISTIC';
@@ -238,6 +239,14 @@ export function kindOf(action: SdkAction): LedgerEntry['kind'] {
     case ActionType.CallSubOrchestrator:
     case ActionType.CallSubOrchestratorWithRetry:
       return 'subOrchestration';
+    case ActionType.CallEntity:
+      return 'entityCall';
+    case ActionType.SignalEntity:
+      return 'entitySignal';
+    case ActionType.LockEntities:
+      return 'lock';
+    case ActionType.ReleaseEntities:
+      return 'release';
     default:
       return 'activity';
   }
@@ -246,6 +255,10 @@ export function kindOf(action: SdkAction): LedgerEntry['kind'] {
 export function describe(entry: { kind: string; name: string }): string {
   if (entry.kind === 'timer') return 'a durable timer';
   if (entry.kind === 'http') return 'a durable HTTP call';
+  if (entry.kind === 'entityCall') return `a call of entity '${entry.name}'`;
+  if (entry.kind === 'entitySignal') return `a signal to entity '${entry.name}'`;
+  if (entry.kind === 'lock') return `a lock on '${entry.name}'`;
+  if (entry.kind === 'release') return 'the release of a lock';
   return `${entry.kind === 'activity' ? 'activity' : 'sub-orchestration'} '${entry.name}'`;
 }
 
@@ -256,12 +269,30 @@ export function checkDeterminism(
   action: SdkAction,
 ): void {
   const kind = kindOf(action);
-  const name = kind === 'timer' ? '' : kind === 'http' ? HTTP_ACTIVITY : (action.functionName ?? '');
+  const name = ENTITY_KINDS.has(kind)
+    ? entityActionName(action)
+    : kind === 'timer'
+      ? ''
+      : kind === 'http'
+        ? HTTP_ACTIVITY
+        : (action.functionName ?? '');
   if (entry.kind !== kind || entry.name.toLowerCase() !== name.toLowerCase()) {
     throw new NonDeterminismError(
       `Non-deterministic orchestrator '${orchestrator}': step ${step} of its history is ${describe(entry)}, but on replay the orchestrator scheduled ${describe({ kind, name })}. Orchestrator code must not change while instances are running, and must not depend on Date.now(), Math.random() or I/O.`,
     );
   }
+}
+
+/** The `@name@key` ids of a lock request's entities. */
+export function lockSetOf(action: SdkAction): string[] {
+  return (action.lockSet ?? []).map((e) => entityIdOf(e.name, e.key));
+}
+
+/** What the ledger compares on replay for an entity action: its target, or its lock set. */
+export function entityActionName(action: SdkAction): string {
+  if (action.actionType === ActionType.LockEntities) return lockSetOf(action).join(',');
+  if (action.actionType === ActionType.ReleaseEntities) return '';
+  return action.instanceId ?? '';
 }
 
 export function flatten(actions: unknown[][] | undefined): SdkAction[] {

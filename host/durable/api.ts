@@ -9,8 +9,15 @@ import { decodePathSegment } from '../common/uri';
 import { type LinkContext, managementUrls, WEBHOOK_PATH } from './apiLinks';
 import { DurableError } from './client';
 import type { Engine } from './engine';
+import { entityIdOf } from './entityMessages';
 import type { HistoryEvent } from './history';
-import { type InstanceQuery, type RuntimeStatus, TERMINAL_STATUSES } from './rows';
+import {
+  type EntityQuery,
+  type EntityRow,
+  type InstanceQuery,
+  type RuntimeStatus,
+  TERMINAL_STATUSES,
+} from './rows';
 import { historyView, parseJsonText, statusPayload } from './statusView';
 
 export interface ApiRequest {
@@ -93,6 +100,7 @@ async function route(ctx: ApiContext, req: ApiRequest): Promise<ApiResponse> {
     if (method !== 'POST') return { status: 404 };
     return start(ctx, req, a, b);
   }
+  if (head === 'entities') return entities(ctx, req, method, parts.slice(1));
   if (head !== 'instances') return { status: 404 };
   if (!a) {
     if (method === 'GET') return query(ctx, req);
@@ -412,4 +420,101 @@ async function purgeBy(ctx: ApiContext, req: ApiRequest): Promise<ApiResponse> {
   }
   if (deleted === 0) return { status: 404 };
   return { status: 200, body: { instancesDeleted: deleted } };
+}
+
+// ---- entities ---------------------------------------------------------------------------
+
+/**
+ * `entities/{name}/{key}`: POST signals (`?op=`, the body is the input), GET reads the state (404
+ * when the entity does not exist). `entities[/{name}]` GET lists entities (of that name).
+ * `entities` POST cleans entity storage (the host's own route: Azure offers this only through
+ * the client's cleanEntityStorage).
+ */
+async function entities(
+  ctx: ApiContext,
+  req: ApiRequest,
+  method: string,
+  parts: string[],
+): Promise<ApiResponse> {
+  const [name, key] = parts;
+  if (parts.length > 2) return { status: 404 };
+  if (key !== undefined && name !== undefined) {
+    if (method === 'POST') {
+      await ctx.engine.entities.signal(name, key, req.query.get('op') ?? '', entityInput(req));
+      return { status: 202 };
+    }
+    if (method !== 'GET') return { status: 404 };
+    const row = ctx.engine.entities.read(name, key);
+    if (!row) return { status: 404 };
+    return {
+      status: 200,
+      headers: { 'Content-Type': 'application/json; charset=utf-8' },
+      body: row.state ?? 'null',
+    };
+  }
+  if (method === 'GET') return listEntities(ctx, req, name);
+  if (method === 'POST' && name === undefined) {
+    const release = parseBool(req.query.get('releaseOrphanedLocks')) ?? true;
+    return { status: 200, body: await ctx.engine.entities.clean(release) };
+  }
+  return { status: 404 };
+}
+
+/** An operation's input: the body's JSON (a text body that is not JSON is taken as a string). */
+function entityInput(req: ApiRequest): string | undefined {
+  if (req.body.length === 0) return undefined;
+  const type = String(req.headers['content-type'] ?? '')
+    .split(';')[0]
+    ?.trim()
+    .toLowerCase();
+  if (type && type !== 'application/json' && type.startsWith('text/')) {
+    return JSON.stringify(req.body.toString('utf8'));
+  }
+  return parseJsonBody(req);
+}
+
+function entityStatus(row: EntityRow, fetchState: boolean): Record<string, unknown> {
+  return {
+    entityId: { name: row.name, key: row.key },
+    lastOperationTime: new Date(row.lastOperationAt).toISOString(),
+    ...(fetchState ? { state: parseJsonText(row.state) } : {}),
+  };
+}
+
+function listEntities(ctx: ApiContext, req: ApiRequest, name: string | undefined): ApiResponse {
+  if (name !== undefined && (name === '' || name.includes('@'))) {
+    throw new ApiError(400, `Entity name '${name}' is invalid: it must not be empty or contain '@'`);
+  }
+  const topText = req.query.get('top');
+  const top = topText === null ? 100 : Number(topText);
+  if (!Number.isInteger(top) || top <= 0 || top > 2 ** 31 - 1)
+    throw new ApiError(400, `top must be a positive 32-bit integer, got '${topText}'`);
+  const q: EntityQuery = {
+    // the entities of one name: their ids begin `@name@` (the name in lower case)
+    idPrefix: name === undefined ? undefined : entityIdOf(name, ''),
+    lastOperationFrom: parseTime(req.query.get('lastOperationTimeFrom'), 'lastOperationTimeFrom'),
+    lastOperationTo: parseTime(req.query.get('lastOperationTimeTo'), 'lastOperationTimeTo'),
+    top: top + 1,
+  };
+  const token = req.headers['x-ms-continuation-token'];
+  if (typeof token === 'string' && token !== '' && token !== 'null') {
+    try {
+      const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { e: string };
+      if (typeof parsed.e !== 'string') throw new Error('shape');
+      q.after = parsed.e;
+    } catch {
+      throw new ApiError(400, 'x-ms-continuation-token is not a token this API issued');
+    }
+  }
+  const rows = ctx.engine.entities.list(q);
+  const page = rows.slice(0, top);
+  const last = page[page.length - 1];
+  const next =
+    rows.length > top && last ? Buffer.from(JSON.stringify({ e: last.entityId })).toString('base64url') : '';
+  const fetchState = parseBool(req.query.get('fetchState')) ?? false;
+  return {
+    status: 200,
+    headers: { 'x-ms-continuation-token': next },
+    body: page.map((r) => entityStatus(r, fetchState)),
+  };
 }

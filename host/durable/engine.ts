@@ -20,6 +20,8 @@ import { ClientOperations } from './client';
 import type { Clock } from './clock';
 import { CommitQueue } from './commitQueue';
 import { EndWaiters } from './endWaiters';
+import { EntityScheduler } from './entities';
+import { EntityClient } from './entityClient';
 import type { HistoryEvent } from './history';
 import type { EpisodeSettings, PendingMessage } from './outcome';
 import { type InstanceQuery, type InstanceRow, TERMINAL_STATUSES } from './rows';
@@ -61,6 +63,9 @@ export class Engine {
   private readonly alerting: EngineAlerts;
   private readonly endWaiters = new EndWaiters();
   private readonly client: ClientOperations;
+  private readonly entityScheduler: EntityScheduler;
+  /** Client operations on entities: signal, read, list, clean storage. */
+  readonly entities: EntityClient;
   private idleWaiters: Array<() => void> = [];
   /** Called whenever the engine runs out of work (the virtual clock's auto-skip uses it). */
   onIdle: (() => void) | undefined;
@@ -120,6 +125,37 @@ export class Engine {
       settled,
     });
     this.client = new ClientOperations({ ...parts, registry, scheduler: this.scheduler });
+    this.entityScheduler = new EntityScheduler({
+      store,
+      commits: this.commits,
+      registry,
+      invoker,
+      logger,
+      now: () => clock.now(),
+      deliver,
+      isLive: (instanceId, executionId) => {
+        const row = this.cache.row(instanceId);
+        return (
+          row !== undefined &&
+          !TERMINAL_STATUSES.has(row.status) &&
+          (executionId === undefined || row.executionId === executionId)
+        );
+      },
+      maxConcurrent: options.maxConcurrentOrchestrations,
+      settled,
+    });
+    this.scheduler.entities = (id, message) => this.entityScheduler.push(id, message);
+    this.entities = new EntityClient({
+      store,
+      clock,
+      commits: this.commits,
+      registry,
+      scheduler: this.entityScheduler,
+      isLive: (instanceId) => {
+        const row = this.cache.row(instanceId);
+        return row !== undefined && !TERMINAL_STATUSES.has(row.status);
+      },
+    });
   }
 
   /** Where alerts go (activity failed after its last attempt, instance SLA); none: not raised. */
@@ -149,6 +185,7 @@ export class Engine {
 
   close(): void {
     this.scheduler.close();
+    this.entityScheduler.close();
     this.clock.close();
   }
 
@@ -243,6 +280,7 @@ export class Engine {
     const next = this.timers.next;
     return (
       this.scheduler.idle &&
+      this.entityScheduler.idle &&
       this.activities.idle &&
       this.commits.idle &&
       (next === undefined || next > this.clock.now())

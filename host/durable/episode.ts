@@ -17,12 +17,19 @@ import {
   scheduleAttempt,
   schedulePoll,
   timerCreated,
-  UNSUPPORTED,
   UnsupportedActionError,
 } from './actions';
 import { blockedOnTaskAll, stillBlocked } from './batching';
 import { pollAfter } from './durableHttp';
 import { toTimeSpan } from './duration';
+import {
+  entityActionHistory,
+  type HeldLock,
+  heldLockOf,
+  isEntityAction,
+  lockAfter,
+  releaseOnEnd,
+} from './entityActions';
 import { completeExecution, failExecution, startNewExecution } from './executions';
 import { failureMessage } from './failures';
 import { EventType, event, type HistoryEvent, iso } from './history';
@@ -99,6 +106,7 @@ export async function runEpisode(
   const started = event(EventType.OrchestratorStarted, now);
   if (terminate) {
     out.consumed.push(...ordinary);
+    releaseOnEnd(row, heldLockOf(state.ledger), now, out);
     row.status = 'Terminated';
     row.output = terminate.Input ?? JSON.stringify('');
     out.history.push(
@@ -237,6 +245,7 @@ export async function runEpisode(
   let continueAsNew: SdkAction | undefined;
   const waits = new Map<string, number>();
   let actionIx = 0;
+  let held: HeldLock | undefined;
   try {
     for (const action of actions) {
       if (action.actionType === ActionType.WaitForExternalEvent) {
@@ -248,13 +257,18 @@ export async function runEpisode(
         continueAsNew = action;
         continue;
       }
-      const unsupported = UNSUPPORTED[action.actionType];
-      if (unsupported) {
-        throw new UnsupportedActionError(
-          `Orchestrator '${row.name}' used ${unsupported}, which the embedded host does not support (durable entities are not available)`,
-        );
-      }
       const existing = state.ledger[actionIx];
+      if (isEntityAction(action.actionType)) {
+        if (existing) checkDeterminism(row.name, actionIx, existing, action);
+        else {
+          const events = entityActionHistory(row, action, held, actionIx, seq, now, out);
+          scheduled.push(...events);
+          seq += events.length;
+        }
+        held = lockAfter(action, held);
+        actionIx++;
+        continue;
+      }
       if (existing) {
         checkDeterminism(row.name, actionIx, existing, action);
         if (action.actionType === ActionType.CreateTimer && action.isCanceled && !existing.done) {
@@ -281,6 +295,7 @@ export async function runEpisode(
     out.work = [];
     out.messages = [];
     out.children = [];
+    held = heldLockOf(state.ledger);
   }
 
   if (sdkState?.customStatus !== undefined) row.customStatus = JSON.stringify(sdkState.customStatus);
@@ -288,10 +303,14 @@ export async function runEpisode(
 
   if (failure) {
     failExecution(out, row, failure, now);
+    // An orchestrator that threw returns no actions: what it holds is in the ledger.
+    releaseOnEnd(row, result.error ? heldLockOf(state.ledger) : held, now, out);
   } else if (continueAsNew) {
+    releaseOnEnd(row, held, now, out);
     startNewExecution(state, row, continueAsNew, ordered, waits, now, out);
   } else if (sdkState?.isDone) {
     completeExecution(out, row, sdkState.output, now);
+    releaseOnEnd(row, held, now, out);
   } else {
     row.status = 'Running';
     const blocked =
@@ -339,7 +358,7 @@ function buildPayload(
   const input = row.input ?? 'null';
   return `{"history":[${history.join(',')}],"input":${input},"instanceId":${JSON.stringify(row.instanceId)},"isReplaying":${
     state.history.length > 0
-  },"parentInstanceId":${JSON.stringify(row.parent?.instanceId ?? '')},"upperSchemaVersion":1,"upperSchemaVersionNew":2,"maximumShortTimerDuration":${JSON.stringify(
+  },"parentInstanceId":${JSON.stringify(row.parent?.instanceId ?? '')},"upperSchemaVersion":1,"upperSchemaVersionNew":3,"maximumShortTimerDuration":${JSON.stringify(
     toTimeSpan(settings.maximumShortTimerMs),
   )},"longRunningTimerIntervalDuration":${JSON.stringify(
     toTimeSpan(settings.longRunningTimerIntervalMs),

@@ -16,7 +16,15 @@ export interface RetryPolicy {
   retryTimeoutInMilliseconds?: number;
 }
 
-export type ActionKind = 'activity' | 'timer' | 'subOrchestration' | 'http';
+export type ActionKind =
+  | 'activity'
+  | 'timer'
+  | 'subOrchestration'
+  | 'http'
+  | 'entityCall'
+  | 'entitySignal'
+  | 'lock'
+  | 'release';
 
 /** The `Task.all` an orchestrator is blocked on: its ledger entries `[from, to)` (batching.ts). */
 export interface BlockedOn {
@@ -34,6 +42,12 @@ export interface ActionMeta {
   pollId?: number;
   /** ...and the `Location` it will GET. */
   pollUri?: string;
+  /** Entity actions (entityActions.ts): which kind, and its target (or lock set) as compared on replay. */
+  entity?: 'entityCall' | 'entitySignal' | 'lock' | 'release';
+  target?: string;
+  /** A lock request: the entities (`@name@key`) and the request's id, released when the instance ends. */
+  lockSet?: string[];
+  requestId?: string;
 }
 
 export interface LedgerEntry {
@@ -162,6 +176,24 @@ export class InstanceState {
         entry.openId = undefined;
         if (entry.kind === 'timer' && Date.parse(ev.FireAt ?? ev.Timestamp) >= (entry.meta.fireAt ?? 0))
           entry.done = true;
+        return;
+      }
+      case EventType.EventSent: {
+        // An entity action (a release takes one number per entity, all on one ledger entry).
+        if (actionIx === null) return;
+        if (!this.ledger[actionIx]) {
+          const kind = meta?.entity ?? 'entitySignal';
+          this.ledger[actionIx] = {
+            kind,
+            name: meta?.target ?? ev.InstanceId ?? '',
+            meta: meta ?? {},
+            attempts: 1,
+            openId: undefined,
+            done: kind === 'entitySignal' || kind === 'release',
+          };
+        }
+        this.idToAction.set(ev.EventId, actionIx);
+        this.nextSeq = Math.max(this.nextSeq, ev.EventId + 1);
         return;
       }
       case EventType.ExecutionStarted:

@@ -108,3 +108,43 @@ export interface InstanceQuery {
   top?: number;
   after?: { createdAt: number; instanceId: string };
 }
+
+/** A durable entity, `@name@key` (the name in lower case, as the SDK and the extension write it). */
+export interface EntityRow {
+  entityId: string;
+  name: string;
+  key: string;
+  /** The entity exists (an operation created it and none deleted it since). */
+  exists: boolean;
+  /** JSON text of its state; null when it has none. */
+  state: string | null;
+  /** The orchestration instance holding its lock (a critical section), if any. */
+  lockedBy: string | null;
+  /** The id of that lock request. */
+  lockId: string | null;
+  lastOperationAt: number;
+}
+
+/** One operation an entity ran, as the dashboard shows it. */
+export interface EntityOpRow {
+  entityId: string;
+  at: number;
+  operation: string;
+  signal: boolean;
+  /** Who sent it: an orchestration instance id, an entity id, or null for a client. */
+  parent: string | null;
+  failed: boolean;
+  /** The error of a failed operation. */
+  detail: string | null;
+  durationMs: number | null;
+}
+
+export interface EntityQuery {
+  /** `@name@` for the entities of one name. */
+  idPrefix?: string;
+  after?: string;
+  top?: number;
+  lastOperationFrom?: number;
+  lastOperationTo?: number;
+  includeDeleted?: boolean;
+}

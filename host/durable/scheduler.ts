@@ -11,11 +11,12 @@ import type { Logger } from '../common/log';
 import { activeTracer, contextFrom, endSpan, traceParentOf } from '../common/telemetry';
 import { ResultBatching } from './batching';
 import type { Clock } from './clock';
+import { isEntityId } from './entityMessages';
 import { runEpisode } from './episode';
 import { commitEpisode, deleteSource, type EpisodeCommitDeps, type Mailbox } from './episodeCommit';
 import { EventType } from './history';
 import { type InvocationDeps, invokeOrchestrator } from './invocations';
-import type { EpisodeOutcome, EpisodeSettings, PendingMessage } from './outcome';
+import type { Deliver, EpisodeOutcome, EpisodeSettings, PendingMessage } from './outcome';
 import { TERMINAL_STATUSES } from './rows';
 
 export interface SchedulerDeps extends EpisodeCommitDeps {
@@ -37,6 +38,8 @@ export class EpisodeScheduler implements Mailbox {
   private pumpScheduled = false;
   private closed = false;
   private readonly batching = new ResultBatching();
+  /** Where messages to entities (`@name@key`) go (entities.ts). */
+  entities: Deliver | undefined;
 
   constructor(private readonly deps: SchedulerDeps) {}
 
@@ -57,6 +60,10 @@ export class EpisodeScheduler implements Mailbox {
   }
 
   push(instanceId: string, message: PendingMessage): void {
+    if (this.entities && isEntityId(instanceId)) {
+      this.entities(instanceId, message);
+      return;
+    }
     let list = this.pending.get(instanceId);
     if (!list) {
       list = [];

@@ -8,6 +8,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type {
+  EntityOpRow,
+  EntityQuery,
+  EntityRow,
   HistoryRow,
   InstanceQuery,
   InstanceRow,
@@ -82,7 +85,57 @@ CREATE TABLE IF NOT EXISTS activity_work (
 );
 CREATE INDEX IF NOT EXISTS work_by_instance ON activity_work(instance_id);
 CREATE TABLE IF NOT EXISTS host_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS entities (
+  entity_id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  key TEXT NOT NULL,
+  present INTEGER NOT NULL,
+  state TEXT,
+  locked_by TEXT,
+  lock_id TEXT,
+  last_op_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS entity_ops (
+  id INTEGER PRIMARY KEY,
+  entity_id TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  op TEXT NOT NULL,
+  signal INTEGER NOT NULL,
+  parent TEXT,
+  failed INTEGER NOT NULL,
+  detail TEXT,
+  duration_ms REAL
+);
+CREATE INDEX IF NOT EXISTS entity_ops_by_entity ON entity_ops(entity_id, id);
 `;
+
+/** An entity as SQLite returns it. */
+interface RawEntity {
+  entity_id: string;
+  name: string;
+  key: string;
+  present: number;
+  state: string | null;
+  locked_by: string | null;
+  lock_id: string | null;
+  last_op_at: number;
+}
+
+function toEntity(raw: RawEntity): EntityRow {
+  return {
+    entityId: raw.entity_id,
+    name: raw.name,
+    key: raw.key,
+    exists: raw.present === 1,
+    state: raw.state,
+    lockedBy: raw.locked_by,
+    lockId: raw.lock_id,
+    lastOperationAt: raw.last_op_at,
+  };
+}
+
+/** How many operations the store keeps per entity, for the dashboard. */
+export const ENTITY_OPS_KEPT = 20;
 
 function toInstance(raw: RawInstance): InstanceRow {
   return {
@@ -342,6 +395,125 @@ export class Store {
         'INSERT INTO host_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
       )
       .run(key, value);
+  }
+
+  // ---- entities (entities.ts) ------------------------------------------------------------
+
+  getEntity(entityId: string): EntityRow | undefined {
+    const raw = this.db.prepare('SELECT * FROM entities WHERE entity_id = ?').get(entityId) as
+      | RawEntity
+      | undefined;
+    return raw ? toEntity(raw) : undefined;
+  }
+
+  /** Writes the entity, or removes it (and its operation log) when it neither exists nor is locked. */
+  putEntity(row: EntityRow): void {
+    if (!row.exists && !row.lockedBy) {
+      this.db.prepare('DELETE FROM entities WHERE entity_id = ?').run(row.entityId);
+      this.db.prepare('DELETE FROM entity_ops WHERE entity_id = ?').run(row.entityId);
+      return;
+    }
+    this.db
+      .prepare(
+        `INSERT INTO entities (entity_id, name, key, present, state, locked_by, lock_id, last_op_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT(entity_id) DO UPDATE SET present = excluded.present, state = excluded.state,
+           locked_by = excluded.locked_by, lock_id = excluded.lock_id, last_op_at = excluded.last_op_at`,
+      )
+      .run(
+        row.entityId,
+        row.name,
+        row.key,
+        row.exists ? 1 : 0,
+        row.state,
+        row.lockedBy,
+        row.lockId,
+        row.lastOperationAt,
+      );
+  }
+
+  /** Records operations an entity ran, keeping the last {@link ENTITY_OPS_KEPT}. */
+  addEntityOps(entityId: string, ops: Array<Omit<EntityOpRow, 'entityId'>>): void {
+    if (ops.length === 0) return;
+    const insert = this.db.prepare(
+      'INSERT INTO entity_ops (entity_id, at, op, signal, parent, failed, detail, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    for (const op of ops) {
+      insert.run(
+        entityId,
+        op.at,
+        op.operation,
+        op.signal ? 1 : 0,
+        op.parent,
+        op.failed ? 1 : 0,
+        op.detail,
+        op.durationMs,
+      );
+    }
+    this.db
+      .prepare(
+        `DELETE FROM entity_ops WHERE entity_id = ? AND id <= (
+           SELECT id FROM entity_ops WHERE entity_id = ? ORDER BY id DESC LIMIT 1 OFFSET ${ENTITY_OPS_KEPT})`,
+      )
+      .run(entityId, entityId);
+  }
+
+  entityOps(entityId: string): EntityOpRow[] {
+    const rows = this.db
+      .prepare('SELECT * FROM entity_ops WHERE entity_id = ? ORDER BY id DESC')
+      .all(entityId) as Array<{
+      entity_id: string;
+      at: number;
+      op: string;
+      signal: number;
+      parent: string | null;
+      failed: number;
+      detail: string | null;
+      duration_ms: number | null;
+    }>;
+    return rows.map((r) => ({
+      entityId: r.entity_id,
+      at: r.at,
+      operation: r.op,
+      signal: r.signal === 1,
+      parent: r.parent,
+      failed: r.failed === 1,
+      detail: r.detail,
+      durationMs: r.duration_ms,
+    }));
+  }
+
+  /** Entities in id order (`@name@key`), after `q.after`, at most `q.top`. */
+  queryEntities(q: EntityQuery): EntityRow[] {
+    const where: string[] = [];
+    const args: Array<string | number> = [];
+    if (!q.includeDeleted) where.push('present = 1');
+    if (q.idPrefix) {
+      where.push('substr(entity_id, 1, ?) = ?');
+      args.push(q.idPrefix.length, q.idPrefix);
+    }
+    if (q.after) {
+      where.push('entity_id > ?');
+      args.push(q.after);
+    }
+    if (q.lastOperationFrom !== undefined) {
+      where.push('last_op_at >= ?');
+      args.push(q.lastOperationFrom);
+    }
+    if (q.lastOperationTo !== undefined) {
+      where.push('last_op_at <= ?');
+      args.push(q.lastOperationTo);
+    }
+    const sql = `SELECT * FROM entities ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY entity_id ${q.top ? `LIMIT ${Math.floor(q.top)}` : ''}`;
+    return (this.db.prepare(sql).all(...args) as RawEntity[]).map(toEntity);
+  }
+
+  /** Whether messages wait for this instance or entity. */
+  hasMessages(instanceId: string): boolean {
+    return (
+      this.db.prepare('SELECT 1 FROM messages WHERE instance_id = ? LIMIT 1').get(instanceId) !== undefined
+    );
   }
 
   close(): void {
