@@ -117,6 +117,11 @@ export class TeamsNotifier implements Notifier {
       });
   }
 
+  /** A line of text to one person about the request, sent once per key. */
+  async note(status: ApprovalStatus, to: User, key: string, text: string, log: Log): Promise<boolean> {
+    return this.sendNote(status, to, key, text, log);
+  }
+
   /**
    * Notes a card the bot sent someone in answer to them (not through the workflow), so that it is
    * kept up to date as well: `role` says whose view it shows. The row for `key` is replaced: the

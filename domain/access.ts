@@ -8,6 +8,11 @@
  *   approver (now or once)  yes      at their stage, once       no       no
  *   admin (Approvals.Admin) yes      only if also an approver   yes      yes
  *   none                    no: the request does not exist for them (404, so ids cannot be probed)
+ *
+ *   documents               add (while open)    open (a short-lived link)   ask for another
+ *   requester               yes                 yes                         no
+ *   approver (now or once)  no                  yes                         at their stage
+ *   admin                   no                  no (sees names and hashes)  no
  */
 import type { ApprovalStatus } from './decide';
 
@@ -54,4 +59,24 @@ export function cancelsAs(status: ApprovalStatus, actor: Actor): 'requester' | '
 /** Whether `actor` may list the requests of `userId` (as requester or as approver). */
 export function mayList(actor: Actor, userId: string): boolean {
   return userId === actor.id || isAdmin(actor);
+}
+
+/** Whether `actor` may open the request's documents: its requester and approvers only. */
+export function mayReadDocuments(status: ApprovalStatus, actor: Actor): boolean {
+  const relations = relationsTo(status, actor);
+  return relations.has('requester') || relations.has('approver');
+}
+
+/** Whether `actor` may add a document: the requester. */
+export function mayAddDocument(status: ApprovalStatus, actor: Actor): boolean {
+  return relationsTo(status, actor).has('requester');
+}
+
+/** Whether `actor` may ask the requester for another document: an approver of the current stage. */
+export function mayAskForDocument(status: ApprovalStatus, actor: Actor): boolean {
+  return (
+    status.state === 'Pending' &&
+    actor.id !== status.requester.id &&
+    (status.stage?.approvers ?? []).some((a) => a.id === actor.id)
+  );
 }

@@ -3,6 +3,7 @@
  * approvals, and the status that describes a request at any moment. The orchestration, the
  * HTTP API and the bot all apply these same rules.
  */
+import type { DocumentRef } from './documents';
 import type { ApprovalMode, Stage } from './policy';
 import type { ApprovalRequest, User } from './requests';
 
@@ -61,9 +62,34 @@ export interface ApprovalStatus {
   closedAt?: string;
   /** Who closed it, when a person did (a cancellation); absent when Signoff did. */
   closedBy?: string;
+  /** The documents to review. Absent on requests started before Signoff took documents. */
+  documents?: DocumentRef[];
+  /** Documents asked of the requester (by the policy, or by an approver), open or delivered. */
+  documentRequests?: DocumentRequest[];
   /** Set while the workflow waits for something outside it to come back (table storage). */
   waitingFor?: { what: string; since: string; error: string };
 }
+
+/**
+ * A document asked of the requester: by the policy before the first stage (`policy`), or by an
+ * approver during a stage (`approver`, with their note). `documentId` is set when one arrived.
+ */
+export interface DocumentRequest {
+  reason: 'policy' | 'approver';
+  by?: User;
+  note: string;
+  at: string;
+  documentId?: string;
+  arrivedAt?: string;
+}
+
+/** The document requests still waiting for a document. */
+export const openDocumentRequests = (status: Pick<ApprovalStatus, 'documentRequests'>): DocumentRequest[] =>
+  (status.documentRequests ?? []).filter((r) => !r.documentId);
+
+/** Whether the request takes documents (it started since Signoff took them). */
+export const takesDocuments = (status: Pick<ApprovalStatus, 'documents'>): boolean =>
+  status.documents !== undefined;
 
 export type Refusal = 'closed' | 'not-an-approver' | 'self-approval' | 'already-decided' | 'comment-required';
 

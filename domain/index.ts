@@ -6,7 +6,8 @@
  * - requests.ts: what can be asked for (loan, generic), validated; users
  * - policy.ts: who approves what (stages, approvers, modes, deadlines), parsed and versioned
  * - decide.ts: a request's status and the rules of deciding; deadlines.ts: due times, business hours
- * - access.ts: who may see, decide, cancel and list
+ * - access.ts: who may see, decide, cancel and list, and open or add documents
+ * - documents.ts: documents to review (types by content, limits)
  * - lists.ts, notifications.ts, alerts.ts: the shapes that cross to storage, Teams and ops
  * - workload.ts: an approver's workload (open, decided this week, time to decide), kept per approver
  * - commands.ts: the chat command table (the bot parses it, cards and the manifest show it)
@@ -17,6 +18,7 @@ export * from './alerts';
 export * from './commands';
 export * from './deadlines';
 export * from './decide';
+export * from './documents';
 export * from './errors';
 export * from './lists';
 export * from './log';

@@ -7,7 +7,13 @@ import type { ApprovalStatus } from './decide';
 import type { Log } from './log';
 import type { User } from './requests';
 
-export type NotificationKind = 'approval-request' | 'reminder' | 'escalation' | 'outcome' | 'card-update';
+export type NotificationKind =
+  | 'approval-request'
+  | 'reminder'
+  | 'escalation'
+  | 'outcome'
+  | 'card-update'
+  | 'note';
 
 export interface Delivery {
   /** Approvers the notifier could not reach (for Teams: the app is not installed for them). */
@@ -23,4 +29,6 @@ export interface Notifier {
   updateCards(status: ApprovalStatus, key: string, log: Log): Promise<void>;
   /** Tells the requester the outcome. */
   notifyRequester(status: ApprovalStatus, key: string, log: Log): Promise<void>;
+  /** Tells one person something about the request in a line of text, once per key; whether they were reached. */
+  note(status: ApprovalStatus, to: User, key: string, text: string, log: Log): Promise<boolean>;
 }

@@ -85,6 +85,11 @@ const ruleSchema = z
       .strict()
       .optional(),
     stages: z.array(z.string()).min(1, 'needs at least one stage'),
+    /**
+     * The requester must add a document before approvers are asked: what it should be, as the
+     * requester reads it ("proof of income, such as a payslip").
+     */
+    requiresDocument: z.string().trim().min(1).max(300).optional(),
   })
   .strict();
 
@@ -163,8 +168,8 @@ export class Policy {
     return new Policy(result.data);
   }
 
-  /** The stages a request must pass, by the first rule that matches it. */
-  stagesFor(request: ApprovalRequest): Stage[] {
+  /** The first rule that matches the request. */
+  private ruleFor(request: ApprovalRequest): z.infer<typeof ruleSchema> {
     const kind = this.doc.kinds[request.kind];
     const amount = amountOf(request) ?? 0;
     const rule = kind.rules.find(
@@ -176,6 +181,21 @@ export class Policy {
       throw new NoMatchingRuleError(
         `No ${request.kind} rule in the approval policy matches an amount of ${amount}`,
       );
+    return rule;
+  }
+
+  /**
+   * What document the request needs before approvers are asked (its rule's `requiresDocument`),
+   * or undefined when it needs none.
+   */
+  documentRequirement(request: ApprovalRequest): string | undefined {
+    return this.ruleFor(request).requiresDocument;
+  }
+
+  /** The stages a request must pass, by the first rule that matches it. */
+  stagesFor(request: ApprovalRequest): Stage[] {
+    const kind = this.doc.kinds[request.kind];
+    const rule = this.ruleFor(request);
     return rule.stages.map((name) => {
       const s = kind.stages[name] as z.infer<typeof stageSchema>;
       const mode: ApprovalMode =

@@ -93,8 +93,16 @@ describe('loan bands', () => {
     expect(alexWaiting.body.items.map((i) => i.id)).not.toContain(id);
   });
 
-  it('a large loan needs the manager, risk and the CFO', async () => {
+  it('a large loan needs the manager, risk and the CFO (after a document, as the policy asks)', async () => {
     const id = await requestLoan(500_000);
+    expect((await detail(id)).stage).toBeUndefined();
+    const upload = await fetch(`${host.url}/api/approvals/${id}/documents?name=income.pdf`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await host.token('patti')}` },
+      body: '%PDF-1.4\n%%EOF\n',
+    });
+    expect(upload.status).toBe(201);
+    await host.idle();
     await decide(id, 'megan', 'approve');
     await decide(id, 'alex', 'approve');
     expect((await detail(id)).stage?.title).toBe('CFO sign-off');

@@ -169,6 +169,36 @@ export const finishApproval = df.app.activity('approvalFinish', {
   }),
 });
 
+export interface NoteInput {
+  status: ApprovalStatus;
+  to: User;
+  key: string;
+  text: string;
+}
+
+/** A line of text to one person (the requester asked for a document, an approver told it came). */
+export const noteApproval = df.app.activity('approvalNote', {
+  handler: terminalAsResult('approvalNote', async (input: NoteInput, context): Promise<boolean> => {
+    return notifier().note(input.status, input.to, input.key, input.text, invocationLog(context));
+  }),
+});
+
+export interface DocumentRuleInput {
+  request: ApprovalRequest;
+  policyVersion: string;
+}
+
+/** What the policy the request started under asks of its documents: why one is needed, if it is. */
+export const documentRule = df.app.activity('approvalDocumentRule', {
+  handler: terminalAsResult(
+    'approvalDocumentRule',
+    async (input: DocumentRuleInput): Promise<string | null> => {
+      const policy = await policyOfVersion(input.policyVersion);
+      return policy.documentRequirement(parseRequest(input.request.kind, input.request.details)) ?? null;
+    },
+  ),
+});
+
 /** Raises an alert (approval SLA): log line, "alerts" row, ops channel. Idempotent by key. */
 export const alertApproval = df.app.activity('approvalAlert', {
   handler: terminalAsResult('approvalAlert', async (alert: AlertRecord, context) => {

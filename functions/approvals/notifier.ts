@@ -36,11 +36,17 @@ export class OutboxNotifier implements Notifier {
     await this.write(status, 'outcome', [status.requester], key);
   }
 
+  async note(status: ApprovalStatus, to: User, key: string, text: string): Promise<boolean> {
+    await this.write(status, 'note', [to], key, text);
+    return true;
+  }
+
   private async write(
     status: ApprovalStatus,
     kind: NotificationKind,
     to: User[],
     key: string,
+    text = '',
   ): Promise<void> {
     const outbox = await table(OUTBOX_TABLE);
     await outbox.upsertEntity(
@@ -51,6 +57,7 @@ export class OutboxNotifier implements Notifier {
         to: JSON.stringify(to.map((u) => u.id)),
         state: status.state,
         stage: status.stage?.title ?? '',
+        ...(text ? { text } : {}),
       },
       'Replace',
     );

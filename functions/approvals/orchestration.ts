@@ -6,6 +6,13 @@
  * current {@link ApprovalStatus}. With an approval SLA (`slaMs`), one more timer races the
  * waits: a request still open at its SLA raises an `approval-sla` alert, once, and goes on.
  *
+ * Versions: `workflowVersion` in the input says which workflow a request started under, so a
+ * running instance replays unchanged after an upgrade. Without it (version 1) the workflow does
+ * what it always did. Version 2 (every request started since documents exist) also takes
+ * documents: it waits for a first one before the stages when its policy rule requires one, and in
+ * every stage it races two more events against its timers, `document` (one was added) and
+ * `document-request` (an approver asks for another), each on a path of its own.
+ *
  * The activities that need table storage (audit, index, cards) are retried with backoff when
  * they fail, for up to {@link STORAGE_RETRY_HOURS} hours: an outage holds the request, with
  * `waitingFor` in its status saying what waits and why, and it goes on when storage is back.
@@ -20,10 +27,13 @@ import {
   type ApprovalStatus,
   applyDecision,
   type DecisionInput,
+  type DocumentRequest,
   evaluate,
+  openDocumentRequests,
   requiredApprovals,
   stageStatus,
 } from '../../domain/decide';
+import { type DocumentRef, documentIdOf } from '../../domain/documents';
 import type { Stage } from '../../domain/policy';
 import {
   type ApprovalRequest,
@@ -34,13 +44,27 @@ import {
   userSchema,
 } from '../../domain/requests';
 import { settled } from '../platform/retry';
-import type { CardsInput, FinishInput, NotifyInput, RecordInput, RouteInput } from './activities';
+import type {
+  CardsInput,
+  DocumentRuleInput,
+  FinishInput,
+  NoteInput,
+  NotifyInput,
+  RecordInput,
+  RouteInput,
+} from './activities';
 import { approvalSlaAlert } from './sla';
 
 export const APPROVAL_ORCHESTRATOR = 'approvalWorkflow';
 
 /** How long a storage activity is retried before the workflow fails (and an operator can rewind it). */
 export const STORAGE_RETRY_HOURS = 72;
+
+/** The workflow version new requests start under (see the top of this file). */
+export const WORKFLOW_VERSION = 2;
+
+/** How long a request whose policy requires a document waits for the first one: 7 days. */
+export const DOCUMENT_WAIT_MS = 7 * 24 * 3_600_000;
 const FIRST_RETRY_MS = 5_000;
 const MAX_RETRY_INTERVAL_MS = 5 * 60_000;
 /**
@@ -68,6 +92,8 @@ export interface WorkflowInput {
   policyVersion: string;
   /** The approval SLA in milliseconds from the start, if any (fixed when the request starts). */
   slaMs?: number;
+  /** 2 for requests that take documents; absent on requests started before (version 1). */
+  workflowVersion?: 2;
 }
 
 const workflowInputSchema = z
@@ -79,8 +105,28 @@ const workflowInputSchema = z
       .string()
       .regex(/^p-[0-9a-f]{16}$/, 'must be a policy version such as "p-0123456789abcdef"'),
     slaMs: z.number().positive().optional(),
+    workflowVersion: z.literal(2).optional(),
   })
   .strict();
+
+/** Raised by the documents API (service.ts) once the document is stored. */
+const documentEvent = z.object({
+  document: z.object({
+    id: z.string().regex(/^d-[0-9a-f]{16}$/),
+    name: z.string().min(1).max(200),
+    mediaType: z.string().min(1).max(200),
+    size: z.number().int().positive(),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    uploadedBy: z.string().min(1),
+    uploadedAt: z.string().min(1),
+  }),
+});
+
+/** Raised by an approver's "ask for another document" after the access rules allowed it. */
+const documentRequestEvent = z.object({
+  by: z.string().min(1),
+  note: z.string().trim().min(1).max(500),
+});
 
 const decisionEvent = z.object({
   approverId: z.string().min(1),
@@ -105,6 +151,7 @@ const approvalWorkflow: OrchestrationHandler = function* (ctx: OrchestrationCont
   // Instances started through the Durable API directly get the same checks as the HTTP API.
   const raw = parseWith(workflowInputSchema, ctx.df.getInput(), 'input');
   const input: WorkflowInput = { ...raw, request: parseRequest(raw.request.kind, raw.request.details) };
+  const takesDocuments = input.workflowVersion === 2;
   const now = () => ctx.df.currentUtcDateTime.getTime();
   const iso = () => ctx.df.currentUtcDateTime.toISOString();
   const log = (message: string, fields: Record<string, unknown>) => {
@@ -123,6 +170,7 @@ const approvalWorkflow: OrchestrationHandler = function* (ctx: OrchestrationCont
     unreachable: [],
     approversAsked: [],
     policyVersion: input.policyVersion,
+    ...(takesDocuments ? { documents: [] } : {}),
   };
   const publish = () => ctx.df.setCustomStatus(status);
   const ask = (approvers: User[]) => {
@@ -166,6 +214,92 @@ const approvalWorkflow: OrchestrationHandler = function* (ctx: OrchestrationCont
       `the ${type.replace('-', ' ')} cards`,
     );
 
+  const updateCards = (key: string) =>
+    withStorage('approvalCards', { status, key } satisfies CardsInput, 'the cards, brought up to date');
+  const note = (to: User, key: string, text: string) =>
+    withStorage('approvalNote', { status, to, key, text } satisfies NoteInput, 'a note in Teams');
+
+  /**
+   * A `document` event (version 2): the document joins the request, fulfils every open request
+   * for one, is audited with its hash, and every card shows it; whoever asked for it is told.
+   */
+  function* documentAdded(raw: unknown): Generator<Task, void, unknown> {
+    const parsed = documentEvent.safeParse(raw);
+    if (!parsed.success || parsed.data.document.uploadedBy !== input.requester.id) {
+      log('document ignored: malformed or not from the requester', {});
+      return;
+    }
+    const doc: DocumentRef = parsed.data.document;
+    if (doc.id !== documentIdOf(doc.sha256)) return;
+    if ((status.documents ?? []).some((d) => d.id === doc.id)) return;
+    const fulfilled = openDocumentRequests(status);
+    status = {
+      ...status,
+      documents: [...(status.documents ?? []), doc],
+      ...(status.documentRequests
+        ? {
+            documentRequests: status.documentRequests.map(
+              (r): DocumentRequest => (r.documentId ? r : { ...r, documentId: doc.id, arrivedAt: iso() }),
+            ),
+          }
+        : {}),
+    };
+    publish();
+    yield* record({
+      key: `document-${doc.id}`,
+      type: 'document',
+      actor: doc.uploadedBy,
+      at: iso(),
+      details: {
+        document: doc.id,
+        name: doc.name,
+        mediaType: doc.mediaType,
+        size: doc.size,
+        sha256: doc.sha256,
+        ...(fulfilled.length > 0 ? { askedBy: fulfilled.map((r) => r.by?.id ?? 'policy') } : {}),
+      },
+    });
+    yield* updateCards(`cards-document-${doc.id}`);
+    for (const r of fulfilled) {
+      if (!r.by) continue;
+      yield* note(
+        r.by,
+        `document-arrived-${doc.id}-${r.by.id}`,
+        `${input.requester.name} added "${doc.name}" to "${status.title}", the document you asked for.`,
+      );
+    }
+  }
+
+  /** A `document-request` event (version 2): an approver of the stage asks for another document. */
+  function* documentAsked(raw: unknown): Generator<Task, void, unknown> {
+    const parsed = documentRequestEvent.safeParse(raw);
+    const approver = parsed.success
+      ? status.stage?.approvers.find((a) => a.id === parsed.data.by && a.id !== input.requester.id)
+      : undefined;
+    if (!parsed.success || !approver) {
+      log('document request ignored: not an approver of the stage', {});
+      return;
+    }
+    const asked: DocumentRequest = { reason: 'approver', by: approver, note: parsed.data.note, at: iso() };
+    const n = (status.documentRequests ?? []).length;
+    status = { ...status, documentRequests: [...(status.documentRequests ?? []), asked] };
+    publish();
+    yield* record({
+      key: `document-requested-${n}`,
+      type: 'document-requested',
+      actor: approver.id,
+      at: iso(),
+      details: { note: asked.note, stage: status.stage?.title ?? '' },
+    });
+    yield* updateCards(`cards-document-requested-${n}`);
+    yield* note(
+      input.requester,
+      `document-requested-${n}`,
+      `${approver.name} asks for another document for "${status.title}": ${asked.note}. ` +
+        'Add it to the request (Add a document on your card, or the documents API).',
+    );
+  }
+
   publish();
   const slaAt = input.slaMs === undefined ? undefined : now() + input.slaMs;
   let slaAlerted = false;
@@ -192,7 +326,61 @@ const approvalWorkflow: OrchestrationHandler = function* (ctx: OrchestrationCont
   });
 
   let outcome: { state: ApprovalState; reason: string; actor?: string } | undefined;
-  eachStage: for (let index = 0; index < stages.length; index++) {
+
+  // Version 2: a policy rule that requires a document holds the request until one arrives.
+  if (takesDocuments) {
+    const requirement = (yield* withStorage(
+      'approvalDocumentRule',
+      { request, policyVersion: input.policyVersion } satisfies DocumentRuleInput,
+      'the approval policy',
+    )) as string | null;
+    if (requirement && (status.documents ?? []).length === 0) {
+      const due = now() + DOCUMENT_WAIT_MS;
+      status = {
+        ...status,
+        documentRequests: [{ reason: 'policy', note: requirement, at: iso() }],
+      };
+      publish();
+      yield* record({
+        key: 'document-required',
+        type: 'document-requested',
+        actor: 'signoff',
+        at: iso(),
+        details: { note: requirement, by: 'policy', due: new Date(due).toISOString() },
+      });
+      yield* updateCards('cards-document-required');
+      while (openDocumentRequests(status).length > 0) {
+        const timer = ctx.df.createTimer(new Date(due));
+        const added = ctx.df.waitForExternalEvent('document');
+        const cancel = ctx.df.waitForExternalEvent('cancel');
+        const winner: Task = yield ctx.df.Task.any([added, cancel, timer]);
+        if (winner !== timer) timer.cancel();
+        if (winner === timer) {
+          outcome = { state: 'Expired', reason: 'No document was added within 7 days' };
+          break;
+        }
+        if (winner === cancel) {
+          const parsed = cancelEvent.safeParse(cancel.result);
+          if (parsed.success && parsed.data.as === 'requester' && parsed.data.by === input.requester.id) {
+            outcome = { state: 'Cancelled', reason: 'Cancelled by the requester', actor: parsed.data.by };
+            break;
+          }
+          if (parsed.success && parsed.data.as === 'admin') {
+            outcome = {
+              state: 'Cancelled',
+              reason: `Cancelled by ${parsed.data.byName} (admin)`,
+              actor: parsed.data.by,
+            };
+            break;
+          }
+          continue;
+        }
+        yield* documentAdded(added.result);
+      }
+    }
+  }
+
+  eachStage: for (let index = 0; !outcome && index < stages.length; index++) {
     const stage = stages[index] as Stage;
     let deadline = deadlineAt(now(), stage.deadline);
     let reminders = reminderTimes(now(), deadline, stage.remindEvery);
@@ -218,8 +406,22 @@ const approvalWorkflow: OrchestrationHandler = function* (ctx: OrchestrationCont
       const timer = ctx.df.createTimer(new Date(wakeAt));
       const decision = ctx.df.waitForExternalEvent('decision');
       const cancel = ctx.df.waitForExternalEvent('cancel');
-      const winner: Task = yield ctx.df.Task.any([decision, cancel, timer]);
+      // Version 1 races exactly what it always raced; version 2 also documents and asks for them.
+      const added = takesDocuments ? ctx.df.waitForExternalEvent('document') : undefined;
+      const asked = takesDocuments ? ctx.df.waitForExternalEvent('document-request') : undefined;
+      const winner: Task = yield ctx.df.Task.any(
+        added && asked ? [decision, cancel, timer, added, asked] : [decision, cancel, timer],
+      );
       if (winner !== timer) timer.cancel();
+
+      if (added && winner === added) {
+        yield* documentAdded(added.result);
+        continue;
+      }
+      if (asked && winner === asked) {
+        yield* documentAsked(asked.result);
+        continue;
+      }
 
       if (winner === timer && slaDue !== undefined && wakeAt >= slaDue) {
         slaAlerted = true;

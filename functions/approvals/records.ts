@@ -14,7 +14,15 @@ import { table } from '../storage/tables';
 export const AUDIT_TABLE = 'approvalaudit';
 export const INDEX_TABLE = 'approvalindex';
 
-export type AuditType = 'requested' | 'decision' | 'ignored' | 'reminder' | 'escalation' | 'outcome';
+export type AuditType =
+  | 'requested'
+  | 'decision'
+  | 'ignored'
+  | 'reminder'
+  | 'escalation'
+  | 'outcome'
+  | 'document'
+  | 'document-requested';
 
 export interface AuditEntry {
   requestId: string;

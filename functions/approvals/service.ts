@@ -7,18 +7,33 @@
 import { randomBytes } from 'node:crypto';
 import type * as df from 'durable-functions';
 import type { ApprovalsPort, CancelOutcome, DecisionOutcome } from '../../bot';
-import { type Actor, cancelsAs, canView } from '../../domain/access';
+import {
+  type Actor,
+  cancelsAs,
+  canView,
+  mayAddDocument,
+  mayAskForDocument,
+  mayReadDocuments,
+} from '../../domain/access';
 import {
   type ApprovalStatus,
   type DecisionInput,
   evaluate,
   isOpen,
   repeatedDecision,
+  takesDocuments,
 } from '../../domain/decide';
+import { checkDocument, type DocumentRef, documentName } from '../../domain/documents';
 import type { Stage } from '../../domain/policy';
 import { parseRequest, type User } from '../../domain/requests';
 import { readerNow, workloadFigures } from '../../domain/workload';
-import { APPROVAL_ORCHESTRATOR, type CancelEvent, type WorkflowInput } from './orchestration';
+import { documentLink, listDocuments, sha256Of, storeDocument } from './documents';
+import {
+  APPROVAL_ORCHESTRATOR,
+  type CancelEvent,
+  WORKFLOW_VERSION,
+  type WorkflowInput,
+} from './orchestration';
 import { archivePolicy } from './policyArchive';
 import { currentPolicy } from './policyFile';
 import { queryIndex } from './records';
@@ -60,6 +75,7 @@ export async function startApproval(
     requester,
     policyVersion: policy.version,
     ...(slaMs ? { slaMs } : {}),
+    workflowVersion: WORKFLOW_VERSION,
   };
   await client.startNew(APPROVAL_ORCHESTRATOR, { instanceId: id, input });
   return { id, stages };
@@ -192,6 +208,115 @@ export async function cancelApproval(
     };
   }
   await client.raiseEvent(id, 'cancel', { by: actor.id, byName: actor.name, as } satisfies CancelEvent);
+  return { ok: true, status };
+}
+
+export type DocumentRefusal = 'not-found' | 'not-requester' | 'closed' | 'no-documents' | 'not-an-approver';
+
+export type DocumentOutcome =
+  | { ok: true; document: DocumentRef; repeated: boolean }
+  | { ok: false; refusal: DocumentRefusal; message: string };
+
+/**
+ * Adds a document as `actor` (the requester, while the request is open): checked against the
+ * limits (domain/documents.ts, which throws DocumentRejectedError naming the problem), stored,
+ * then raised to the workflow, which lists and audits it. The same content again is the same
+ * document (`repeated`).
+ */
+export async function addDocument(
+  client: df.DurableClient,
+  id: string,
+  actor: Actor,
+  rawName: string | null,
+  bytes: Uint8Array,
+  at = new Date().toISOString(),
+): Promise<DocumentOutcome> {
+  const status = await approvalStatusFor(client, id, actor);
+  if (!status) return notFound(id);
+  if (!mayAddDocument(status, actor)) {
+    return {
+      ok: false,
+      refusal: 'not-requester',
+      message: 'Only the requester can add documents to a request',
+    };
+  }
+  if (!isOpen(status)) {
+    return { ok: false, refusal: 'closed', message: `The request is already ${status.state}` };
+  }
+  if (!takesDocuments(status)) {
+    return {
+      ok: false,
+      refusal: 'no-documents',
+      message: 'This request started before Signoff took documents; start a new request to attach one',
+    };
+  }
+  const name = documentName(rawName);
+  const sha256 = sha256Of(bytes);
+  const existing = await listDocuments(status.id);
+  const type = checkDocument(name, bytes, existing, sha256);
+  const known = existing.find((d) => d.sha256 === sha256);
+  const document =
+    known ?? (await storeDocument(status.id, name, type.mediaType, bytes, sha256, actor.id, at));
+  // Raised again for a repeat too: an upload whose event was lost is delivered by its retry.
+  await client.raiseEvent(status.id, 'document', { document });
+  return { ok: true, document, repeated: known !== undefined };
+}
+
+/** The request's documents as `actor` may see them: with a link each for its requester and approvers. */
+export async function documentsFor(
+  status: ApprovalStatus,
+  actor: Actor,
+  origin: string,
+): Promise<Array<DocumentRef & { url?: string; expiresAt?: string }>> {
+  if (!takesDocuments(status)) return [];
+  const docs = await listDocuments(status.id);
+  if (!mayReadDocuments(status, actor)) return docs;
+  return Promise.all(
+    docs.map(async (d) => ({ ...d, ...(await documentLink(origin, status.id, d.id, actor.id)) })),
+  );
+}
+
+/** A link for `actor` to open one document of the request, if they may. */
+export async function documentLinkFor(
+  client: df.DurableClient,
+  id: string,
+  documentId: string,
+  actor: Actor,
+  origin: string,
+): Promise<{ document: DocumentRef; url: string; expiresAt: string } | undefined> {
+  const status = await approvalStatusFor(client, id, actor);
+  if (!status || !mayReadDocuments(status, actor) || !takesDocuments(status)) return undefined;
+  const document = (await listDocuments(status.id)).find((d) => d.id === documentId);
+  if (!document) return undefined;
+  return { document, ...(await documentLink(origin, status.id, document.id, actor.id)) };
+}
+
+/** An approver of the current stage asks the requester for another document, with a note. */
+export async function askForDocument(
+  client: df.DurableClient,
+  id: string,
+  actor: Actor,
+  note: string,
+): Promise<{ ok: true; status: ApprovalStatus } | { ok: false; refusal: DocumentRefusal; message: string }> {
+  const status = await approvalStatusFor(client, id, actor);
+  if (!status) return notFound(id);
+  if (!isOpen(status))
+    return { ok: false, refusal: 'closed', message: `The request is already ${status.state}` };
+  if (!takesDocuments(status)) {
+    return {
+      ok: false,
+      refusal: 'no-documents',
+      message: 'This request started before Signoff took documents',
+    };
+  }
+  if (!mayAskForDocument(status, actor)) {
+    return {
+      ok: false,
+      refusal: 'not-an-approver',
+      message: 'Only an approver of the current stage can ask for another document',
+    };
+  }
+  await client.raiseEvent(status.id, 'document-request', { by: actor.id, note });
   return { ok: true, status };
 }
 

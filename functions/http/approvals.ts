@@ -10,6 +10,7 @@
  *                                         list needs Approvals.Admin                → 200 | 403
  *   POST /api/approvals/{id}/decision     {decision, comment}      → 202 | 200 | 400 | 403 | 404 | 409
  *   POST /api/approvals/{id}/cancel       (no body)                → 202 | 200 | 403 | 404 | 409
+ *   .../documents                         documents to review: see documents.ts
  *
  * Decision and cancel take an `Idempotency-Key` header (idempotency.ts): a retry with the same key
  * gets the first answer again. Without one, repeating a decision already recorded (or a cancel
@@ -25,7 +26,13 @@ import { NoMatchingRuleError } from '../../domain/policy';
 import { placeholderEmail, type User } from '../../domain/requests';
 import { parseWith } from '../../domain/validation';
 import { queryIndex, readAudit } from '../approvals/records';
-import { approvalStatusFor, cancelApproval, startApproval, submitDecision } from '../approvals/service';
+import {
+  approvalStatusFor,
+  cancelApproval,
+  documentsFor,
+  startApproval,
+  submitDecision,
+} from '../approvals/service';
 import { jsonBody } from './body';
 import { forUsers, problem, type UserHandler } from './guard';
 import { idempotent } from './idempotency';
@@ -83,6 +90,7 @@ app.http('approvalsStart', {
         statusUrl: self,
         decisionUrl: `${self}/decision`,
         cancelUrl: `${self}/cancel`,
+        documentsUrl: `${self}/documents`,
         stages: stages.map((s) => s.title),
       },
     };
@@ -103,11 +111,24 @@ app.http('approvalsGet', {
         ...status,
         awaiting: isOpen(status) ? (status.stage?.awaiting ?? []) : [],
         deadline: isOpen(status) ? status.stage?.deadline : undefined,
+        documents: await documentsOrNull(() =>
+          documentsFor(status, actorOf(caller), new URL(request.url).origin),
+        ),
         ...(await auditOf(id)),
       },
     };
   }),
 });
+
+/** The request's documents; null while storage is down (the status is answered without them). */
+async function documentsOrNull<T>(read: () => Promise<T>): Promise<T | null> {
+  try {
+    return await read();
+  } catch (error) {
+    if (!isStorageUnavailable(error)) throw error;
+    return null;
+  }
+}
 
 /** The request's audit log; while table storage is down, the status without it, saying so. */
 async function auditOf(
