@@ -77,6 +77,8 @@ export class EntityScheduler {
   private readonly pending = new Map<string, PendingMessage[]>();
   private readonly ready = new Set<string>();
   private readonly running = new Set<string>();
+  /** Entities that received messages while running a batch: they look again when it ends. */
+  private readonly arrived = new Set<string>();
   private pumpScheduled = false;
   private closed = false;
 
@@ -97,14 +99,16 @@ export class EntityScheduler {
       this.pending.set(entityId, list);
     }
     list.push(message);
-    if (!this.running.has(entityId)) this.ready.add(entityId);
+    if (this.running.has(entityId)) this.arrived.add(entityId);
+    else this.ready.add(entityId);
     this.schedulePump();
   }
 
   /** Makes an entity look at its mailbox again (a lock was released by cleaning storage). */
   wake(entityId: string): void {
     if (!this.pending.get(entityId)?.length) return;
-    if (!this.running.has(entityId)) this.ready.add(entityId);
+    if (this.running.has(entityId)) this.arrived.add(entityId);
+    else this.ready.add(entityId);
     this.schedulePump();
   }
 
@@ -129,10 +133,20 @@ export class EntityScheduler {
       this.ready.delete(id);
       if (this.running.has(id) || !this.pending.get(id)?.length) continue;
       this.running.add(id);
-      void this.batch(id).finally(() => {
-        this.running.delete(id);
-        this.schedulePump();
-      });
+      void this.batch(id)
+        .catch((err: unknown) => {
+          // Nothing of the batch was committed: its messages are still there; try again shortly.
+          this.deps.logger.error(
+            { err, entityId: id },
+            'entity batch failed in the host; trying again in 1 s',
+          );
+          setTimeout(() => this.wake(id), 1000).unref();
+        })
+        .finally(() => {
+          this.running.delete(id);
+          if (this.arrived.delete(id)) this.ready.add(id);
+          this.schedulePump();
+        });
     }
     this.deps.settled();
   }
