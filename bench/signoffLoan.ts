@@ -30,7 +30,7 @@ import { DEV_TENANT, readDevUsers, resolveDevUser } from '../host/auth/devUsers'
 import { startAzurite } from '../host/azurite';
 import { type ConnectorCall, FakeConnector } from '../test/support/connector';
 import type { Figures } from './benchRun';
-import { BENCH_TREE, BenchHost, processTreeMemory, tempDataDir } from './hostProcess';
+import { BENCH_TREE, BenchHost, processTreeCpuMs, processTreeMemory, tempDataDir } from './hostProcess';
 import { runPool } from './pool';
 import { progress } from './progress';
 import { latencyFigures, MIB, round } from './stats';
@@ -293,12 +293,21 @@ export async function signoffLoanBench(bench: string, n: number): Promise<Figure
 
     progress(bench, `starting ${n} loan requests`);
     const tablesBefore = proxy.snapshot();
+    const hostCpuBefore = processTreeCpuMs(host.pid);
+    const azuriteCpuBefore = processTreeCpuMs(azuritePid);
     const began = performance.now();
     const main = await startLoans(bench, calls, token, watch, n, 0);
     progress(bench, `all cards posted; approving with ${IN_FLIGHT} in flight`);
     const loaded = await clickAll(calls, connector.url, watch, main.ids, IN_FLIGHT);
     const ended = performance.now();
     const tablesAfter = proxy.snapshot();
+    const hostCpuMs = processTreeCpuMs(host.pid) - hostCpuBefore;
+    const azuriteCpuMs = processTreeCpuMs(azuritePid) - azuriteCpuBefore;
+    if (process.env.BENCH_TABLE_DETAIL) {
+      const kinds = [...proxy.byKind].sort((x, y) => y[1] - x[1]);
+      for (const [kind, count] of kinds)
+        progress(bench, `table ${kind}: ${round(count / n, 2)} per approval`);
+    }
     const hostMemory = host.memory();
     const azuriteMemory = processTreeMemory(azuritePid);
 
@@ -326,6 +335,8 @@ export async function signoffLoanBench(bench: string, n: number): Promise<Figure
       endToEndPerSec: round(n / ((ended - began) / 1000), 1),
       hostPeakRssMiB: round(hostMemory.peakRss / MIB, 1),
       azuritePeakRssMiB: round(azuriteMemory.peakRss / MIB, 1),
+      hostCpuMsPerApproval: round(hostCpuMs / n, 2),
+      azuriteCpuMsPerApproval: round(azuriteCpuMs / n, 2),
       tableOpsPerApproval: round(ops / n, 2),
       tableRequestsPerApproval: round(requests / n, 2),
       tableBatchesPerApproval: round((tablesAfter.batches - tablesBefore.batches) / n, 2),

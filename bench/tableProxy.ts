@@ -20,6 +20,8 @@ const SUB_REQUEST = /^(GET|POST|PUT|PATCH|MERGE|DELETE) https?:\/\//gm;
 
 export class CountingTableProxy {
   readonly counts: TableCounts = { requests: 0, operations: 0, batches: 0 };
+  /** Requests by method and table (`GET approvalaudit()`), for finding out where they go. */
+  readonly byKind = new Map<string, number>();
   private server: http.Server | undefined;
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   port = 0;
@@ -32,7 +34,7 @@ export class CountingTableProxy {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const body = Buffer.concat(chunks);
-        this.count(req.url ?? '', body);
+        this.count(req.method ?? '', req.url ?? '', body);
         const upstream = http.request(
           {
             host: '127.0.0.1',
@@ -58,8 +60,11 @@ export class CountingTableProxy {
     this.port = (this.server?.address() as AddressInfo).port;
   }
 
-  private count(url: string, body: Buffer): void {
+  private count(method: string, url: string, body: Buffer): void {
     this.counts.requests++;
+    const what = /^\/[^/]+\/([^?(]*)(\(\)|\([^)]*\))?/.exec(url);
+    const kind = `${method} ${what?.[1] ?? url}${what?.[2] === '()' ? '()' : what?.[2] ? '(key)' : ''}`;
+    this.byKind.set(kind, (this.byKind.get(kind) ?? 0) + 1);
     if (/\/\$batch(\?|$)/.test(url)) {
       this.counts.batches++;
       this.counts.operations += Math.max(1, body.toString('utf8').match(SUB_REQUEST)?.length ?? 0);
