@@ -15,7 +15,7 @@ import { invocationLog } from '../platform/log';
 import { terminalAsResult } from '../platform/retry';
 import { notifier } from './notifier';
 import { policyOfVersion } from './policyArchive';
-import { type AuditEntry, appendAudit, indexStatus } from './records';
+import { type AuditEntry, appendAuditRows, indexStatus, settleAll } from './records';
 
 export interface ValidateInput {
   request: ApprovalRequest;
@@ -32,12 +32,20 @@ export interface RecordInput {
   status: ApprovalStatus;
   at: string;
   audit?: Omit<AuditEntry, 'requestId'>;
+  /**
+   * Audit rows of earlier steps that had no storage activity of their own (a decision that ends
+   * its stage: the next stage's record, or the finish, follows at once); written before `audit`,
+   * in the same transaction.
+   */
+  earlier?: Array<Omit<AuditEntry, 'requestId'>>;
 }
 
 export interface FinishInput {
   status: ApprovalStatus;
   at: string;
   auditKey: string;
+  /** As in RecordInput: rows of earlier steps, written with the outcome's. */
+  earlier?: Array<Omit<AuditEntry, 'requestId'>>;
   /** Who ended it, when a person did (a cancellation); else Signoff. */
   actor?: string;
 }
@@ -133,8 +141,13 @@ export function unreachableAlert(input: NotifyInput, unreachable: User[], at: st
 /** Writes an audit row (if any) and brings the index up to date. */
 export const recordApproval = df.app.activity('approvalRecord', {
   handler: terminalAsResult('approvalRecord', async (input: RecordInput): Promise<void> => {
-    if (input.audit) await appendAudit({ requestId: input.status.id, ...input.audit });
-    await indexStatus(input.status, input.at);
+    const requestId = input.status.id;
+    const audit = [...(input.earlier ?? []), ...(input.audit ? [input.audit] : [])];
+    // The audit rows (one transaction: one request's partition) and the index rows side by side.
+    await settleAll([
+      appendAuditRows(audit.map((entry) => ({ requestId, ...entry }))),
+      indexStatus(input.status, input.at),
+    ]);
   }),
 });
 
@@ -155,15 +168,19 @@ export const finishApproval = df.app.activity('approvalFinish', {
   handler: terminalAsResult('approvalFinish', async (input: FinishInput, context): Promise<void> => {
     const log = invocationLog(context);
     const { status, at } = input;
-    await appendAudit({
-      requestId: status.id,
+    const outcome: Omit<AuditEntry, 'requestId'> = {
       key: input.auditKey,
       type: 'outcome',
       actor: input.actor ?? 'signoff',
       at,
       details: { state: status.state, reason: status.reason ?? null },
-    });
-    await indexStatus(status, at);
+    };
+    await settleAll([
+      appendAuditRows(
+        [...(input.earlier ?? []), outcome].map((entry) => ({ requestId: status.id, ...entry })),
+      ),
+      indexStatus(status, at),
+    ]);
     await notifier().updateCards(status, `cards-${status.state}`, log);
     await notifier().notifyRequester(status, `outcome-${status.state}`, log);
   }),

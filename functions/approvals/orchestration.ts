@@ -201,12 +201,32 @@ const approvalWorkflow: OrchestrationHandler = function* (ctx: OrchestrationCont
     // A terminal failure (platform/retry.ts) comes back as a result: it fails the workflow here.
     return settled(result);
   }
+  /**
+   * Audit rows keyed already and waiting for the next storage activity, which follows at once:
+   * a decision that ends its stage is written with the next stage's record or with the finish
+   * (one transaction, one activity fewer on the click's path). The decision itself is safe
+   * before that: it is in the workflow's history, which the host stored before acknowledging it.
+   */
+  let deferred: NonNullable<RecordInput['earlier']> = [];
+  const takeDeferred = () => {
+    const earlier = deferred;
+    deferred = [];
+    return earlier.length > 0 ? { earlier } : {};
+  };
   const record = (audit?: RecordInput['audit']) =>
     withStorage(
       'approvalRecord',
-      { status, at: iso(), audit: audit && { ...audit, key: auditKey(audit.key) } } satisfies RecordInput,
+      {
+        status,
+        at: iso(),
+        audit: audit && { ...audit, key: auditKey(audit.key) },
+        ...takeDeferred(),
+      } satisfies RecordInput,
       audit ? `the audit log (${audit.type}) and the request index` : 'the request index',
     );
+  const recordLater = (audit: NonNullable<RecordInput['audit']>) => {
+    deferred = [...deferred, { ...audit, key: auditKey(audit.key) }];
+  };
   const notify = (type: NotifyInput['type'], approvers: User[], key: string) =>
     withStorage(
       'approvalNotify',
@@ -533,13 +553,17 @@ const approvalWorkflow: OrchestrationHandler = function* (ctx: OrchestrationCont
       const approver = current.approvers.find((a) => a.id === d.approverId) as User;
       status = applyDecision(status, approver, d, now());
       publish();
-      yield* record({
+      const decided = {
         key: `decision-${index}-${approver.id}`,
-        type: 'decision',
+        type: 'decision' as const,
         actor: approver.id,
         at: iso(),
         details: { stage: current.title, decision: d.decision, comment: d.comment ?? null },
-      });
+      };
+      // A decision that ends the stage (or the request) is written by the record or finish that
+      // comes next; one that leaves the stage open is written now, with the index.
+      if (verdict.rejected || verdict.stageComplete) recordLater(decided);
+      else yield* record(decided);
       if (verdict.rejected) {
         outcome = { state: 'Rejected', reason: `Rejected by ${approver.name} at stage "${current.title}"` };
         break eachStage;
@@ -574,6 +598,7 @@ const approvalWorkflow: OrchestrationHandler = function* (ctx: OrchestrationCont
       at: iso(),
       auditKey: auditKey('outcome'),
       ...(final.actor ? { actor: final.actor } : {}),
+      ...takeDeferred(),
     } satisfies FinishInput,
     'the outcome: audit log, index, cards and the requester',
   );

@@ -34,19 +34,33 @@ export interface AuditEntry {
   details: Record<string, unknown>;
 }
 
+const auditRow = (entry: AuditEntry) => ({
+  partitionKey: entry.requestId,
+  rowKey: entry.key,
+  type: entry.type,
+  actor: entry.actor,
+  at: entry.at,
+  details: JSON.stringify(entry.details),
+});
+
 export async function appendAudit(entry: AuditEntry): Promise<void> {
+  await appendAuditRows([entry]);
+}
+
+/**
+ * Audit rows of one request (one partition), written together: one entity group transaction
+ * (all or none, one round trip) for several, a plain upsert for one.
+ */
+export async function appendAuditRows(entries: readonly AuditEntry[]): Promise<void> {
+  if (entries.length === 0) return;
   const audit = await table(AUDIT_TABLE);
-  await audit.upsertEntity(
-    {
-      partitionKey: entry.requestId,
-      rowKey: entry.key,
-      type: entry.type,
-      actor: entry.actor,
-      at: entry.at,
-      details: JSON.stringify(entry.details),
-    },
-    'Replace',
-  );
+  if (entries.length === 1) {
+    await audit.upsertEntity(auditRow(entries[0] as AuditEntry), 'Replace');
+    return;
+  }
+  const partitions = new Set(entries.map((e) => e.requestId));
+  if (partitions.size !== 1) throw new Error('audit rows written together must be of one request');
+  await audit.submitTransaction(entries.map((e) => ['upsert', auditRow(e), 'Replace'] as const));
 }
 
 export async function readAudit(requestId: string): Promise<Array<Omit<AuditEntry, 'requestId'>>> {
@@ -81,20 +95,28 @@ export async function indexStatus(status: ApprovalStatus, at: string): Promise<v
     createdAt: status.createdAt,
     updatedAt: at,
   };
-  await index.upsertEntity(
-    { partitionKey: partition('requester', status.requester.id), ...base, awaitingMe: false },
-    'Replace',
-  );
   // Every approver asked so far keeps a row, so an earlier stage's approver who did not decide
-  // sees the request move on instead of a stale "waiting for you".
+  // sees the request move on instead of a stale "waiting for you". Each row is its own partition
+  // (no transaction can hold two), so they are written side by side; the activity succeeds only
+  // when every one did, and a retry writes them all again.
   const open = status.state === 'Pending';
   const awaiting = new Set(open ? (status.stage?.awaiting ?? []).map((a) => a.id) : []);
-  for (const id of approversAsked(status)) {
-    await index.upsertEntity(
-      { partitionKey: partition('approver', id), ...base, awaitingMe: awaiting.has(id) },
-      'Replace',
-    );
-  }
+  const rows = [
+    { partitionKey: partition('requester', status.requester.id), ...base, awaitingMe: false },
+    ...approversAsked(status).map((id) => ({
+      partitionKey: partition('approver', id),
+      ...base,
+      awaitingMe: awaiting.has(id),
+    })),
+  ];
+  await settleAll(rows.map((row) => index.upsertEntity(row, 'Replace')));
+}
+
+/** Waits for every write, then fails with the first failure (none left running behind it). */
+export async function settleAll(writes: ReadonlyArray<Promise<unknown>>): Promise<void> {
+  const results = await Promise.allSettled(writes);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 /**
