@@ -4,8 +4,9 @@
  * the app's own node_modules. The versions come from npm aliases in package.json's
  * devDependencies (`@azure/functions-v4.0` is @azure/functions 4.0.1, and so on). Each pair runs
  * the same checks: HTTP with query and route parameters, chaining, fan-out, activity retries,
- * sub-orchestration retries and failures caught by the parent, timers, external events and
- * continue-as-new.
+ * sub-orchestration retries and failures caught by the parent, timers, external events,
+ * continue-as-new, and an entity signalled, called and read (from an orchestrator, through the
+ * client and over the HTTP API).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -41,8 +42,6 @@ function appWith(functionsPkg: string, durablePkg: string): string {
   if (!fs.existsSync(path.join(dir, 'ready'))) {
     fs.rmSync(dir, { recursive: true, force: true });
     fs.mkdirSync(dir, { recursive: true });
-    for (const file of ['index.js', 'host.json', 'package.json'])
-      fs.copyFileSync(path.join(FIXTURE, file), path.join(dir, file));
     fs.cpSync(path.join(ROOT, functionsPkg), path.join(dir, 'node_modules/@azure/functions'), {
       recursive: true,
     });
@@ -51,6 +50,9 @@ function appWith(functionsPkg: string, durablePkg: string): string {
     });
     fs.writeFileSync(path.join(dir, 'ready'), '');
   }
+  // the app itself is copied every time (only the packages are kept), so a changed fixture runs
+  for (const file of ['index.js', 'host.json', 'package.json'])
+    fs.copyFileSync(path.join(FIXTURE, file), path.join(dir, file));
   return dir;
 }
 
@@ -120,5 +122,20 @@ describe.each(MATRIX)('%s', (_label, functionsPkg, durablePkg) => {
     await host.client.raiseEvent(waiter.id, 'go', { n: 1 });
     expect((await host.client.waitFor(sleeper.id, ['Completed'])).output).toBe('woke');
     expect((await host.client.waitFor(waiter.id, ['Completed'])).output).toEqual({ got: { n: 1 } });
+  });
+
+  it('signals, calls and reads an entity from an orchestrator, through the client and over the HTTP API', async () => {
+    const caller = await host.client.start('tallyCaller', 'orchestrated');
+    expect((await host.client.waitFor(caller.id, ['Completed'])).output).toBe(5);
+    expect((await host.post('/api/tally/client', '4')).status).toBe(202);
+    expect((await host.post('/api/tally/client', '6')).status).toBe(202);
+    const signalled = await host.system.post('/runtime/webhooks/durabletask/entities/Tally/api?op=add', '7');
+    expect(signalled.status).toBe(202);
+    await host.idle();
+    expect((await host.get('/api/tally/client')).body).toEqual({ entityExists: true, entityState: 10 });
+    expect((await host.get('/api/tally/nobody')).body).toEqual({ entityExists: false });
+    const read = await host.system.get('/runtime/webhooks/durabletask/entities/tally/api');
+    expect(read).toMatchObject({ status: 200, body: 7 });
+    expect((await host.system.get('/runtime/webhooks/durabletask/entities/tally/orchestrated')).body).toBe(5);
   });
 });
