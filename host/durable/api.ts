@@ -473,11 +473,32 @@ function entityInput(req: ApiRequest): string | undefined {
   return parseJsonBody(req);
 }
 
-function entityStatus(row: EntityRow, fetchState: boolean): Record<string, unknown> {
+function entityStatus(
+  ctx: ApiContext,
+  row: EntityRow,
+  fetchState: boolean,
+  showOperations: boolean,
+): Record<string, unknown> {
   return {
     entityId: { name: row.name, key: row.key },
     lastOperationTime: new Date(row.lastOperationAt).toISOString(),
     ...(fetchState ? { state: parseJsonText(row.state) } : {}),
+    backlogQueueSize: ctx.engine.entities.backlog(row.entityId),
+    lockedBy: row.lockedBy,
+    // the host's own: the last operations the entity ran, newest first (the dashboard shows them)
+    ...(showOperations
+      ? {
+          recentOperations: ctx.engine.entities.operations(row.entityId).map((op) => ({
+            operation: op.operation,
+            time: new Date(op.at).toISOString(),
+            signal: op.signal,
+            from: op.parent,
+            failed: op.failed,
+            ...(op.detail !== null ? { error: op.detail } : {}),
+            durationMs: op.durationMs,
+          })),
+        }
+      : {}),
   };
 }
 
@@ -512,9 +533,10 @@ function listEntities(ctx: ApiContext, req: ApiRequest, name: string | undefined
   const next =
     rows.length > top && last ? Buffer.from(JSON.stringify({ e: last.entityId })).toString('base64url') : '';
   const fetchState = parseBool(req.query.get('fetchState')) ?? false;
+  const showOperations = parseBool(req.query.get('showOperations')) ?? false;
   return {
     status: 200,
     headers: { 'x-ms-continuation-token': next },
-    body: page.map((r) => entityStatus(r, fetchState)),
+    body: page.map((r) => entityStatus(ctx, r, fetchState, showOperations)),
   };
 }

@@ -73,6 +73,33 @@ export interface Page {
   next?: string;
 }
 
+/** One operation an entity ran (the embedded host's `showOperations`; Azure does not list them). */
+export interface EntityOperation {
+  operation: string;
+  time: string;
+  signal: boolean;
+  /** The orchestration instance or entity that sent it; null for a client. */
+  from: string | null;
+  failed: boolean;
+  error?: string;
+  durationMs: number | null;
+}
+
+/** An entity as `GET entities` lists it. */
+export interface EntityStatus {
+  entityId: { name: string; key: string };
+  lastOperationTime: string;
+  state?: unknown;
+  backlogQueueSize?: number;
+  lockedBy?: string | null;
+  recentOperations?: EntityOperation[];
+}
+
+export interface EntityPage {
+  entities: EntityStatus[];
+  next?: string;
+}
+
 /** What an operation answered, shown to the operator as is. */
 export interface ApiAnswer {
   ok: boolean;
@@ -182,6 +209,23 @@ export class DurableApi {
       token = page.next;
     } while (token && instances.length < cap);
     return { instances, capped: token !== undefined };
+  }
+
+  /** One page of `GET entities[/{name}]` with the state (and, where the host has them, recent operations). */
+  async entities(filter: { name?: string; top?: number }, token?: string): Promise<EntityPage> {
+    const name = filter.name?.trim();
+    const res = await this.call(
+      'GET',
+      `${API_PATH}/entities${name ? `/${encodeURIComponent(name)}` : ''}`,
+      { fetchState: 'true', showOperations: 'true', top: String(filter.top ?? 50) },
+      { headers: token ? { 'x-ms-continuation-token': token } : {} },
+    );
+    if (!res.ok) throw new ApiFailure(res.status, `Entity query failed (${res.status}): ${await res.text()}`);
+    const next = res.headers.get('x-ms-continuation-token');
+    return {
+      entities: (await res.json()) as EntityStatus[],
+      next: next && next !== 'null' ? next : undefined,
+    };
   }
 
   /** The status, with the full history (inputs and outputs) when `history`; undefined on 404. */

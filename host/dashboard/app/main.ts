@@ -6,6 +6,7 @@
  *
  *   #/instances            instance list          (listView)
  *   #/instances/<id>       one instance           (instanceView); also ?instance=<id>
+ *   #/entities             durable entities       (entitiesView)
  *   #/bottlenecks          activity durations     (bottlenecksView)
  *   #/<view id>            a view the app offers  (appViewPage; README.md, "App views")
  */
@@ -15,6 +16,7 @@ import { type AppViews, loadAppViews } from './appViews.js';
 import { bottlenecksView } from './bottlenecksView.js';
 import type { AppContext, View } from './context.js';
 import { clear, confirmDialog, field, h } from './dom.js';
+import { entitiesView } from './entitiesView.js';
 import { duration, time } from './format.js';
 import { instanceView } from './instanceView.js';
 import { listView } from './listView.js';
@@ -109,6 +111,7 @@ function route(): void {
     view = instanceView(ctx, main, decodeURIComponent(hash.slice('instances/'.length)));
   else if (fromQuery && (hash === '' || hash === 'instances')) view = instanceView(ctx, main, fromQuery);
   else if (hash === 'bottlenecks') view = bottlenecksView(ctx, main);
+  else if (hash === 'entities') view = entitiesView(ctx, main);
   else if (hash !== '' && hash !== 'instances') view = appViewPage(ctx, main, decodeURIComponent(hash));
   else view = listView(ctx, main);
   void refresh();
