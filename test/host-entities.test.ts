@@ -2,8 +2,11 @@
  * Durable entities on the host, as an app written for Azure uses them (test/fixtures/entity-app):
  * a counter called, signalled and read from an orchestrator, through the durable client in an
  * HTTP trigger and through the documented HTTP API; a failing operation's error reaching its
- * caller with its state change rolled back; entity-to-entity signals; the list query.
+ * caller with its state change rolled back; entity-to-entity signals; the list query; cleaning
+ * entity storage of a lock whose holder is gone.
  */
+import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestHost, type TestHost } from '../host/testing';
 
@@ -143,5 +146,31 @@ describe('entities', () => {
     expect(seen).toEqual(keys);
     const accounts = await host.system.get<unknown[]>(`${API}/entities/Account`);
     expect(accounts.body).toEqual([]);
+  });
+
+  it('releases a lock whose holder is gone when entity storage is cleaned', async () => {
+    // a lock left by an instance that no longer exists (written as another process may write
+    // the store, which is not locked exclusively)
+    const db = new Database(path.join(host.options.dataDir, 'signoff.db'));
+    db.prepare(
+      "INSERT INTO entities (entity_id, name, key, present, state, locked_by, lock_id, last_op_at) VALUES ('@counter@orphan', 'counter', 'orphan', 1, '7', 'gone', 'x', 0)",
+    ).run();
+    db.close();
+    await host.system.post(`${API}/entities/Counter/orphan?op=add`, '1');
+    await host.idle();
+    expect((await readCounter('orphan')).body).toBe(7);
+    const listed = await host.system.get<Array<{ lockedBy: string; backlogQueueSize: number }>>(
+      `${API}/entities/counter?top=1000`,
+    );
+    expect(listed.body.find((e) => e.lockedBy === 'gone')).toMatchObject({ backlogQueueSize: 1 });
+    const clean = await host.system.post(`${API}/entities`);
+    expect(clean).toMatchObject({
+      status: 200,
+      body: { numberOfOrphanedLocksRemoved: 1, numberOfEmptyEntitiesRemoved: 0 },
+    });
+    await host.idle();
+    expect((await readCounter('orphan')).body).toBe(8);
+    const again = await host.system.post(`${API}/entities?releaseOrphanedLocks=true`);
+    expect(again.body).toEqual({ numberOfOrphanedLocksRemoved: 0, numberOfEmptyEntitiesRemoved: 0 });
   });
 });

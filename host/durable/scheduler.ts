@@ -11,10 +11,12 @@ import type { Logger } from '../common/log';
 import { activeTracer, contextFrom, endSpan, traceParentOf } from '../common/telemetry';
 import { ResultBatching } from './batching';
 import type { Clock } from './clock';
-import { isEntityId } from './entityMessages';
+import { heldLockOf } from './entityActions';
+import { isEntityId, releaseEvent } from './entityMessages';
 import { runEpisode } from './episode';
 import { commitEpisode, deleteSource, type EpisodeCommitDeps, type Mailbox } from './episodeCommit';
 import { EventType } from './history';
+import { InstanceState } from './instance';
 import { type InvocationDeps, invokeOrchestrator } from './invocations';
 import type { Deliver, EpisodeOutcome, EpisodeSettings, PendingMessage } from './outcome';
 import { TERMINAL_STATUSES } from './rows';
@@ -181,19 +183,33 @@ export class EpisodeScheduler implements Mailbox {
   private async failInstance(instanceId: string, messages: PendingMessage[], error: unknown): Promise<void> {
     const { store } = this.deps;
     const row = store.getInstance(instanceId);
-    await this.deps.commits.enqueue(() => {
-      for (const m of messages) deleteSource(store, m);
-      if (row && !TERMINAL_STATUSES.has(row.status)) {
-        const message = error instanceof Error ? error.message : String(error);
-        store.putInstance({
-          ...row,
-          status: 'Failed',
-          output: JSON.stringify(`The host could not run orchestrator '${row.name}': ${message}`),
-          updatedAt: this.deps.clock.now(),
-        });
-        store.dropPendingWork(instanceId);
-      }
-    });
+    const now = this.deps.clock.now();
+    // A critical section it holds is released, as when an orchestrator fails.
+    const held = row ? heldLockOf(InstanceState.load(row, store.history(instanceId), []).ledger) : undefined;
+    const released: Array<{ target: string; message: PendingMessage }> = [];
+    await this.deps.commits.enqueue(
+      () => {
+        for (const m of messages) deleteSource(store, m);
+        if (row && !TERMINAL_STATUSES.has(row.status)) {
+          const message = error instanceof Error ? error.message : String(error);
+          store.putInstance({
+            ...row,
+            status: 'Failed',
+            output: JSON.stringify(`The host could not run orchestrator '${row.name}': ${message}`),
+            updatedAt: now,
+          });
+          store.dropPendingWork(instanceId);
+          for (const target of held?.lockSet ?? []) {
+            const ev = releaseEvent({ parent: instanceId, id: held?.requestId ?? '' }, now);
+            const rowId = store.addMessage(target, null, JSON.stringify(ev));
+            released.push({ target, message: { source: 'message', rowId, executionId: null, event: ev } });
+          }
+        }
+      },
+      () => {
+        for (const r of released) this.push(r.target, r.message);
+      },
+    );
     this.deps.endWaiters.ended(instanceId);
   }
 }
