@@ -11,7 +11,9 @@
  * what it always did. Version 2 (every request started since documents exist) also takes
  * documents: it waits for a first one before the stages when its policy rule requires one, and in
  * every stage it races two more events against its timers, `document` (one was added) and
- * `document-request` (an approver asks for another), each on a path of its own.
+ * `document-request` (an approver asks for another), each on a path of its own; and a decision
+ * that ends its stage is written with the record or finish that follows, not by an activity of
+ * its own. test/upgrade.test.ts runs version-1 instances started by the earlier Signoff to the end.
  *
  * The activities that need table storage (audit, index, cards) are retried with backoff when
  * they fail, for up to {@link STORAGE_RETRY_HOURS} hours: an outage holds the request, with
@@ -562,7 +564,8 @@ const approvalWorkflow: OrchestrationHandler = function* (ctx: OrchestrationCont
       };
       // A decision that ends the stage (or the request) is written by the record or finish that
       // comes next; one that leaves the stage open is written now, with the index.
-      if (verdict.rejected || verdict.stageComplete) recordLater(decided);
+      // Version 1 wrote every decision at once: its running instances replay that.
+      if (input.workflowVersion === 2 && (verdict.rejected || verdict.stageComplete)) recordLater(decided);
       else yield* record(decided);
       if (verdict.rejected) {
         outcome = { state: 'Rejected', reason: `Rejected by ${approver.name} at stage "${current.title}"` };

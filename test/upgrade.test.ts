@@ -1,0 +1,98 @@
+/**
+ * Upgrades: requests started under an earlier Signoff keep running under this one. An
+ * orchestrator replays its history at every step, so a running instance must meet the same
+ * actions in the same order after an upgrade, or the Durable extension fails it as
+ * non-deterministic (the embedded host checks the same rule). The earlier Signoff is a real one:
+ * UPGRADE_FROM checked out into a temporary git worktree, its app run by this host on a data
+ * directory that this checkout's app then takes over, with the test run's Azurite throughout.
+ *
+ * UPGRADE_FROM is the oldest workflow whose instances may still be running where Signoff is
+ * used: main before workflowVersion 2 (documents) and the deferred decision rows. Move it forward
+ * only when no instance of the older workflow can still be running anywhere.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ApprovalStatus } from '../domain/decide';
+import { startTestHost, type TestHost } from '../host/testing';
+
+const UPGRADE_FROM = 'a6549f5';
+
+type Detail = ApprovalStatus & { audit: Array<{ type: string; details: Record<string, unknown> }> };
+
+const root = path.resolve('.');
+const old = fs.mkdtempSync(path.join(os.tmpdir(), 'signoff-upgrade-from-'));
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'signoff-upgrade-data-'));
+let host: TestHost | undefined;
+
+beforeAll(() => {
+  // The whole history is needed (a clone with --depth 1 lacks the commit): say so, do not skip.
+  try {
+    execFileSync('git', ['cat-file', '-e', `${UPGRADE_FROM}^{commit}`], { cwd: root, stdio: 'pipe' });
+  } catch {
+    throw new Error(
+      `commit ${UPGRADE_FROM} is not in this clone; fetch the whole history (git fetch --unshallow)`,
+    );
+  }
+  fs.rmSync(old, { recursive: true, force: true });
+  execFileSync('git', ['worktree', 'add', '--detach', old, UPGRADE_FROM], { cwd: root, stdio: 'pipe' });
+  fs.symlinkSync(path.join(root, 'node_modules'), path.join(old, 'node_modules'), 'dir');
+});
+
+afterAll(async () => {
+  await host?.stop();
+  if (fs.existsSync(path.join(old, '.git')))
+    execFileSync('git', ['worktree', 'remove', '--force', old], { cwd: root, stdio: 'pipe' });
+  fs.rmSync(old, { recursive: true, force: true });
+  fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function requestLoan(amount: number): Promise<string> {
+  const res = await (host as TestHost).as('patti').post<{ id: string }>('/api/approvals/loan', {
+    details: { applicant: 'Patti Fernandez', amount, currency: 'EUR', purpose: 'van', termMonths: 36 },
+  });
+  expect(res.status, JSON.stringify(res.body)).toBe(202);
+  await (host as TestHost).idle();
+  return res.body.id;
+}
+
+async function approve(id: string, approver: string): Promise<void> {
+  const res = await (host as TestHost).as(approver).post(`/api/approvals/${id}/decision`, {
+    decision: 'approve',
+    comment: `ok from ${approver}`,
+  });
+  expect(res.status, JSON.stringify(res.body)).toBe(202);
+  await (host as TestHost).idle();
+}
+
+async function detail(id: string): Promise<Detail> {
+  const res = await (host as TestHost).as('patti').get<Detail>(`/api/approvals/${id}`);
+  expect(res.status).toBe(200);
+  return res.body;
+}
+
+describe(`requests started under ${UPGRADE_FROM}`, () => {
+  it('finish under this Signoff wherever the upgrade caught them', async () => {
+    host = await startTestHost({ app: old, dataDir, clock: 'virtual' });
+    // Caught waiting for its first stage, and waiting for its second after the first was decided.
+    const waiting = await requestLoan(50_000);
+    const midway = await requestLoan(60_000);
+    await approve(midway, 'megan');
+    expect((await detail(midway)).stage?.title).toBe('Risk review');
+    await host.stop();
+
+    host = await startTestHost({ app: '.', dataDir, clock: 'virtual' });
+    await approve(waiting, 'megan');
+    await approve(waiting, 'alex');
+    await approve(midway, 'diego');
+    for (const id of [waiting, midway]) {
+      const done = await detail(id);
+      const status = await host.client.status(id, 'showHistory=false');
+      expect(status.body.runtimeStatus, JSON.stringify(status.body)).toBe('Completed');
+      expect(done.state).toBe('Approved');
+      expect(done.audit.map((a) => a.type)).toEqual(['requested', 'decision', 'decision', 'outcome']);
+    }
+  });
+});
