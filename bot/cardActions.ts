@@ -267,11 +267,17 @@ async function decide(
 
   let outcome: DecisionOutcome;
   try {
-    outcome = await client.decide(status.id, actorOf(context), {
-      decision: input.decision,
-      ...(input.comment ? { comment: input.comment } : {}),
-      ...(input.decisionId ? { decisionId: input.decisionId } : {}),
-    });
+    // The status read above: the click reads it once.
+    outcome = await client.decide(
+      status.id,
+      actorOf(context),
+      {
+        decision: input.decision,
+        ...(input.comment ? { comment: input.comment } : {}),
+        ...(input.decisionId ? { decisionId: input.decisionId } : {}),
+      },
+      status,
+    );
   } catch (error) {
     await claims.release(status.id, claimRow);
     throw error;

@@ -41,10 +41,15 @@ export interface ApprovalsPort {
   start(kind: RequestKind, details: Record<string, unknown>, requester: User): Promise<Started>;
   /** A request `actor` may see, by full or short id. */
   find(idOrShort: string, actor: Actor): Promise<ApprovalStatus | undefined>;
+  /**
+   * `seen`: the request as the caller has just read it with `find` for this actor, which the
+   * decision is then checked against instead of reading it again (one status read per click).
+   */
   decide(
     id: string,
     actor: Actor,
     decision: { decision: 'approve' | 'reject'; comment?: string; decisionId?: string },
+    seen?: ApprovalStatus,
   ): Promise<DecisionOutcome>;
   cancel(id: string, actor: Actor & { name: string }): Promise<CancelOutcome>;
   list(role: ListRole, userId: string, query: IndexQuery): Promise<IndexPage>;

@@ -174,8 +174,12 @@ export async function submitDecision(
   id: string,
   actor: Actor,
   decision: Decision,
+  seen?: ApprovalStatus,
 ): Promise<DecisionOutcome> {
-  const status = await approvalStatusFor(client, id, actor);
+  // The status the caller read a moment ago for this actor, or read here. Either way the workflow
+  // checks the decision again against its own state when the event arrives.
+  const status =
+    seen && seen.id === id && canView(seen, actor) ? seen : await approvalStatusFor(client, id, actor);
   if (!status) return notFound(id);
   const input: DecisionInput = { ...decision, approverId: actor.id };
   const repeated = repeatedDecision(status, input);
@@ -328,7 +332,7 @@ export function approvalsFor(client: df.DurableClient): ApprovalsPort {
       return { id: started.id, stages: started.stages.map((s) => s.title) };
     },
     find: (idOrShort, actor) => findApproval(client, idOrShort, actor),
-    decide: (id, actor, decision) => submitDecision(client, id, actor, decision),
+    decide: (id, actor, decision, seen) => submitDecision(client, id, actor, decision, seen),
     cancel: (id, actor) => cancelApproval(client, id, actor),
     list: (role, userId, query) => queryIndex(role, userId, query),
     workload: async (approverId) => {
