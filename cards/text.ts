@@ -125,8 +125,12 @@ export function formatDuration(ms: number): string {
 }
 
 /** An amount with grouping and, when it has them, two decimals: "25,000" or "1,234.50". */
+// Built once: toLocaleString with options builds a new Intl.NumberFormat on every call, which
+// showed in the profile of card rendering (signoff-loan).
+const WHOLE = new Intl.NumberFormat('en-US', { minimumFractionDigits: 0, maximumFractionDigits: 2 });
+const CENTS = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+
 export function formatAmount(amount: number, currency?: string): string {
-  const digits = Number.isInteger(amount) ? 0 : 2;
-  const text = amount.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: 2 });
+  const text = (Number.isInteger(amount) ? WHOLE : CENTS).format(amount);
   return currency ? `${text} ${currency}` : text;
 }
