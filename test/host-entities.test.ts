@@ -173,4 +173,21 @@ describe('entities', () => {
     const again = await host.system.post(`${API}/entities?releaseOrphanedLocks=true`);
     expect(again.body).toEqual({ numberOfOrphanedLocksRemoved: 0, numberOfEmptyEntitiesRemoved: 0 });
   });
+
+  it('fails the operations of a batch that overruns functionTimeout, leaving the state as it was', async () => {
+    await host.system.post(`${API}/entities/Counter/spinning?op=add`, '1');
+    await host.idle();
+    await host.system.post(`${API}/entities/Counter/spinning?op=spin`);
+    await host.idle();
+    await host.system.post(`${API}/entities/Counter/spinning?op=add`, '1');
+    await host.idle();
+    expect((await readCounter('spinning')).body).toBe(2);
+    const listed = await host.system.get<
+      Array<{ entityId: { key: string }; recentOperations: Array<{ operation: string; error?: string }> }>
+    >(`${API}/entities/counter?showOperations=true&top=1000`);
+    const spin = listed.body
+      .find((e) => e.entityId.key === 'spinning')
+      ?.recentOperations.find((o) => o.operation === 'spin');
+    expect(spin?.error).toContain('Timeout value of 00:00:03 exceeded');
+  });
 });

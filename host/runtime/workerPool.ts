@@ -400,9 +400,11 @@ function failed(message: string): Spawned {
 function kindOf(triggerType: string | undefined): Kind {
   switch (triggerType) {
     case 'orchestrationTrigger':
-    case 'entityTrigger':
       return 'episode';
+    // An entity batch that overruns fails its operations, as the extension fails them; one whose
+    // worker was lost runs again, like an activity.
     case 'activityTrigger':
+    case 'entityTrigger':
       return 'activity';
     default:
       return 'other';
