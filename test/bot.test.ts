@@ -471,6 +471,37 @@ describe('/api/messages', () => {
     expect((await admin().get<{ state: string }>(`/api/approvals/${other.id}`)).body.state).toBe('Cancelled');
   });
 
+  it('pending shows the approver’s workload: what waits for them, decided this week, their time to decide', async () => {
+    const workload = async () => {
+      const card = text((await say(people.megan, 'pending'))[0]?.body.attachments);
+      const found = /Your workload: (\d+) open · (\d+) decided this week · ([^"]+)"/.exec(card);
+      expect(found, card).not.toBeNull();
+      const [, open, decided, average] = found as RegExpExecArray;
+      return { open: Number(open), decided: Number(decided), average };
+    };
+    // Megan decided in the tests above, and may have requests still waiting for her.
+    await host.idle();
+    const before = await workload();
+    const { id } = await requestByChat(people.pat, 'Workload check');
+    await host.idle();
+    expect(await workload()).toEqual({ ...before, open: before.open + 1 });
+
+    await host.clock.advance('PT3H');
+    const posted = connector.to(people.megan.chat, 'POST').find((c) => text(c.body).includes(id));
+    await click(people.megan, 'approve', { requestId: id }, posted?.assignedId);
+    await host.idle();
+    const after = await workload();
+    expect(after).toMatchObject({ open: before.open, decided: before.decided + 1 });
+    expect(after.average).toMatch(/^\d+[dhm]( \d+[hm])? to decide on average \(last 30 days\)$/);
+
+    // A week later by the workflow's clock: nothing decided this week yet; the average stays.
+    await host.clock.advance('P7D');
+    await host.idle();
+    await requestByChat(people.pat, 'Workload next week');
+    await host.idle();
+    expect(await workload()).toMatchObject({ decided: 0, average: after.average });
+  });
+
   it('says what is wrong with a command in words, without the names of the command table', async () => {
     const missing = text((await say(people.pat, 'status'))[0]?.body.attachments);
     expect(missing).toContain('The request id is missing. Type it like this: status <id>');

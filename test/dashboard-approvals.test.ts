@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isoWeekStart } from '../domain/workload';
 import { startTestHost, type TestHost } from '../host/testing';
 import { launchChromium } from './support/chromium';
 import { lowContrast, textContrast } from './support/contrast';
@@ -20,6 +21,8 @@ let browser: Browser;
 let page: Page;
 const pageErrors: string[] = [];
 const ids = { expired: '', approved: '', rejected: '', cancelled: '', open: '', suspended: '' };
+/** When Megan's three decisions were made (the virtual clock stands still between them). */
+let decidedAt: Date;
 
 async function requestLoan(amount: number): Promise<string> {
   const res = await host.as('patti').post<{ id: string }>('/api/approvals/loan', {
@@ -54,6 +57,7 @@ beforeAll(async () => {
   await host.idle();
   ids.open = await requestLoan(50_000);
   await decide(ids.open, 'megan', 'approve');
+  decidedAt = await host.clock.now();
   // Suspended past its deadline: an overdue row, the red-tinted one.
   ids.suspended = await requestLoan(8_000);
   await host.client.operation(ids.suspended, 'suspend', 'reason=contrast%20test');
@@ -99,6 +103,33 @@ describe('the approvals view', () => {
     const open = (await page.locator('#open-approvals').textContent()) ?? '';
     expect(open).not.toMatch(/Running|\{"/);
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-outcomes.png'), fullPage: true });
+  });
+});
+
+describe('the approver workload in the approvals view', () => {
+  it('gives each approver asked their open requests, decisions this week and time to decide', async () => {
+    await page.goto(`${host.url}/_dashboard/#/approvals`);
+    const rows = page.locator('#approver-workload tbody tr');
+    await rows.first().waitFor();
+    const shown = new Map<string, string[]>();
+    for (const cells of await rows.evaluateAll((trs) =>
+      trs.map((tr) =>
+        Array.from(tr.querySelectorAll('td'), (td) => (td.textContent ?? '').replace(/\s+/g, ' ').trim()),
+      ),
+    )) {
+      shown.set(cells[0] as string, cells);
+    }
+    const now = await host.clock.now();
+    const thisWeek = isoWeekStart(decidedAt.getTime()) === isoWeekStart(now.getTime()) ? '3' : '0';
+    // Megan: the suspended request still waits for her; three decisions, each made as the request
+    // arrived; read from her entity (no ≈ of figures counted from the requests).
+    expect(shown.get('Megan Bowen')?.slice(1, 3)).toEqual(['1', thisWeek]);
+    expect(shown.get('Megan Bowen')?.[4]).toBe('3');
+    // The risk officers wait on the open request; Adele's escalation expired.
+    expect(shown.get('Alex Wilber')?.slice(1, 3)).toEqual(['1', '0']);
+    expect(shown.get('Diego Siciliani')?.slice(1, 3)).toEqual(['1', '0']);
+    expect(shown.get('Adele Vance')?.slice(1, 3)).toEqual(['0', '0']);
+    expect([...shown.values()].flat().join(' ')).not.toMatch(/≈|scanned/);
   });
 });
 

@@ -16,6 +16,7 @@ import { terminalAsResult } from '../platform/retry';
 import { notifier } from './notifier';
 import { policyOfVersion } from './policyArchive';
 import { type AuditEntry, appendAuditRows, indexStatus, settleAll } from './records';
+import { signalWorkloads } from './workload';
 
 export interface ValidateInput {
   request: ApprovalRequest;
@@ -138,9 +139,23 @@ export function unreachableAlert(input: NotifyInput, unreachable: User[], at: st
   };
 }
 
-/** Writes an audit row (if any) and brings the index up to date. */
+/**
+ * The durable client of the activities that tell approvers' workload entities where a request
+ * stands (workload.ts). They do it here, not the orchestrator: a signalEntity in the workflow
+ * would be a new action, and the instances running when it was deployed would not replay.
+ */
+const durableClient = df.input.durableClient();
+
+/**
+ * Writes an audit row (if any), brings the index up to date and the workload of every approver
+ * asked. The workload signals go first: they do not need table storage, and while storage is down
+ * this activity is retried, signalling again each time, which changes nothing (each is a
+ * statement of state at the workflow's time `at`).
+ */
 export const recordApproval = df.app.activity('approvalRecord', {
-  handler: terminalAsResult('approvalRecord', async (input: RecordInput): Promise<void> => {
+  extraInputs: [durableClient],
+  handler: terminalAsResult('approvalRecord', async (input: RecordInput, context): Promise<void> => {
+    await signalWorkloads(df.getClient(context), input.status, input.at);
     const requestId = input.status.id;
     const audit = [...(input.earlier ?? []), ...(input.audit ? [input.audit] : [])];
     // The audit rows (one transaction: one request's partition) and the index rows side by side.
@@ -163,11 +178,13 @@ export const updateApprovalCards = df.app.activity('approvalCards', {
   }),
 });
 
-/** The end: outcome audited and indexed, every card updated, the requester told. */
+/** The end: approvers' workloads closed, outcome audited and indexed, every card updated, the requester told. */
 export const finishApproval = df.app.activity('approvalFinish', {
+  extraInputs: [durableClient],
   handler: terminalAsResult('approvalFinish', async (input: FinishInput, context): Promise<void> => {
     const log = invocationLog(context);
     const { status, at } = input;
+    await signalWorkloads(df.getClient(context), status, at);
     const outcome: Omit<AuditEntry, 'requestId'> = {
       key: input.auditKey,
       type: 'outcome',

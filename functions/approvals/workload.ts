@@ -1,5 +1,5 @@
 /**
- * The `ApproverWorkload` durable entity: one per approver (the key is their Entra object id),
+ * The `ApproverWorkload` durable entity (registered here): one per approver (the key is their Entra object id),
  * holding their workload (domain/workload.ts): the requests waiting for their decision, their
  * decisions, and when they were asked. The `pending` chat command and the dashboard's approvals
  * view read it with `readEntityState`; nothing else writes it.
@@ -40,6 +40,8 @@ export function workloadOperation(context: dfTypes.EntityContext<WorkloadState>)
   }
   context.df.setState(applySync(context.df.getState(emptyWorkload), input));
 }
+
+df.app.entity(WORKLOAD_ENTITY, workloadOperation);
 
 const entityOf = (approverId: string) => new df.EntityId(WORKLOAD_ENTITY, approverId);
 
