@@ -103,6 +103,12 @@ describe('entities', () => {
     expect(log.body).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
   });
 
+  it('gives a caller of an entity the app does not have an error naming it', async () => {
+    const { id } = await host.client.start('callGhost');
+    const done = await host.client.waitFor(id, ['Completed']);
+    expect(done.output).toBe("No entity function named 'ghost' is registered in the app");
+  });
+
   it('answers 400 naming the problem for bad input, and needs the system key', async () => {
     const unknown = await host.system.post(`${API}/entities/Nobody/k?op=add`, '1');
     expect(unknown.status).toBe(400);
