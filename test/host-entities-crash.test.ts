@@ -4,6 +4,8 @@
  * signals in one episode), restarted on the same data directory, and every log entity holds each
  * acknowledged signal exactly once, in the order its sender sent them. A signal whose answer was
  * lost with the host may or may not have been committed: it is applied at most once either way.
+ * Also killed in the middle of 50 transfers in critical sections: after the restart every
+ * transfer completes, and no money is lost or made.
  */
 import { afterAll, expect, it } from 'vitest';
 import { startTestHost, type TestHost } from '../host/testing';
@@ -71,4 +73,39 @@ it('loses no acknowledged signal and applies none twice across kill -9 in the mi
   const done = await h.client.waitFor(orchestration.id, ['Completed']);
   expect(done.output).toBe(200);
   expect((await h.system.get(`${API}/entities/Log/from-orchestration`)).body).toEqual(upTo(200));
+});
+
+it('completes every transfer and keeps the money after kill -9 in the middle of 50 critical sections', async () => {
+  await host?.stop();
+  const h = await startTestHost({ app: 'test/fixtures/entity-app', clock: 'virtual' });
+  host = h;
+  expect((await h.system.post(`${API}/entities/Account/a?op=deposit`, '100')).status).toBe(202);
+  await h.idle();
+  const started = await Promise.all(
+    Array.from({ length: 50 }, (_, i) =>
+      h.client.start(
+        'transfer',
+        i % 2 === 0 ? { from: 'a', to: 'b', amount: 30 } : { from: 'b', to: 'a', amount: 30 },
+      ),
+    ),
+  );
+  // kill once some have completed and others are still in or waiting for their critical section
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const done = await h.client.query('runtimeStatus=Completed&top=1000');
+    if (done.body.length >= 5) break;
+    if (Date.now() > deadline) throw new Error('no transfer completed');
+    await sleep(5);
+  }
+  await h.kill();
+  await h.restart();
+  for (const { id } of started) {
+    const done = await h.client.waitFor(id, ['Completed', 'Failed'], undefined, 60_000);
+    expect(done.runtimeStatus, JSON.stringify(done.output)).toBe('Completed');
+  }
+  await h.idle();
+  const a = (await h.system.get<number>(`${API}/entities/Account/a`)).body;
+  const b = (await h.system.get<number>(`${API}/entities/Account/b`)).body ?? 0;
+  expect(a + b).toBe(100);
+  expect(Math.min(a, b)).toBeGreaterThanOrEqual(0);
 });
