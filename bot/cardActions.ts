@@ -4,7 +4,10 @@
  * the comment, which a rejection needs), `refresh` (automatic refresh: each user's own view),
  * `open` (Review and Open in the lists: the request's card as a new message, the list kept),
  * `cancel` (the requester's Cancel, on their card or in "my requests") and `submitRequest` (the
- * request form, whose message becomes the requester's own card, kept up to date).
+ * request form, whose message becomes the requester's own card, kept up to date), `openDocument`
+ * (a document button: the clicker's own card with a short-lived link to that document, issued
+ * only if they are the requester or an approver) and `askDocument` (an approver asks the
+ * requester for another document, with a note).
  *
  * Why not teams-ai's `app.adaptiveCards.actionExecute`: in teams-ai 1.7 the response type lives in
  * a variable shared by every call of the route, and the first card returned with `refresh` (every
@@ -30,6 +33,7 @@ import {
   requesterCard,
   requestFormCard,
   statusCard,
+  withDocumentLink,
 } from '../cards';
 import {
   type ApprovalStatus,
@@ -79,6 +83,8 @@ const decisionData = requestData.extend({
   comment: z.string().max(2000, 'must be at most 2000 characters').optional(),
 });
 const cancelData = requestData.extend({ list: z.literal('mine').optional() });
+const documentData = requestData.extend({ documentId: z.string().trim().min(1).max(40) });
+const askData = requestData.extend({ documentNote: z.string().optional() });
 
 /** What a card whose data names no request gets: it cannot be answered, but the person can go on. */
 const NO_REQUEST =
@@ -121,9 +127,83 @@ async function answer(context: TurnContext): Promise<ActionResponse> {
     }
     case 'submitRequest':
       return submitRequest(context, client, data);
+    case 'openDocument': {
+      const parsed = documentData.safeParse(data);
+      if (!parsed.success) return cardResponse(errorCard(NO_REQUEST));
+      return cardResponse(await openDocument(context, client, parsed.data.requestId, parsed.data.documentId));
+    }
+    case 'askDocument': {
+      const parsed = askData.safeParse(data);
+      if (!parsed.success) return cardResponse(errorCard(NO_REQUEST));
+      return cardResponse(
+        await askDocument(context, client, parsed.data.requestId, parsed.data.documentNote),
+      );
+    }
     default:
       return cardResponse(errorCard(`"${verb}" is not an action Signoff knows.`));
   }
+}
+
+/**
+ * A document button: the clicker's own card of the request with a link to that one document on
+ * top. Who they are comes from Teams; the link is issued only to the requester and approvers.
+ */
+async function openDocument(
+  context: TurnContext,
+  client: ApprovalsPort,
+  requestId: string,
+  documentId: string,
+): Promise<AdaptiveCardJson> {
+  const actor = actorOf(context);
+  const status = await client.find(requestId, actor);
+  if (!status) return errorCard(`There is no request "${requestId}".`, 'Not found');
+  const { conversations, log } = services(context);
+  const card = await viewFor(status, actor.id, conversations, log);
+  const link = await client.documentLink(status.id, documentId, actor);
+  if (!link) return errorCard('That document is not one you can open.', 'Not available');
+  log.info('document link issued', { requestId: status.id, document: documentId, to: actor.id });
+  const minutes = Math.max(1, Math.round((Date.parse(link.expiresAt) - Date.now()) / 60_000));
+  return withDocumentLink(card, { name: link.document.name, url: link.url, minutes });
+}
+
+/**
+ * "Ask for a document" on an approver's card: raised to the workflow, which tells the requester;
+ * the answer is the approver's card saying what they asked for. A note is needed.
+ */
+async function askDocument(
+  context: TurnContext,
+  client: ApprovalsPort,
+  requestId: string,
+  note: string | undefined,
+): Promise<AdaptiveCardJson> {
+  const actor = actorOf(context);
+  const status = await client.find(requestId, actor);
+  if (!status) return errorCard(`There is no request "${requestId}".`, 'Not found');
+  const { conversations, log } = services(context);
+  const text = note?.trim() ?? '';
+  if (!text || text.length > 500) {
+    const notice =
+      text.length > 500
+        ? 'Say which document you need in at most 500 characters. Nothing was asked.'
+        : 'Say which document you need: the requester reads it. Nothing was asked.';
+    return isOpen(status) ? approvalCard(status, 'approver', { notice }) : outcomeCard(status);
+  }
+  const asked = await client.askForDocument(status.id, actor, text);
+  if (!asked.ok) {
+    if (!isOpen(status)) return viewFor(status, actor.id, conversations, log);
+    return errorCard(`${asked.message}.`, 'Not asked');
+  }
+  log.info('document asked for', { requestId: status.id, by: actor.id });
+  // The card as it will be once the workflow has it (the next update brings the same).
+  const me = status.stage?.approvers.find((a) => a.id === actor.id);
+  const expected: ApprovalStatus = {
+    ...status,
+    documentRequests: [
+      ...(status.documentRequests ?? []),
+      { reason: 'approver', ...(me ? { by: me } : {}), note: text, at: new Date().toISOString() },
+    ],
+  };
+  return viewFor(expected, actor.id, conversations, log);
 }
 
 async function refresh(

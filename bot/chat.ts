@@ -25,6 +25,7 @@ import { parseRequest, titleOf, type User, ValidationError } from '../domain/req
 import type { WorkloadFigures } from '../domain/workload';
 import { type ParsedCommand, parseCommand } from './commands';
 import { scopeOf } from './conversations';
+import { addSentFiles, hasFiles } from './documents';
 import { REQUESTER_CARD_KEY } from './notifier';
 import type { ApprovalsPort } from './ports';
 import { actorOf, requesterOf, services, userIdOf } from './turn';
@@ -35,6 +36,11 @@ export const LIST_PAGE_SIZE = 20;
 export async function onMessage(context: TurnContext): Promise<void> {
   const scope = scopeOf(context.activity);
   if (scope === 'personal') await refreshPersonalReference(context);
+  // A file sent in a personal chat is a document for one of the sender's requests.
+  if (scope === 'personal' && hasFiles(context)) {
+    await context.sendActivity({ type: 'message', text: await addSentFiles(context), textFormat: 'plain' });
+    return;
+  }
 
   const parsed = parseCommand(context.activity.text ?? '', { scope });
   if (!parsed.ok) {

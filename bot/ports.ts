@@ -7,6 +7,7 @@
 import type { TableClient } from '@azure/data-tables';
 import type { Actor } from '../domain/access';
 import type { ApprovalStatus, RecordedDecision, Refusal } from '../domain/decide';
+import type { DocumentRef } from '../domain/documents';
 import type { IndexPage, IndexQuery, ListRole } from '../domain/lists';
 import type { RequestKind, User } from '../domain/requests';
 import type { WorkloadFigures } from '../domain/workload';
@@ -58,7 +59,33 @@ export interface ApprovalsPort {
    * while none is recorded for them. `approverId` is the authenticated user's own id.
    */
   workload(approverId: string): Promise<WorkloadFigures | undefined>;
+  /**
+   * A short-lived link for `actor` to open one document of the request, or undefined when they
+   * may not (not its requester or an approver) or there is no such document.
+   */
+  documentLink(id: string, documentId: string, actor: Actor): Promise<DocumentLink | undefined>;
+  /** An approver of the current stage asks the requester for another document. */
+  askForDocument(id: string, actor: Actor, note: string): Promise<DocumentAnswer>;
+  /**
+   * Adds a document as `actor` (the requester). A document over the limits throws the domain's
+   * DocumentRejectedError naming the problem.
+   */
+  addDocument(id: string, actor: Actor, name: string, bytes: Uint8Array): Promise<DocumentAnswer>;
 }
+
+export interface DocumentLink {
+  document: DocumentRef;
+  url: string;
+  expiresAt: string;
+}
+
+export type DocumentAnswer =
+  | { ok: true; document?: DocumentRef; repeated?: boolean }
+  | {
+      ok: false;
+      refusal: 'not-found' | 'not-requester' | 'closed' | 'no-documents' | 'not-an-approver';
+      message: string;
+    };
 
 const UNREACHABLE_CODES = new Set([
   'ECONNREFUSED',

@@ -40,5 +40,6 @@ export {
   requesterCard,
   stageRule,
   statusCard,
+  withDocumentLink,
 } from './request';
 export { LIST_LIMITS, TEXT_LIMITS, truncate } from './text';

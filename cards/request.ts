@@ -15,7 +15,14 @@
  */
 
 import { COMMANDS } from '../domain/commands';
-import type { ApprovalStatus, RecordedDecision, StageStatus } from '../domain/decide';
+import {
+  type ApprovalStatus,
+  openDocumentRequests,
+  type RecordedDecision,
+  type StageStatus,
+  takesDocuments,
+} from '../domain/decide';
+import { describeDocument } from '../domain/documents';
 import type { GenericRequest, LoanRequest } from '../domain/requests';
 import { type AdaptiveCardJson, compileTemplate } from './card';
 import type { pendingCard } from './lists';
@@ -86,6 +93,15 @@ interface RequestView {
   overflowNote: string;
   hasOverflowNote: boolean;
   showActions: boolean;
+  /** Documents to review: each a button (`Action.Execute` verb `openDocument`) named after it. */
+  documentsHeading: string;
+  documents: Array<{ title: string; requestId: string; documentId: string }>;
+  hasDocuments: boolean;
+  /** Documents asked of the requester, open or arrived, one line each. */
+  documentNotes: Array<{ text: string; weight: 'Bolder' | 'Default' }>;
+  hasDocumentNotes: boolean;
+  /** An approver's "Ask for a document" (a note, then verb `askDocument`). */
+  showAskDocument: boolean;
   /** The requester's Cancel button (a confirmation, then `Action.Execute` verb `cancel`). */
   showCancel: boolean;
   hasRefresh: boolean;
@@ -165,6 +181,7 @@ export function approvalCard(
         : '',
     hasOverflowNote: left > 0,
     showActions: view === 'approver',
+    showAskDocument: view === 'approver' && takesDocuments(status),
     hasRefresh: true,
     refreshUserIds,
   });
@@ -251,9 +268,10 @@ export function statusCard(status: ApprovalStatus, audience: Audience = 'approve
  */
 export function requesterCard(status: ApprovalStatus): AdaptiveCardJson {
   if (status.state !== 'Pending') return outcomeCard(status, 'requester');
+  const wanted = openDocumentRequests(status).length > 0;
   return render({
     ...baseView(status, 'requester'),
-    headline: 'Waiting for approval',
+    headline: wanted ? 'Waiting for a document from you' : 'Waiting for approval',
     headlineColor: 'Accent',
     headlineStyle: 'emphasis',
     subline: askedOn(status, 'requester'),
@@ -281,6 +299,83 @@ const OUTCOME_LOOK: Record<
 function closedParts(status: ApprovalStatus): Partial<RequestView> {
   const reason = fitOr(status.reason, TEXT_LIMITS.reason, '');
   return { hasStage: false, hasAwaiting: false, hasUnreachable: false, reason, hasReason: reason !== '' };
+}
+
+/**
+ * The card `card` was built from, for `viewer`, with a link to open one document on top: the
+ * answer to a document button. The link is the reader's alone and short-lived (see
+ * functions/approvals/documents.ts), so the card says so and is never posted to anyone else.
+ */
+export function withDocumentLink(
+  card: AdaptiveCardJson,
+  link: { name: string; url: string; minutes: number },
+): AdaptiveCardJson {
+  const box = {
+    type: 'Container',
+    style: 'emphasis',
+    bleed: true,
+    items: [
+      {
+        type: 'RichTextBlock',
+        inlines: [
+          {
+            type: 'TextRun',
+            text: `${fitOr(link.name, TEXT_LIMITS.title, 'The document')} is ready to open. The link is yours alone and works for ${plural(link.minutes, 'minute')}.`,
+          },
+        ],
+      },
+      {
+        type: 'ActionSet',
+        actions: [
+          { type: 'Action.OpenUrl', title: `Open ${fitOr(link.name, 60, 'the document')}`, url: link.url },
+        ],
+      },
+    ],
+  };
+  return { ...card, body: [box, ...card.body] };
+}
+
+/** The documents part: the buttons that open them and what was asked of the requester. */
+function documentParts(
+  status: ApprovalStatus,
+  audience: Audience,
+): Pick<
+  RequestView,
+  'documentsHeading' | 'documents' | 'hasDocuments' | 'documentNotes' | 'hasDocumentNotes'
+> {
+  const docs = status.documents ?? [];
+  const open = status.state === 'Pending';
+  const notes = (status.documentRequests ?? []).map((r) => {
+    const arrived = r.documentId ? docs.find((d) => d.id === r.documentId) : undefined;
+    const what = fitOr(r.note, TEXT_LIMITS.comment, 'a document', true);
+    const who = r.by ? displayName(r.by) : undefined;
+    const asked =
+      r.reason === 'policy'
+        ? audience === 'requester'
+          ? `Add a document before approvers are asked (the approval policy needs one): ${what}`
+          : `The approval policy needs a document from the requester: ${what}`
+        : audience === 'requester'
+          ? `${who} asks you for another document: ${what}`
+          : `${who} asked the requester for another document: ${what}`;
+    if (arrived)
+      return {
+        text: `${asked}. Arrived: ${fitOr(arrived.name, TEXT_LIMITS.title, 'a document')}.`,
+        weight: 'Default' as const,
+      };
+    if (!open) return { text: `${asked}.`, weight: 'Default' as const };
+    const how =
+      audience === 'requester'
+        ? ' Send the file to Signoff in this chat with the request id, or upload it through the approvals API.'
+        : ' Waiting for it.';
+    return { text: `${asked}.${how}`, weight: 'Bolder' as const };
+  });
+  return {
+    documentsHeading: `Documents to review (${docs.length})`,
+    documents: docs.map((d) => ({ title: describeDocument(d), requestId: status.id, documentId: d.id })),
+    hasDocuments: docs.length > 0,
+    documentNotes: notes,
+    hasDocumentNotes: notes.length > 0,
+  };
 }
 
 /** Everything but the headline: facts, stage, decisions, unreachable approvers. */
@@ -326,6 +421,8 @@ function baseView(status: ApprovalStatus, audience: Audience): RequestView {
     overflowNote: '',
     hasOverflowNote: false,
     showActions: false,
+    ...documentParts(status, audience),
+    showAskDocument: false,
     showCancel: false,
     hasRefresh: false,
     refreshUserIds: [],

@@ -19,6 +19,7 @@ import {
   requesterCard,
   requestFormCard,
   statusCard,
+  withDocumentLink,
 } from './index';
 
 export function user(n: number, name = `Approver ${n}`): User {
@@ -276,6 +277,42 @@ export const worstCaseWide: ApprovalStatus = {
 };
 
 /** Every card Signoff sends, rendered from the samples, by a file-name-friendly name. */
+/** A loan with two documents, one of them asked for by an approver, and one more asked for still. */
+export const documentedLoan: ApprovalStatus = {
+  ...pendingLoan,
+  documents: [
+    {
+      id: 'd-3f1c9a0b7e2d4c11',
+      name: 'Payslip February 2025.pdf',
+      mediaType: 'application/pdf',
+      size: 184_320,
+      sha256: '3f1c9a0b7e2d4c11a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8',
+      uploadedBy: requester.id,
+      uploadedAt: '2025-03-10T09:16:00.000Z',
+    },
+    {
+      id: 'd-77aa01bc02cd03de',
+      name: 'Van quote.xlsx',
+      mediaType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+      size: 23_552,
+      sha256: '77aa01bc02cd03de04ef05f006a107b208c309d40ae50bf60c070d180e290f3a',
+      uploadedBy: requester.id,
+      uploadedAt: '2025-03-10T11:02:00.000Z',
+    },
+  ],
+  documentRequests: [
+    {
+      reason: 'approver',
+      by: adele,
+      note: 'The supplier quote for the vans',
+      at: '2025-03-10T10:05:00.000Z',
+      documentId: 'd-77aa01bc02cd03de',
+      arrivedAt: '2025-03-10T11:02:00.000Z',
+    },
+    { reason: 'approver', by: lee, note: "Last year's balance sheet", at: '2025-03-10T11:40:00.000Z' },
+  ],
+};
+
 export function sampleCards(): Record<string, AdaptiveCardJson> {
   return {
     'approval-approver': approvalCard(pendingLoan, 'approver'),
@@ -283,6 +320,13 @@ export function sampleCards(): Record<string, AdaptiveCardJson> {
       notice: 'Add a comment to reject: the requester will want to know why.',
     }),
     'approval-readonly': approvalCard(pendingLoan, 'readonly'),
+    'approval-documents': approvalCard(documentedLoan, 'approver'),
+    'requester-documents': requesterCard(documentedLoan),
+    'document-link': withDocumentLink(approvalCard(documentedLoan, 'approver'), {
+      name: 'Payslip February 2025.pdf',
+      url: 'https://signoff.contoso.example/api/documents/loan-7k2m9qxd/d-3f1c9a0b7e2d4c11?u=aad-lee&exp=1741605000&sig=sample',
+      minutes: 5,
+    }),
     'approval-crowd': approvalCard(crowdRequest, 'approver'),
     'approval-worst-case': approvalCard(worstCase, 'approver'),
     'decision-recorded': decisionRecordedCard(rejectedLoan, leeRejects),

@@ -4,6 +4,8 @@
  * serviceUrl: Teams cannot be reached here, so what the bot sends back over the Bot Connector
  * protocol is recorded there. Users come from the bundled policy (Megan approves small requests).
  */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCESS_AUDIT_TABLE } from '../bot/trust';
 import { table } from '../functions/storage/tables';
@@ -52,7 +54,8 @@ beforeAll(async () => {
   host = await startTestHost({
     app: '.',
     clock: 'virtual',
-    env: { SIGNOFF_ALLOWED_TENANTS: `tenant-1,${DEV_TENANT}` },
+    // Files "shared from Teams" come from the file server below, on loopback.
+    env: { SIGNOFF_ALLOWED_TENANTS: `tenant-1,${DEV_TENANT}`, SIGNOFF_DOCUMENT_DOWNLOAD_HOSTS: '127.0.0.1' },
   });
 });
 
@@ -556,6 +559,155 @@ describe('/api/messages', () => {
     });
     expect(res.status).toBe(400);
     expect(res.body.error).toMatch(/not valid JSON/);
+  });
+});
+
+describe('documents in Teams', () => {
+  /** A stand-in for SharePoint's pre-authorised download URLs: the files Teams would share. */
+  const files = new Map<string, Buffer>();
+  let fileServer: http.Server;
+  let filesUrl = '';
+  beforeAll(async () => {
+    fileServer = http.createServer((req, res) => {
+      const file = files.get(req.url ?? '');
+      res.writeHead(file ? 200 : 404).end(file);
+    });
+    await new Promise<void>((r) => fileServer.listen(0, '127.0.0.1', r));
+    filesUrl = `http://127.0.0.1:${(fileServer.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((r) => fileServer.close(() => r())));
+
+  /** `person` sends files in chat as Teams delivers them, with `text` beside them. */
+  async function sendFiles(person: Person, text: string, sent: Array<[string, Buffer] | [string, string]>) {
+    const attachments = sent.map(([name, content]) => {
+      const url = typeof content === 'string' ? content : `${filesUrl}/${seq}-${encodeURIComponent(name)}`;
+      if (typeof content !== 'string') files.set(new URL(url).pathname, content);
+      return {
+        contentType: 'application/vnd.microsoft.teams.file.download.info',
+        name,
+        contentUrl: 'https://contoso.sharepoint.com/personal/pat/Documents/file',
+        content: { downloadUrl: url, uniqueId: `u-${seq}`, fileType: name.split('.').pop() },
+      };
+    });
+    const before = connector.to(person.chat, 'POST').length;
+    const res = await host.post('/api/messages', activity(person, { type: 'message', text, attachments }));
+    expect(res.status).toBe(200);
+    await host.idle();
+    return connector.to(person.chat, 'POST').slice(before);
+  }
+
+  const pdf = (tag: string) => Buffer.from(`%PDF-1.7\n% ${tag}\n%%EOF\n`);
+
+  it('a file sent in chat is a document: on every card, opened through a link by the approver, refused to others', async () => {
+    await install(people.megan);
+    await install(people.pat);
+    const { id, messageId } = await requestByChat(people.pat, 'Team offsite');
+    await host.idle();
+    const meganCard = connector.to(people.megan.chat, 'POST').find((c) => text(c.body).includes(id));
+
+    const replies = await sendFiles(people.pat, `for ${id}`, [['Offsite plan.pdf', pdf('plan')]]);
+    expect(replies.map((r) => r.body.text)).toEqual([
+      expect.stringMatching(
+        new RegExp(`^Added Offsite plan\\.pdf \\(PDF, 1 KiB\\) to ${id} \\("Team offsite"\\)`),
+      ),
+    ]);
+    // Megan's card and Pat's own card now list it, as a button that opens it.
+    const onMegan = text(latest(people.megan, meganCard?.assignedId as string));
+    expect(onMegan).toContain('Documents to review (1)');
+    expect(onMegan).toContain('"verb":"openDocument"');
+    expect(onMegan).toContain('Offsite plan.pdf (PDF, 1 KiB)');
+    expect(text(latest(people.pat, messageId))).toContain('Offsite plan.pdf (PDF, 1 KiB)');
+    const documentId = /"documentId":"(d-[0-9a-f]{16})"/.exec(onMegan)?.[1] as string;
+
+    // Megan opens it: her card with a link of her own; the link reads the file, without sign-in.
+    const opened = await click(
+      people.megan,
+      'openDocument',
+      { requestId: id, documentId },
+      meganCard?.assignedId,
+    );
+    const card = text(opened.body.value);
+    expect(card).toContain('is ready to open. The link is yours alone and works for 5 minutes.');
+    expect(card).toContain('"verb":"approve"');
+    const url = /"url":"([^"]+\/api\/documents\/[^"]+)"/.exec(card)?.[1] as string;
+    const res = await fetch(url);
+    expect(res.status).toBe(200);
+    expect(Buffer.from(await res.arrayBuffer()).equals(pdf('plan'))).toBe(true);
+
+    // Diego has no part in it: no request, no link.
+    const stranger = await click(people.diego, 'openDocument', { requestId: id, documentId });
+    expect(text(stranger.body.value)).toContain(`There is no request`);
+    expect(text(stranger.body.value)).not.toContain('/api/documents/');
+
+    // Files that are not from Teams, or not allowed, are refused by name.
+    const refused = await sendFiles(people.pat, id, [
+      ['elsewhere.pdf', 'http://169.254.169.254/metadata'],
+      ['tool.exe', Buffer.from('MZ\x90\x00')],
+    ]);
+    expect(refused[0]?.body.text).toContain(
+      '"elsewhere.pdf" was not added: Signoff takes files shared from Teams',
+    );
+    expect(refused[0]?.body.text).toContain(
+      '"tool.exe" was not added: "tool.exe" is not a PDF, PNG, JPEG, DOCX, XLSX, TXT or CSV file',
+    );
+  });
+
+  it('an approver asks for another document: the requester is told, and the approver sees it arrive', async () => {
+    const { id, messageId } = await requestByChat(people.pat, 'Client dinner');
+    await host.idle();
+    const meganCard = connector.to(people.megan.chat, 'POST').find((c) => text(c.body).includes(id));
+    expect(text(latest(people.megan, meganCard?.assignedId as string))).toContain('"verb":"askDocument"');
+
+    const empty = await click(
+      people.megan,
+      'askDocument',
+      { requestId: id, documentNote: ' ' },
+      meganCard?.assignedId,
+    );
+    expect(text(empty.body.value)).toContain('Say which document you need');
+
+    const patBefore = connector.to(people.pat.chat, 'POST').length;
+    const asked = await click(
+      people.megan,
+      'askDocument',
+      { requestId: id, documentNote: 'The restaurant quote' },
+      meganCard?.assignedId,
+    );
+    expect(text(asked.body.value)).toContain(
+      'Megan Bowen asked the requester for another document: The restaurant quote',
+    );
+    await host.idle();
+    // Pat reads it in a line, and on the card.
+    const told = connector
+      .to(people.pat.chat, 'POST')
+      .slice(patBefore)
+      .map((m) => m.body.text);
+    expect(told).toEqual([
+      expect.stringContaining(
+        'Megan Bowen asks for another document for "Client dinner": The restaurant quote',
+      ),
+    ]);
+    const patCard = text(latest(people.pat, messageId));
+    expect(patCard).toContain('Waiting for a document from you');
+    expect(patCard).toContain('Megan Bowen asks you for another document: The restaurant quote');
+
+    // Pat sends it without naming the request: the one that waits for a document takes it.
+    const meganBefore = connector.to(people.megan.chat, 'POST').length;
+    const replies = await sendFiles(people.pat, '', [['quote.pdf', pdf('quote')]]);
+    expect(replies[0]?.body.text).toContain(`to ${id} ("Client dinner")`);
+    const arrived = text(latest(people.megan, meganCard?.assignedId as string));
+    expect(arrived).toContain('The restaurant quote. Arrived: quote.pdf.');
+    expect(
+      connector
+        .to(people.megan.chat, 'POST')
+        .slice(meganBefore)
+        .map((m) => m.body.text),
+    ).toEqual(['Pat Requester added "quote.pdf" to "Client dinner", the document you asked for.']);
+    expect(text(latest(people.pat, messageId))).toContain('Waiting for approval');
+
+    // Diego, no approver here, cannot ask.
+    const notHis = await click(people.diego, 'askDocument', { requestId: id, documentNote: 'x' });
+    expect(text(notHis.body.value)).toContain('There is no request');
   });
 });
 

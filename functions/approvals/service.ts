@@ -325,7 +325,7 @@ export async function askForDocument(
 }
 
 /** The approvals of one invocation's durable client, as the bot asks for them (bot/ports.ts). */
-export function approvalsFor(client: df.DurableClient): ApprovalsPort {
+export function approvalsFor(client: df.DurableClient, origin: string): ApprovalsPort {
   return {
     start: async (kind, details, requester) => {
       const started = await startApproval(client, kind, details, requester);
@@ -335,6 +335,12 @@ export function approvalsFor(client: df.DurableClient): ApprovalsPort {
     decide: (id, actor, decision, seen) => submitDecision(client, id, actor, decision, seen),
     cancel: (id, actor) => cancelApproval(client, id, actor),
     list: (role, userId, query) => queryIndex(role, userId, query),
+    documentLink: (id, documentId, actor) => documentLinkFor(client, id, documentId, actor, origin),
+    askForDocument: async (id, actor, note) => {
+      const asked = await askForDocument(client, id, actor, note);
+      return asked.ok ? { ok: true } : asked;
+    },
+    addDocument: (id, actor, name, bytes) => addDocument(client, id, actor, name, bytes),
     workload: async (approverId) => {
       const state = await readWorkload(client, approverId);
       // "This week" by this app's clock, or the workflow's when that is ahead (a virtual clock).

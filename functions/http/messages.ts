@@ -37,6 +37,7 @@ app.http('messages', {
         'Development: bot credentials are not set (MicrosoftAppId, MicrosoftAppPassword, MicrosoftAppType, MicrosoftAppTenantId), so /api/messages accepts requests without a Bot Framework token. Outside development the app does not start without them.',
       );
     }
-    return bot.handle(request, approvalsFor(df.getClient(context)), log);
+    // Document links point at this app, as the request reached it.
+    return bot.handle(request, approvalsFor(df.getClient(context), new URL(request.url).origin), log);
   },
 });
