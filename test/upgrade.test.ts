@@ -16,6 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApprovalStatus } from '../domain/decide';
+import { isoWeekStart } from '../domain/workload';
 import { startTestHost, type TestHost } from '../host/testing';
 
 const UPGRADE_FROM = 'a6549f5';
@@ -67,6 +68,17 @@ async function approve(id: string, approver: string): Promise<void> {
   await (host as TestHost).idle();
 }
 
+/** Megan's row of the dashboard's Approver workload section, at the host's time. */
+async function megansWorkload(): Promise<Record<string, unknown> | undefined> {
+  const now = (await (host as TestHost).clock.now()).toISOString();
+  const res = await (host as TestHost).system.get<{
+    sections: Array<{ id: string; rows: Array<{ cells: Record<string, unknown> }> }>;
+  }>(`/api/dashboard/views/approvals?closedDays=30&now=${encodeURIComponent(now)}`);
+  expect(res.status).toBe(200);
+  const rows = res.body.sections.find((s) => s.id === 'approver-workload')?.rows ?? [];
+  return rows.find((r) => JSON.stringify(r.cells.approver).includes('Megan Bowen'))?.cells;
+}
+
 async function detail(id: string): Promise<Detail> {
   const res = await (host as TestHost).as('patti').get<Detail>(`/api/approvals/${id}`);
   expect(res.status).toBe(200);
@@ -84,6 +96,11 @@ describe(`requests started under ${UPGRADE_FROM}`, () => {
     await host.stop();
 
     host = await startTestHost({ app: '.', dataDir, clock: 'virtual' });
+    // No workload was kept before: Megan's figures are counted from the requests, and say so.
+    expect(await megansWorkload()).toMatchObject({
+      approver: { value: 'Megan Bowen', tag: 'scanned' },
+      open: { value: 1, approx: true },
+    });
     await approve(waiting, 'megan');
     await approve(waiting, 'alex');
     await approve(midway, 'diego');
@@ -94,5 +111,17 @@ describe(`requests started under ${UPGRADE_FROM}`, () => {
       expect(done.state).toBe('Approved');
       expect(done.audit.map((a) => a.type)).toEqual(['requested', 'decision', 'decision', 'outcome']);
     }
+    // Each request's next step filled in the workload of everyone it asked, earlier decisions too
+    // (the one made before the upgrade has no known asking time, so only the other is averaged).
+    const now = (await host.clock.now()).getTime();
+    const megans = [...(await detail(waiting)).decisions, ...(await detail(midway)).decisions].filter(
+      (d) => d.approver.name === 'Megan Bowen',
+    );
+    expect(await megansWorkload()).toMatchObject({
+      approver: 'Megan Bowen',
+      open: 0,
+      decidedThisWeek: megans.filter((d) => isoWeekStart(Date.parse(d.at)) === isoWeekStart(now)).length,
+      averagedOver: 1,
+    });
   });
 });
