@@ -99,3 +99,13 @@ it('shows entities beside instances, with state, lock holder and recent operatio
   );
   expect(pageErrors).toEqual([]);
 });
+
+it("shows an orchestration's entity calls and its lock on its timeline", async () => {
+  await page.goto(`${host.url}/_dashboard/#/instances/${holder}`);
+  const rows = page.locator('.tl-row[data-kind="entity"]');
+  await rows.first().waitFor();
+  const labels = await rows.allTextContents();
+  expect(labels.some((l) => l.includes('lock @counter@locked'))).toBe(true);
+  expect(labels.some((l) => l.includes('@counter@locked add'))).toBe(true);
+  expect(pageErrors).toEqual([]);
+});

@@ -134,6 +134,11 @@ function waitLines(open: OpenItem[], appWaits: AppWait[]): WaitLine[] {
       lines.push({ text: `activity ${item.label}${item.retry ? ' (a retry)' : ''}`, since: item.since });
     else if (item.kind === 'suborchestration')
       lines.push({ text: `sub-orchestration ${item.label}`, since: item.since, instanceId: item.instanceId });
+    else if (item.kind === 'entity')
+      lines.push({
+        text: item.label.startsWith('lock ') ? `the ${item.label}` : `entity ${item.label}`,
+        since: item.since,
+      });
   }
   return lines;
 }

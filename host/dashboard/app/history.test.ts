@@ -57,6 +57,56 @@ describe('timeline', () => {
     expect(rows.find((r) => r.kind === 'timer')).toMatchObject({ held: false, stale: true });
   });
 
+  it('shows entity calls until their answer, signals at once, and a lock until it is granted', () => {
+    const request = (fields: Record<string, unknown>) => JSON.stringify({ parent: 'i1', ...fields });
+    const history: HistoryItem[] = [
+      { EventType: 'ExecutionStarted', Timestamp: at(0), FunctionName: 'moves' },
+      {
+        EventType: 'EventSent',
+        Timestamp: at(0),
+        Name: 'op',
+        InstanceId: '@account@a',
+        Input: request({ id: 'r1', op: 'withdraw', signal: false }),
+      },
+      {
+        EventType: 'EventRaised',
+        Timestamp: at(3),
+        Name: 'r1',
+        Input: '{"result":"{}","exceptionType":"Error"}',
+      },
+      {
+        EventType: 'EventSent',
+        Timestamp: at(3),
+        Name: 'op',
+        InstanceId: '@counter@c',
+        Input: request({ id: 'r2', op: 'add', signal: true }),
+      },
+      {
+        EventType: 'EventSent',
+        Timestamp: at(3),
+        Name: 'op',
+        InstanceId: '@account@a',
+        Input: request({
+          id: 'r3',
+          lockset: [
+            { name: 'Account', key: 'a' },
+            { name: 'account', key: 'b' },
+          ],
+          pos: 0,
+        }),
+      },
+    ];
+    const rows = timeline(history).filter((r) => r.kind === 'entity');
+    expect(rows.map((r) => [r.label, r.attempts[0]?.end, r.attempts[0]?.failed])).toEqual([
+      ['@account@a withdraw', T0 + 3000, true],
+      ['signal @counter@c add', T0 + 3000, false],
+      ['lock @account@a, @account@b', undefined, false],
+    ]);
+    // the answer is not a wait for an event named by the request id
+    expect(timeline(history).some((r) => r.kind === 'wait')).toBe(false);
+    expect(openItems(rows, T0 + 5000).map((i) => i.label)).toEqual(['lock @account@a, @account@b']);
+  });
+
   it('collects failures with their stacks', () => {
     expect(failures(retried)).toEqual([
       {

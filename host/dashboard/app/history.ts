@@ -6,11 +6,12 @@
  * The status API merges each completion with its schedule (`ScheduledTime` + `FunctionName` on
  * the TaskCompleted/TaskFailed event) and leaves unfinished work as TaskScheduled /
  * SubOrchestrationInstanceCreated; TimerFired carries no timer id, so timers are matched by
- * `FireAt`.
+ * `FireAt`. Entity calls, signals and lock requests are `EventSent` with the request as input;
+ * the answer to a call or a lock is the `EventRaised` named by the request's id.
  */
 import type { FailureDetails, HistoryItem } from './api.js';
 
-export type RowKind = 'activity' | 'suborchestration' | 'timer' | 'wait' | 'suspended';
+export type RowKind = 'activity' | 'suborchestration' | 'timer' | 'wait' | 'suspended' | 'entity';
 
 export interface Attempt {
   start: number;
@@ -48,6 +49,22 @@ export const rowFailed = (r: TimelineRow): boolean => r.attempts[r.attempts.leng
 
 const t = (iso: string | undefined): number => (iso ? Date.parse(iso) : Number.NaN);
 
+interface EntityRequest {
+  id?: string;
+  op?: string;
+  signal?: boolean;
+  lockset?: Array<{ name: string; key: string }>;
+}
+
+function jsonOf<T>(value: unknown): T | undefined {
+  if (typeof value !== 'string') return (value ?? undefined) as T | undefined;
+  try {
+    return JSON.parse(value) as T;
+  } catch {
+    return undefined;
+  }
+}
+
 export function failureMessage(ev: HistoryItem): string {
   return ev.FailureDetails?.ErrorMessage ?? ev.Reason ?? 'failed';
 }
@@ -64,6 +81,8 @@ export function timeline(history: HistoryItem[]): TimelineRow[] {
     delay?: TimelineRow['retryDelays'][number];
   }> = [];
   let suspended: TimelineRow | undefined;
+  // Entity calls and lock requests waiting for their answer, by request id.
+  const entityCalls = new Map<string, TimelineRow>();
 
   const activityRow = (name: string, kind: RowKind, start: number, index: number): TimelineRow => {
     const key = `${kind}:${name}`;
@@ -135,7 +154,37 @@ export function timeline(history: HistoryItem[]): TimelineRow[] {
         else if (pending) (pending.row.attempts[0] as Attempt).end = at;
         break;
       }
+      case 'EventSent': {
+        if (ev.Name === 'release') break;
+        const request = jsonOf<EntityRequest>(ev.Input);
+        const target = String(ev.InstanceId ?? '?');
+        const label = request?.lockset
+          ? `lock ${request.lockset.map((e) => `@${e.name.toLowerCase()}@${e.key}`).join(', ')}`
+          : `${request?.signal ? 'signal ' : ''}${target} ${request?.op ?? ''}`.trim();
+        const row: TimelineRow = {
+          kind: 'entity',
+          label,
+          attempts: [{ start: at, end: request?.signal ? at : undefined, failed: false }],
+          retryDelays: [],
+          index,
+        };
+        rows.push(row);
+        if (!request?.signal && request?.id) entityCalls.set(request.id, row);
+        break;
+      }
       case 'EventRaised': {
+        const call = entityCalls.get(String(ev.Name));
+        if (call) {
+          entityCalls.delete(String(ev.Name));
+          const answer = jsonOf<{ result?: string; exceptionType?: string }>(ev.Input);
+          const attempt = call.attempts[0] as Attempt;
+          attempt.end = at;
+          if (answer?.exceptionType) {
+            attempt.failed = true;
+            attempt.message = `${answer.exceptionType}: ${answer.result ?? ''}`;
+          }
+          break;
+        }
         const prev = history[index - 1];
         const start = prev ? t(prev.Timestamp) : at;
         rows.push({

@@ -1,7 +1,7 @@
 /**
  * The Gantt-like timeline of one instance: a row per activity call (its retry attempts as
  * segments of one row, with the delays between them), sub-orchestration, timer, wait for an
- * event and suspension, on a shared time axis.
+ * event, entity call, signal or lock, and suspension, on a shared time axis.
  */
 import { h } from './dom.js';
 import { duration, time } from './format.js';
@@ -13,6 +13,7 @@ const KIND_LABEL: Record<TimelineRow['kind'], string> = {
   timer: 'timer',
   wait: 'wait',
   suspended: 'suspended',
+  entity: 'entity',
 };
 const MAX_ROWS = 400;
 
