@@ -70,6 +70,7 @@ export type DocumentProblemCode =
   | 'too-large'
   | 'type-not-allowed'
   | 'type-mismatch'
+  | 'form-type'
   | 'too-many'
   | 'request-too-large';
 

@@ -98,7 +98,7 @@ describe('loan bands', () => {
     expect((await detail(id)).stage).toBeUndefined();
     const upload = await fetch(`${host.url}/api/approvals/${id}/documents?name=income.pdf`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${await host.token('patti')}` },
+      headers: { authorization: `Bearer ${await host.token('patti')}`, 'content-type': 'application/pdf' },
       body: '%PDF-1.4\n%%EOF\n',
     });
     expect(upload.status).toBe(201);

@@ -202,6 +202,21 @@ describe('adding a document', () => {
     expect((await upload(id, 'budget2.xlsx', await zip('word'))).status).toBe(415);
     expect((await upload(id, 'archive.docx', await zip('other'))).status).toBe(415);
 
+    // A form's content types are refused: a page elsewhere cannot post a file with a user's session.
+    for (const type of [
+      'multipart/form-data; boundary=x',
+      'application/x-www-form-urlencoded',
+      'text/plain',
+    ]) {
+      const res = await fetch(`${host.url}/api/approvals/${id}/documents?name=notes.txt`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${await host.token('patti')}`, 'content-type': type },
+        body: 'hello',
+      });
+      expect(res.status, type).toBe(415);
+      expect(((await res.json()) as { error: string }).error).toMatch(/Send the file itself as the body/);
+    }
+
     // Only the requester adds; a stranger does not see the request.
     const byApprover = await upload(id, 'mine.pdf', pdf('megan'), 'megan');
     expect(byApprover.status).toBe(403);

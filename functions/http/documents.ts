@@ -2,10 +2,11 @@
  * Documents to review, over HTTP. Who acts is the signed-in user (guard.ts); access follows
  * domain/access.ts. Limits and types: domain/documents.ts; storage and links: approvals/documents.ts.
  *
- *   POST /api/approvals/{id}/documents?name=payslip.pdf   the file as the raw body (any Content-Type)
+ *   POST /api/approvals/{id}/documents?name=payslip.pdf   the file as the raw body (its own Content-Type
+ *        or application/octet-stream; never a form's: multipart/form-data, urlencoded, text/plain)
  *        → 201 {document, url, expiresAt} | 200 the same content again
  *        | 400 no name, bad name, empty | 403 not the requester | 404 | 409 closed, too many,
- *          a request from before documents | 413 too large | 415 not an allowed type
+ *          a request from before documents | 413 too large | 415 not an allowed type, a form's type
  *   GET  /api/approvals/{id}/documents                    → 200 {documents: [... url, expiresAt]} | 404
  *   POST /api/approvals/{id}/documents/request  {note}    an approver asks for another → 202 | 403 | 404 | 409
  *   GET  /api/documents/{id}/{documentId}?u=&exp=&sig=    the content, through a link from the
@@ -48,8 +49,22 @@ const REFUSAL_STATUS: Record<DocumentRefusal, number> = {
 const originOf = (request: HttpRequest) => new URL(request.url).origin;
 const actorOf = (caller: Caller) => ({ id: caller.id, name: caller.name, roles: caller.roles });
 
+/**
+ * The types a plain HTML form (or any cross-site request without a CORS preflight) can send: a
+ * document never comes as one, so a page elsewhere cannot post a file with a user's session.
+ */
+const FORM_TYPES = new Set(['multipart/form-data', 'application/x-www-form-urlencoded', 'text/plain']);
+
 /** The raw body, refused with 413 before it is read when it says it is too large. */
 async function rawBody(request: HttpRequest): Promise<Buffer> {
+  const type = request.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase() ?? '';
+  if (FORM_TYPES.has(type)) {
+    throw new DocumentRejectedError(
+      'form-type',
+      415,
+      `Send the file itself as the body, with its own Content-Type (such as application/pdf, or application/octet-stream), not ${type}`,
+    );
+  }
   const tooLarge = (bytes: number) =>
     new DocumentRejectedError(
       'too-large',
