@@ -440,7 +440,8 @@ async function entities(
   if (parts.length > 2) return { status: 404 };
   if (key !== undefined && name !== undefined) {
     if (method === 'POST') {
-      await ctx.engine.entities.signal(name, key, req.query.get('op') ?? '', entityInput(req));
+      const input = entityInput(req);
+      await ctx.engine.entities.signal(name, key, req.query.get('op') ?? '', input, startTraceContext(req));
       return { status: 202 };
     }
     if (method !== 'GET') return { status: 404 };

@@ -14,7 +14,9 @@
  * operation, the batch is run again one operation at a time from the committed state, and each
  * failed operation's state change and signals are dropped (host/README.md, differences).
  */
+import { context, SpanKind, trace } from '@opentelemetry/api';
 import type { Logger } from '../common/log';
+import { activeTracer, contextFrom, endSpan, traceParentOf } from '../common/telemetry';
 import type { FunctionRegistry, RegisteredFunction } from '../runtime/core';
 import { InvocationError, type Invoker } from '../runtime/invoke';
 import type { CommitQueue } from './commitQueue';
@@ -329,21 +331,47 @@ export class EntityScheduler {
       })),
     });
     let answer: EntityBatchResult;
+    const entityId = entityIdOf(ref.name, ref.key);
+    // One span per batch, in the trace of its first operation's sender.
+    const span = activeTracer()?.startSpan(
+      `entity ${fn.name}`,
+      {
+        kind: SpanKind.INTERNAL,
+        attributes: {
+          'durable.entity.id': entityId,
+          'durable.entity.operations': ops.map((op) => op.op ?? '').join(','),
+        },
+      },
+      contextFrom(ops[0]?.parentTraceContext),
+    );
     try {
-      const { response } = await this.deps.invoker.invoke({
+      const request = {
         fn,
         inputData: [{ name: fn.triggerName, data: { json: payload } }],
-        logFields: { entityId: entityIdOf(ref.name, ref.key), kind: 'entity', operations: ops.length },
-      });
+        traceParent: span ? traceParentOf(span) : ops[0]?.parentTraceContext?.TraceParent,
+        logFields: { entityId, kind: 'entity', operations: ops.length },
+      };
+      const { response } = await (span
+        ? context.with(trace.setSpan(context.active(), span), () => this.deps.invoker.invoke(request))
+        : this.deps.invoker.invoke(request));
       const json = response.returnValue?.json ?? response.returnValue?.string;
-      if (!json) return failAll(`Entity function '${fn.name}' returned no result`);
+      if (!json) {
+        if (span) endSpan(span, 'failed', 'no result');
+        return failAll(`Entity function '${fn.name}' returned no result`);
+      }
       answer = JSON.parse(json) as EntityBatchResult;
     } catch (error) {
       const message = error instanceof InvocationError ? error.message : String(error);
+      if (span) endSpan(span, 'failed', error);
       if (!(error instanceof InvocationError)) {
         this.deps.logger.error({ err: error, entity: ref }, 'entity batch failed in the host');
       }
       return failAll(`Entity function '${fn.name}' failed: ${message}`);
+    }
+    if (span) {
+      const failed = Array.isArray(answer.results) ? answer.results.filter((r) => r?.isError).length : 0;
+      span.setAttribute('durable.entity.failed', failed);
+      endSpan(span, failed > 0 ? 'failed' : 'completed');
     }
     if (!Array.isArray(answer.results) || answer.results.length !== ops.length) {
       return failAll(

@@ -15,7 +15,7 @@ import {
   type RequestMessage,
   releaseEvent,
 } from './entityMessages';
-import { EventType, event, iso } from './history';
+import { EventType, event, type HistoryEvent, iso } from './history';
 import type { ActionMeta, LedgerEntry } from './instance';
 import type { EpisodeOutcome, NewHistoryEvent } from './outcome';
 import type { InstanceRow } from './rows';
@@ -68,8 +68,13 @@ export function entityActionHistory(
   seq: number,
   now: number,
   out: EpisodeOutcome,
+  traceContext?: HistoryEvent['ParentTraceContext'],
 ): NewHistoryEvent[] {
-  const parent = { parent: row.instanceId, parentExecution: row.executionId };
+  const parent = {
+    parent: row.instanceId,
+    parentExecution: row.executionId,
+    ...(traceContext ? { parentTraceContext: traceContext } : {}),
+  };
   const sent = (target: string, name: string, input: string, meta: ActionMeta, eventId: number) => ({
     event: event(EventType.EventSent, now, { InstanceId: target, Name: name, Input: input }, eventId),
     actionIx: ix,

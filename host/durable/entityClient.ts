@@ -11,7 +11,7 @@ import type { CommitQueue } from './commitQueue';
 import type { EntityScheduler } from './entities';
 import { entityFunction } from './entities';
 import { entityIdOf, newRequestId, operationEvent } from './entityMessages';
-import { iso } from './history';
+import { type HistoryEvent, iso } from './history';
 import type { EntityOpRow, EntityQuery, EntityRow } from './rows';
 import type { Store } from './store';
 
@@ -45,7 +45,13 @@ export class EntityClient {
   constructor(private readonly deps: EntityClientDeps) {}
 
   /** Sends a one-way operation; resolves once it is committed. */
-  async signal(name: string, key: string, operation: string, inputJson: string | undefined): Promise<void> {
+  async signal(
+    name: string,
+    key: string,
+    operation: string,
+    inputJson: string | undefined,
+    traceContext?: HistoryEvent['ParentTraceContext'],
+  ): Promise<void> {
     checkEntityId(name, key);
     if (!entityFunction(this.deps.registry, name)) {
       throw new DurableError('BAD_REQUEST', `No entity function named '${name}' is registered in the app`);
@@ -59,6 +65,7 @@ export class EntityClient {
         ...(inputJson !== undefined ? { input: inputJson } : {}),
         id: newRequestId(),
         timestamp: iso(now),
+        ...(traceContext ? { parentTraceContext: traceContext } : {}),
       },
       now,
     );

@@ -30,6 +30,8 @@ export interface RequestMessage {
   lockset?: EntityRef[];
   pos?: number;
   timestamp?: string;
+  /** The W3C trace context of what sent it (DTFx's field), which the entity's span continues. */
+  parentTraceContext?: { TraceParent: string; TraceState?: string };
 }
 
 /** The extension's ReleaseMessage. */

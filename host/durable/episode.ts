@@ -246,6 +246,9 @@ export async function runEpisode(
   const waits = new Map<string, number>();
   let actionIx = 0;
   let held: HeldLock | undefined;
+  // What the instance was started in (its first episode has not applied its ExecutionStarted yet).
+  const traceContext =
+    state.traceContext ?? ordered.find((e) => e.EventType === EventType.ExecutionStarted)?.ParentTraceContext;
   try {
     for (const action of actions) {
       if (action.actionType === ActionType.WaitForExternalEvent) {
@@ -261,7 +264,7 @@ export async function runEpisode(
       if (isEntityAction(action.actionType)) {
         if (existing) checkDeterminism(row.name, actionIx, existing, action);
         else {
-          const events = entityActionHistory(row, action, held, actionIx, seq, now, out);
+          const events = entityActionHistory(row, action, held, actionIx, seq, now, out, traceContext);
           scheduled.push(...events);
           seq += events.length;
         }
