@@ -47,6 +47,28 @@ export function aadObjectIdOf(activity: Pick<Activity, 'from'>): string | undefi
 }
 
 /** The conversations table. */
+/** What card rendering needs of the store: personal chats by user id. */
+export type PersonalLookup = Pick<ConversationStore, 'personal'>;
+
+/**
+ * The store's personal lookups remembered for the duration of one piece of work (one notifier
+ * call): the same user's reference is read once, however many cards name them. References change
+ * only on install and uninstall; a call that started before one sees the state it started with.
+ */
+export function rememberedLookups(store: PersonalLookup): PersonalLookup {
+  const seen = new Map<string, Promise<StoredConversation | undefined>>();
+  return {
+    personal(userId: string) {
+      let found = seen.get(userId);
+      if (!found) {
+        found = store.personal(userId);
+        seen.set(userId, found);
+      }
+      return found;
+    },
+  };
+}
+
 export class ConversationStore {
   constructor(private readonly tables: TableSource) {}
 

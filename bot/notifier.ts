@@ -26,7 +26,12 @@ import type { ApprovalStatus } from '../domain/decide';
 import { errorFields, type Log } from '../domain/log';
 import type { Delivery, Notifier } from '../domain/notifications';
 import type { User } from '../domain/requests';
-import type { ConversationStore, Reference } from './conversations';
+import {
+  type ConversationStore,
+  type PersonalLookup,
+  type Reference,
+  rememberedLookups,
+} from './conversations';
 import { isStorageUnavailable, type TableSource } from './ports';
 import { requesterView, viewFor } from './views';
 
@@ -63,10 +68,12 @@ export class TeamsNotifier implements Notifier {
   ) {}
 
   async requestApproval(status: ApprovalStatus, approvers: User[], key: string, log: Log): Promise<Delivery> {
+    const lookup = rememberedLookups(this.conversations);
     // A new stage: the cards of earlier stages now show where the request stands.
-    await this.updatePosted(status, log, key);
-    const delivery = await this.post(status, approvers, key, '', log);
-    if (status.stage && status.stage.index > 0) await this.stagePassed(status, status.stage.index - 1, log);
+    await this.updatePosted(status, log, lookup, key);
+    const delivery = await this.post(status, approvers, key, '', log, lookup);
+    if (status.stage && status.stage.index > 0)
+      await this.stagePassed(status, status.stage.index - 1, log, lookup);
     return delivery;
   }
 
@@ -78,11 +85,13 @@ export class TeamsNotifier implements Notifier {
       key,
       `Reminder: "${status.title}" is waiting for your decision${deadline}.`,
       log,
+      rememberedLookups(this.conversations),
     );
   }
 
   async escalate(status: ApprovalStatus, approvers: User[], key: string, log: Log): Promise<Delivery> {
-    await this.updatePosted(status, log, key);
+    const lookup = rememberedLookups(this.conversations);
+    await this.updatePosted(status, log, lookup, key);
     const stage = status.stage ? ` at stage "${status.stage.title}"` : '';
     return this.post(
       status,
@@ -90,12 +99,13 @@ export class TeamsNotifier implements Notifier {
       key,
       `Escalated to you: "${status.title}" got no decision${stage} in time.`,
       log,
+      lookup,
     );
   }
 
   /** Updating is idempotent (the same card again), so the key needs no row of its own. */
   async updateCards(status: ApprovalStatus, _key: string, log: Log): Promise<void> {
-    await this.updatePosted(status, log);
+    await this.updatePosted(status, log, rememberedLookups(this.conversations));
   }
 
   /**
@@ -106,10 +116,11 @@ export class TeamsNotifier implements Notifier {
   async notifyRequester(status: ApprovalStatus, key: string, log: Log): Promise<void> {
     const note = outcomeNote(status);
     const requester = status.requester;
+    const lookup = rememberedLookups(this.conversations);
     const hasCard = await this.hasRequesterCard(status.id, requester.id);
     const reached = hasCard
-      ? await this.sendNote(status, requester, key, note, log)
-      : await this.deliver(status, requester, key, 'requester', note, log);
+      ? await this.sendNote(status, requester, key, note, log, lookup)
+      : await this.deliver(status, requester, key, 'requester', note, log, lookup);
     if (!reached)
       log.warn('requester not told the outcome: unreachable', {
         requestId: status.id,
@@ -119,7 +130,7 @@ export class TeamsNotifier implements Notifier {
 
   /** A line of text to one person about the request, sent once per key. */
   async note(status: ApprovalStatus, to: User, key: string, text: string, log: Log): Promise<boolean> {
-    return this.sendNote(status, to, key, text, log);
+    return this.sendNote(status, to, key, text, log, rememberedLookups(this.conversations));
   }
 
   /**
@@ -152,13 +163,19 @@ export class TeamsNotifier implements Notifier {
   }
 
   /** "Your request ... passed stage 1 of 2 (Manager approval)...": once per stage, text only. */
-  private async stagePassed(status: ApprovalStatus, passed: number, log: Log): Promise<void> {
+  private async stagePassed(
+    status: ApprovalStatus,
+    passed: number,
+    log: Log,
+    lookup: PersonalLookup,
+  ): Promise<void> {
     const reached = await this.sendNote(
       status,
       status.requester,
       `stage-passed-${passed}`,
       stagePassedNote(status, passed),
       log,
+      lookup,
     );
     if (!reached)
       log.info('requester not told a stage passed: unreachable', {
@@ -178,9 +195,10 @@ export class TeamsNotifier implements Notifier {
     key: string,
     text: string,
     log: Log,
+    lookup: PersonalLookup,
   ): Promise<Delivery> {
     const results = await Promise.all(
-      users.map((user) => this.deliver(status, user, key, 'approver', text, log)),
+      users.map((user) => this.deliver(status, user, key, 'approver', text, log, lookup)),
     );
     return { unreachable: users.filter((_, i) => !results[i]) };
   }
@@ -192,8 +210,9 @@ export class TeamsNotifier implements Notifier {
     key: string,
     text: string,
     log: Log,
+    lookup: PersonalLookup,
   ): Promise<boolean> {
-    return this.deliver(status, user, key, 'note', text, log);
+    return this.deliver(status, user, key, 'note', text, log, lookup);
   }
 
   /**
@@ -207,13 +226,15 @@ export class TeamsNotifier implements Notifier {
     role: Role,
     text: string,
     log: Log,
+    /** Personal chats as read during this notifier call (the same user is read once). */
+    lookup: PersonalLookup,
   ): Promise<boolean> {
     const fields = { requestId: status.id, key, userId: user.id, role };
     try {
       const rows = await this.tables(CARD_MESSAGES_TABLE);
       const rowKey = enc(`${key}|${user.id}`);
       if (await rowExists(rows, enc(status.id), rowKey)) return true;
-      const conversation = await this.conversations.personal(user.id);
+      const conversation = await lookup.personal(user.id);
       if (!conversation) {
         log.warn('unreachable: Signoff is not installed for this user', fields);
         return false;
@@ -226,9 +247,7 @@ export class TeamsNotifier implements Notifier {
             : await this.send(
                 conversation.reference,
                 text,
-                role === 'requester'
-                  ? requesterView(status)
-                  : await viewFor(status, user.id, this.conversations, log),
+                role === 'requester' ? requesterView(status) : await viewFor(status, user.id, lookup, log),
               );
       } catch (error) {
         log.warn('unreachable: Teams did not take the message', { ...fields, ...errorFields(error) });
@@ -263,7 +282,12 @@ export class TeamsNotifier implements Notifier {
   }
 
   /** Brings every card posted for the request (except those just posted for `skipKey`) up to date. */
-  private async updatePosted(status: ApprovalStatus, log: Log, skipKey?: string): Promise<void> {
+  private async updatePosted(
+    status: ApprovalStatus,
+    log: Log,
+    lookup: PersonalLookup,
+    skipKey?: string,
+  ): Promise<void> {
     let posted: CardMessageRow[];
     try {
       const rows = await this.tables(CARD_MESSAGES_TABLE);
@@ -284,7 +308,7 @@ export class TeamsNotifier implements Notifier {
             const card =
               row.role === 'requester'
                 ? requesterView(status)
-                : await viewFor(status, row.userId, this.conversations, log);
+                : await viewFor(status, row.userId, lookup, log);
             await this.update(JSON.parse(row.reference) as Reference, row.activityId, card);
           } catch (error) {
             log.warn('card not updated', {

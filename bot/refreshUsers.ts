@@ -7,11 +7,11 @@
  */
 import type { AdaptiveCardJson } from '../cards';
 import { errorFields, type Log } from '../domain/log';
-import type { ConversationStore } from './conversations';
+import type { PersonalLookup } from './conversations';
 
 export async function teamsUserIds(
   card: AdaptiveCardJson,
-  conversations: ConversationStore,
+  conversations: PersonalLookup,
   log: Log,
 ): Promise<AdaptiveCardJson> {
   const ids = card.refresh?.userIds;

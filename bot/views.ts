@@ -3,7 +3,7 @@
 import { type AdaptiveCardJson, approvalCard, outcomeCard, requesterCard } from '../cards';
 import { type ApprovalStatus, evaluate, isOpen } from '../domain/decide';
 import type { Log } from '../domain/log';
-import type { ConversationStore } from './conversations';
+import type { PersonalLookup } from './conversations';
 import { teamsUserIds } from './refreshUsers';
 
 /**
@@ -13,7 +13,7 @@ import { teamsUserIds } from './refreshUsers';
 export async function viewFor(
   status: ApprovalStatus,
   userId: string,
-  conversations: ConversationStore,
+  conversations: PersonalLookup,
   log: Log,
 ): Promise<AdaptiveCardJson> {
   if (userId === status.requester.id) return requesterCard(status);
