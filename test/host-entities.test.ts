@@ -120,6 +120,10 @@ describe('entities', () => {
     expect(badTop.status).toBe(400);
     const anonymous = await fetch(`${host.url}${API}/entities/counter/orch`);
     expect(anonymous.status).toBe(401);
+    // entities are not instances
+    expect((await host.system.get(`${API}/instances/@counter@orch`)).status).toBe(404);
+    expect((await host.system.delete(`${API}/instances/@counter@orch`)).status).toBe(404);
+    expect((await readCounter('orch')).status).toBe(200);
   });
 
   it('lists entities by name with state on request, in pages with a continuation token', async () => {
