@@ -52,7 +52,7 @@ it('lists each entity with its lock holder, the messages waiting and its recent 
   const locked = list.body.find((e) => (e.entityId as { key: string }).key === 'locked');
   expect(locked).toMatchObject({ state: 1000, lockedBy: holder, backlogQueueSize: 1 });
   const shown = list.body.find((e) => (e.entityId as { key: string }).key === 'shown');
-  expect(shown).toMatchObject({ state: 5, lockedBy: null, backlogQueueSize: 0 });
+  expect(shown).toMatchObject({ state: 10, lockedBy: null, backlogQueueSize: 0 });
   const ops = shown?.recentOperations as Array<{
     operation: string;
     failed: boolean;
@@ -75,7 +75,7 @@ it('shows entities beside instances, with state, lock holder and recent operatio
   await page.goto(`${host.url}/_dashboard/#/entities`);
   const shown = page.locator('#entities tr[data-entity="@counter@shown"]');
   await shown.waitFor();
-  expect(await shown.textContent()).toContain('5');
+  expect(await shown.textContent()).toContain('10');
   await page.locator('#entities tr[data-entity="@account@savings"]').waitFor();
   const locked = page.locator('#entities tr[data-entity="@counter@locked"]');
   expect(await locked.textContent()).toContain(holder);

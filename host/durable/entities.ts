@@ -10,9 +10,10 @@
  * that commit runs the batch again from the same state, so an operation's effect on the state is
  * applied exactly once.
  *
- * An operation that throws leaves the state as it was before it: when a batch reports a failed
- * operation, the batch is run again one operation at a time from the committed state, and each
- * failed operation's state change and signals are dropped (host/README.md, differences).
+ * An operation that throws fails only itself: its error goes to its caller, and the batch's
+ * state is what the SDK returns after the whole batch, as the extension takes it from an
+ * out-of-process worker. So a change an operation made before it threw stays, and so do the
+ * signals it sent (the extension rolls back only .NET in-process entities).
  */
 import { context, SpanKind, trace } from '@opentelemetry/api';
 import type { Logger } from '../common/log';
@@ -175,7 +176,7 @@ export class EntityScheduler {
     const outgoing: Outgoing[] = [];
     const log: Array<Omit<EntityOpRow, 'entityId'>> = [];
     if (plan.ops.length > 0) {
-      const ran = await this.run(ref, before, plan.ops);
+      const ran = await this.invoke(ref, before.exists, before.state, plan.ops);
       row.exists = ran.exists;
       row.state = ran.exists ? ran.state : null;
       row.lastOperationAt = now;
@@ -263,41 +264,6 @@ export class EntityScheduler {
       },
       { durable: false },
     );
-  }
-
-  /**
-   * Runs the operations. A batch in which an operation failed runs again one operation at a time,
-   * so each failed operation's changes are left out (see the file's comment).
-   */
-  private async run(
-    ref: EntityRef,
-    before: EntityRow,
-    ops: RequestMessage[],
-  ): Promise<{
-    exists: boolean;
-    state: string | null;
-    results: OpResult[];
-    signals: EntityBatchResult['signals'];
-  }> {
-    const whole = await this.invoke(ref, before.exists, before.state, ops);
-    if (!whole.results.some((r) => r.isError)) return whole;
-    if (ops.length === 1) {
-      return { exists: before.exists, state: before.state, results: whole.results, signals: [] };
-    }
-    let exists = before.exists;
-    let state = before.state;
-    const results: OpResult[] = [];
-    const signals: EntityBatchResult['signals'] = [];
-    for (const op of ops) {
-      const one = await this.invoke(ref, exists, state, [op]);
-      const result = one.results[0] as OpResult;
-      results.push(result);
-      if (result.isError) continue;
-      exists = one.exists;
-      state = one.state;
-      signals.push(...one.signals);
-    }
-    return { exists, state, results, signals };
   }
 
   private async invoke(
