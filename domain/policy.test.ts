@@ -17,6 +17,14 @@ describe('the bundled policy', () => {
     expect(policy.stagesFor(loan(100_001)).map((s) => s.name)).toEqual(['manager', 'risk', 'cfo']);
   });
 
+  it('asks loans above 100,000 for a document before the first stage', () => {
+    expect(policy.documentRequirement(loan(100_000))).toBeUndefined();
+    expect(policy.documentRequirement(loan(100_001))).toMatch(/Proof of income/);
+    expect(
+      policy.documentRequirement(parseRequest('generic', { title: 'Laptops', amount: 5e6 })),
+    ).toBeUndefined();
+  });
+
   it('resolves groups to users and keeps modes, deadlines and escalation', () => {
     const [manager, risk] = policy.stagesFor(loan(50_000));
     expect(risk?.approvers.map((u) => u.name)).toEqual(['Alex Wilber', 'Diego Siciliani']);

@@ -709,6 +709,40 @@ describe('documents in Teams', () => {
     const notHis = await click(people.diego, 'askDocument', { requestId: id, documentNote: 'x' });
     expect(text(notHis.body.value)).toContain('There is no request');
   });
+  it('a loan the policy wants a document for waits for it: the requester is asked on the card, approvers only after it came', async () => {
+    const form = 'form-big-loan';
+    const sent = await click(
+      people.pat,
+      'submitRequest',
+      {
+        kind: 'loan',
+        amount: '150000',
+        currency: 'EUR',
+        applicant: 'Pat Requester',
+        termMonths: '60',
+        purpose: 'Warehouse',
+      },
+      form,
+    );
+    const id = /loan-\w+/.exec(text(sent.body.value))?.[0] as string;
+    await host.idle();
+    const waiting = text(latest(people.pat, form));
+    expect(waiting).toContain('Waiting for a document from you');
+    expect(waiting).toContain(
+      'Add a document before approvers are asked (the approval policy needs one): Proof of income',
+    );
+    expect(connector.to(people.megan.chat, 'POST').some((c) => text(c.body).includes(id))).toBe(false);
+
+    const replies = await sendFiles(people.pat, '', [['payslip.pdf', pdf('payslip')]]);
+    expect(replies[0]?.body.text).toContain(`to ${id}`);
+    const meganCard = connector.to(people.megan.chat, 'POST').find((c) => text(c.body).includes(id));
+    expect(text(meganCard?.body)).toContain('payslip.pdf (PDF, 1 KiB)');
+    expect(hasButtons(meganCard?.body.attachments?.[0]?.content)).toBe(true);
+    const moved = text(latest(people.pat, form));
+    expect(moved).toContain('Stage 1 of 3: Manager approval');
+    expect(moved).toContain('Arrived: payslip.pdf.');
+    await host.client.operation(id, 'terminate');
+  });
 });
 
 describe('/api/messages with credentials', () => {
