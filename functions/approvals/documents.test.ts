@@ -3,7 +3,7 @@
  * longer, bound to one request, document and person, never longer-lived than links are issued.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkLink, documentLink, linkTtlSeconds } from './documents';
+import { checkDocumentSettings, checkLink, documentLink, linkTtlSeconds } from './documents';
 
 const saved = { ...process.env };
 beforeAll(() => {
@@ -57,6 +57,16 @@ describe('document links', () => {
     const { facts } = await issued();
     // Signed correctly for T0, presented an hour before it was issued: it would live 65 minutes.
     expect(await checkLink(facts(), T0 - 3_600_000)).toEqual({ ok: false, why: 'expired' });
+  });
+
+  it('a key setting shorter than 32 bytes stops the app, naming it', () => {
+    expect(() => checkDocumentSettings({ SIGNOFF_DOCUMENT_LINK_KEY: 'c2hvcnQ=' })).toThrow(
+      /SIGNOFF_DOCUMENT_LINK_KEY/,
+    );
+    expect(() =>
+      checkDocumentSettings({ SIGNOFF_DOCUMENT_LINK_KEY: Buffer.alloc(32).toString('base64') }),
+    ).not.toThrow();
+    expect(() => checkDocumentSettings({})).not.toThrow();
   });
 
   it('their lifetime is a setting within 1 s to an hour', () => {

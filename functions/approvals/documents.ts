@@ -107,19 +107,30 @@ export async function readDocument(requestId: string, documentId: string): Promi
   }
 }
 
+/** A key given as the setting, checked (undefined when unset: the stored key is used). */
+function keySetting(env: NodeJS.ProcessEnv = process.env): Buffer | undefined {
+  const setting = env.SIGNOFF_DOCUMENT_LINK_KEY?.trim();
+  if (!setting) return undefined;
+  const key = Buffer.from(setting, 'base64');
+  if (key.length < 32 || !/^[A-Za-z0-9+/_-]+={0,2}$/.test(setting)) {
+    throw new LinkKeyError('SIGNOFF_DOCUMENT_LINK_KEY must be at least 32 bytes, base64-encoded');
+  }
+  return key;
+}
+
+/** Checks the documents' settings at start-up, so a bad one stops the app naming it. */
+export function checkDocumentSettings(env: NodeJS.ProcessEnv = process.env): void {
+  linkTtlSeconds(env);
+  keySetting(env);
+}
+
 let keyPromise: Promise<Buffer> | undefined;
 
 /** The signing key: the setting, else the one kept in storage (created once, by whoever is first). */
 export function linkKey(): Promise<Buffer> {
   keyPromise ??= (async () => {
-    const setting = process.env.SIGNOFF_DOCUMENT_LINK_KEY?.trim();
-    if (setting) {
-      const key = Buffer.from(setting, 'base64');
-      if (key.length < 32) {
-        throw new LinkKeyError('SIGNOFF_DOCUMENT_LINK_KEY must be at least 32 bytes, base64-encoded');
-      }
-      return key;
-    }
+    const setting = keySetting();
+    if (setting) return setting;
     const keys = await container(KEYS_CONTAINER);
     const blob = keys.getBlockBlobClient(LINK_KEY_BLOB);
     try {
