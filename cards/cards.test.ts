@@ -30,6 +30,7 @@ import {
 import {
   approvedGeneric,
   crowdRequest,
+  documentedLoan,
   indexRows,
   leeRejects,
   longText,
@@ -577,4 +578,48 @@ it('cardAttachment wraps a card for the Bot Framework', () => {
   const card = helpCard();
   expect(cardAttachment(card)).toEqual({ contentType: CARD_CONTENT_TYPE, content: card });
   expect(CARD_CONTENT_TYPE).toBe('application/vnd.microsoft.card.adaptive');
+});
+
+describe('documents on the cards', () => {
+  const json = (card: AdaptiveCardJson) => JSON.stringify(card);
+
+  it('each document is a button that opens it, on every card of the request', () => {
+    for (const card of [
+      approvalCard(documentedLoan, 'approver'),
+      approvalCard(documentedLoan, 'readonly'),
+      requesterCard(documentedLoan),
+      statusCard(documentedLoan),
+      outcomeCard({ ...documentedLoan, state: 'Approved' }),
+    ]) {
+      expect(json(card)).toContain('"verb":"openDocument"');
+      expect(json(card)).toContain('"title":"Payslip February 2025.pdf (PDF, 180 KiB)"');
+      expect(json(card)).toContain('"documentId":"d-77aa01bc02cd03de"');
+      expect(validateCard(card)).toEqual([]);
+    }
+  });
+
+  it('what was asked of the requester, in words for each reader; only a current approver can ask', () => {
+    const approver = json(approvalCard(documentedLoan, 'approver'));
+    expect(approver).toContain(
+      'Adele Vance asked the requester for another document: The supplier quote for the vans. Arrived: Van quote.xlsx.',
+    );
+    expect(approver).toContain(
+      "Lee Gu asked the requester for another document: Last year's balance sheet. Waiting for it.",
+    );
+    expect(approver).toContain('"verb":"askDocument"');
+    expect(json(approvalCard(documentedLoan, 'readonly'))).not.toContain('"verb":"askDocument"');
+    const requester = json(requesterCard(documentedLoan));
+    expect(requester).toContain('Waiting for a document from you');
+    expect(requester).toContain(
+      "Lee Gu asks you for another document: Last year's balance sheet. Send the file to Signoff",
+    );
+    expect(requester).not.toContain('"verb":"askDocument"');
+    expect(json(statusCard(documentedLoan, 'requester'))).toContain('Status: waiting for a document');
+  });
+
+  it('a request that takes no documents (started before them) shows none and offers no ask', () => {
+    const card = json(approvalCard(pendingLoan, 'approver'));
+    expect(card).not.toContain('Documents to review');
+    expect(card).not.toContain('"verb":"askDocument"');
+  });
 });

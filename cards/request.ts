@@ -253,7 +253,11 @@ export function statusCard(status: ApprovalStatus, audience: Audience = 'approve
   return render({
     ...baseView(status, audience),
     ...(open ? {} : closedParts(status)),
-    headline: open ? 'Status: waiting for approval' : `Status: ${look.headline.toLowerCase()}`,
+    headline: open
+      ? openDocumentRequests(status).length > 0
+        ? 'Status: waiting for a document'
+        : 'Status: waiting for approval'
+      : `Status: ${look.headline.toLowerCase()}`,
     headlineColor: open ? 'Accent' : 'Default',
     headlineStyle: open ? 'emphasis' : look.style,
     subline: askedOn(status, audience),
