@@ -7,12 +7,16 @@
  * and Megan's card shows it arrived. Links expire on the wall clock (the app's HTTP functions
  * have no virtual time); test/documents.test.ts checks that.
  */
-import type { Browser } from 'playwright-core';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/chromium';
 import { cardText, executeVerbs, messageText } from './playground';
 import { invokeCard, isAbout, requestLoan, type Signoff, startSignoff, waitForInstance } from './signoff';
+
+const ARTIFACTS = path.resolve(__dirname, '..', '..', 'test-results', 'e2e');
 
 /** A 2×2 PNG, as a scan would be. */
 function png(): Buffer {
@@ -159,6 +163,68 @@ describe('e2e: documents to review in the Playground', () => {
       expect(invokeCard(await pg.clickAction('megan', arrived, 'approve'))).toBeTruthy();
       const done = await waitForInstance(host, requestId, ['Completed']);
       expect(JSON.stringify(done.output)).toMatch(/Approved/);
+    },
+  );
+
+  it(
+    'in the web UI: the approver clicks the document on her card and opens it through the link',
+    {
+      timeout: 120_000,
+    },
+    async () => {
+      const { pg } = s;
+      const page: Page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+      await page.route('**/*', (route) => {
+        const host = new URL(route.request().url()).hostname;
+        return host === '127.0.0.1' || host === 'localhost'
+          ? route.continue()
+          : route.abort('internetdisconnected');
+      });
+      try {
+        await page.goto(await pg.url('megan'));
+        await page.getByRole('treeitem', { name: /Personal Chat/ }).waitFor();
+        const { requestId } = await requestLoan(pg, 'patti', {
+          amount: 1800,
+          currency: 'EUR',
+          purpose: 'Standing desk',
+          termMonths: 12,
+        });
+        await pg.waitForActivity(
+          'megan',
+          (m) => isAbout(requestId)(m) && executeVerbs(m.cards[0] ?? {}).includes('approve'),
+          {
+            description: 'the approval card',
+          },
+        );
+        const scan = png();
+        await attach(requestId, 'desk quote.png', 'image/png', scan);
+
+        const card = page.locator('.ac-adaptiveCard', { hasText: requestId }).last();
+        const documentButton = card.getByRole('button', { name: /desk quote\.png \(PNG image/ });
+        await documentButton.waitFor();
+        await documentButton.click();
+        // Action.OpenUrl: the Adaptive Cards renderer gives it the role of a link.
+        const open = page.getByRole('link', { name: 'Open desk quote.png' });
+        await open.waitFor();
+        fs.mkdirSync(ARTIFACTS, { recursive: true });
+        await page
+          .locator('.ac-adaptiveCard', { hasText: 'is ready to open' })
+          .last()
+          .screenshot({ path: path.join(ARTIFACTS, 'document-link.png') });
+        const responded = page.context().waitForEvent('response', (r) => r.url().includes('/api/documents/'));
+        const [popup] = await Promise.all([page.waitForEvent('popup'), open.click()]);
+        const shown = await responded;
+        expect(shown.status()).toBe(200);
+        expect(shown.headers()['content-type']).toBe('image/png');
+        expect(Buffer.from(await shown.body()).equals(scan)).toBe(true);
+        await popup.close();
+      } catch (error) {
+        fs.mkdirSync(ARTIFACTS, { recursive: true });
+        await page.screenshot({ path: path.join(ARTIFACTS, 'document-open-failed.png') });
+        throw error;
+      } finally {
+        await page.close();
+      }
     },
   );
 });
