@@ -345,6 +345,37 @@ describe('an approver asks for another document', () => {
   });
 });
 
+describe('events that bypass the API', () => {
+  it('meet the same rules in the workflow: a document not from the requester, a forged id, an ask by a non-approver', async () => {
+    const id = await requestLoan(7_000);
+    const content = pdf('raw');
+    const hash = sha256(content);
+    const doc = {
+      id: `d-${hash.slice(0, 16)}`,
+      name: 'raw.pdf',
+      mediaType: 'application/pdf',
+      size: content.length,
+      sha256: hash,
+      uploadedBy: U.patti,
+      uploadedAt: new Date().toISOString(),
+    };
+    await host.client.raiseEvent(id, 'document', { document: { ...doc, uploadedBy: U.megan } });
+    await host.client.raiseEvent(id, 'document', { document: { ...doc, id: 'd-0000000000000000' } });
+    await host.client.raiseEvent(id, 'document', { nonsense: true });
+    await host.client.raiseEvent(id, 'document-request', {
+      by: '00000000-0000-0000-0000-00000000a003',
+      note: 'x',
+    });
+    await host.client.raiseEvent(id, 'document-request', { by: U.patti, note: 'x' });
+    await host.idle();
+    const status = await detail(id);
+    expect(status.state).toBe('Pending');
+    expect(status.documentRequests ?? []).toEqual([]);
+    expect(status.audit.map((a) => a.type)).toEqual(['requested']);
+    await host.client.operation(id, 'terminate');
+  });
+});
+
 describe('requests started before documents (workflow version 1)', () => {
   it('run as before and refuse documents by name', async () => {
     // A version-1 instance: the input a request had before documents, without workflowVersion.
