@@ -117,10 +117,22 @@ export class TeamsNotifier implements Notifier {
     const note = outcomeNote(status);
     const requester = status.requester;
     const lookup = rememberedLookups(this.conversations);
-    const hasCard = await this.hasRequesterCard(status.id, requester.id);
-    const reached = hasCard
-      ? await this.sendNote(status, requester, key, note, log, lookup)
-      : await this.deliver(status, requester, key, 'requester', note, log, lookup);
+    // One read answers both: has the requester a card of their own, and was this sent already.
+    const cardKey = `${REQUESTER_CARD_KEY}|${requester.id}`;
+    const sentKey = `${key}|${requester.id}`;
+    const present = await this.rowsPresent(status.id, [cardKey, sentKey]);
+    const reached =
+      present.has(enc(sentKey)) ||
+      (await this.deliver(
+        status,
+        requester,
+        key,
+        present.has(enc(cardKey)) ? 'note' : 'requester',
+        note,
+        log,
+        lookup,
+        true,
+      ));
     if (!reached)
       log.warn('requester not told the outcome: unreachable', {
         requestId: status.id,
@@ -184,9 +196,16 @@ export class TeamsNotifier implements Notifier {
       });
   }
 
-  private async hasRequesterCard(requestId: string, userId: string): Promise<boolean> {
+  /** Which of these rows (unencoded `key|userId`) the request has, as encoded row keys: one query. */
+  private async rowsPresent(requestId: string, rowKeys: string[]): Promise<Set<string>> {
     const rows = await this.tables(CARD_MESSAGES_TABLE);
-    return rowExists(rows, enc(requestId), enc(`${REQUESTER_CARD_KEY}|${userId}`));
+    const quoted = (v: string) => `'${v.replace(/'/g, "''")}'`;
+    const either = rowKeys.map((k) => `RowKey eq ${quoted(enc(k))}`).join(' or ');
+    const filter = `PartitionKey eq ${quoted(enc(requestId))} and (${either})`;
+    const found = new Set<string>();
+    for await (const row of rows.listEntities({ queryOptions: { filter, select: ['RowKey'] } }))
+      found.add(String(row.rowKey));
+    return found;
   }
 
   private async post(
@@ -228,12 +247,14 @@ export class TeamsNotifier implements Notifier {
     log: Log,
     /** Personal chats as read during this notifier call (the same user is read once). */
     lookup: PersonalLookup,
+    /** The caller has just read that no row for `key` exists: not read again. */
+    unsent = false,
   ): Promise<boolean> {
     const fields = { requestId: status.id, key, userId: user.id, role };
     try {
       const rows = await this.tables(CARD_MESSAGES_TABLE);
       const rowKey = enc(`${key}|${user.id}`);
-      if (await rowExists(rows, enc(status.id), rowKey)) return true;
+      if (!unsent && (await rowExists(rows, enc(status.id), rowKey))) return true;
       const conversation = await lookup.personal(user.id);
       if (!conversation) {
         log.warn('unreachable: Signoff is not installed for this user', fields);
