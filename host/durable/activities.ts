@@ -31,6 +31,11 @@ export class ActivityQueue {
     private readonly deliver: Deliver,
     /** Called when an activity finished, so the engine can tell whether it is idle. */
     private readonly settled: () => void,
+    /**
+     * Whether the instance's next episode would start on this result at once (see {@link run});
+     * none: every result is committed first.
+     */
+    private readonly runsAtOnce?: (instanceId: string) => boolean,
   ) {}
 
   /** Nothing queued or running. */
@@ -79,6 +84,21 @@ export class ActivityQueue {
       work.name === HTTP_ACTIVITY
         ? await this.runHttp(work, traceContext)
         : await invokeActivity(this.invocations, work, traceContext);
+    // The result that lets its orchestrator go on at once (the instance is idle and waits for
+    // nothing else of the queue) goes straight to its episode, which deletes the work row in its
+    // own commit with the history that records the result: one transaction a step instead of
+    // two. Until that commit the work row stays, so a crash runs the activity again, as it would
+    // have before the result was committed. Any other result is committed first, as a message.
+    if (this.outstandingOf(work.instanceId) === 1 && this.runsAtOnce?.(work.instanceId)) {
+      this.track(work.instanceId, -1);
+      this.deliver(work.instanceId, {
+        source: 'work',
+        rowId: work.id,
+        executionId: work.executionId,
+        event: ev,
+      });
+      return;
+    }
     let id = 0;
     await this.commits.enqueue(
       () => {

@@ -105,6 +105,7 @@ export class Engine {
       options.maxConcurrentActivities,
       deliver,
       settled,
+      (id) => this.scheduler.runsAtOnce(id),
     );
     const parts = {
       store,

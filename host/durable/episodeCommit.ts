@@ -38,6 +38,7 @@ export interface Mailbox {
 /** Deletes the row a consumed message came from. */
 export function deleteSource(store: Store, m: PendingMessage): void {
   if (m.source === 'message') store.deleteMessage(m.rowId);
+  else if (m.source === 'work') store.deleteWork(m.rowId);
   else store.deleteTimer(m.rowId);
 }
 

@@ -9,7 +9,11 @@ import type { ActionMeta } from './instance';
 import type { InstanceRow } from './rows';
 
 export interface PendingMessage {
-  source: 'message' | 'timer';
+  /**
+   * Where it is stored, deleted when an episode consumes it: a message row, a timer row, or (an
+   * activity's result handed straight to its episode, activities.ts) the activity's work row.
+   */
+  source: 'message' | 'timer' | 'work';
   rowId: number;
   executionId: string | null;
   event: HistoryEvent;

@@ -57,6 +57,19 @@ export class EpisodeScheduler implements Mailbox {
     return this.running.has(instanceId);
   }
 
+  /**
+   * Whether a message for the instance would go into an episode at the next pump: it is cached,
+   * running (not suspended or ended), in no episode now, and has no messages set aside.
+   */
+  runsAtOnce(instanceId: string): boolean {
+    return (
+      !this.closed &&
+      !this.running.has(instanceId) &&
+      !this.held.has(instanceId) &&
+      this.deps.cache.peek(instanceId)?.row.status === 'Running'
+    );
+  }
+
   close(): void {
     this.closed = true;
   }
