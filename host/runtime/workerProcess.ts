@@ -38,6 +38,14 @@ export type CallAnswer = Exclude<WorkerMessage, { type: 'loaded' | 'loadFailed' 
 
 const ENTRY = path.join(__dirname, `worker${path.extname(__filename)}`);
 
+/**
+ * V8's young generation of a worker process: semi-spaces of 4 MiB instead of Node's 16 MiB. A
+ * worker's garbage is short-lived (an invocation's payloads), so the smaller nursery costs little
+ * CPU, and it keeps 24 MiB of young generation out of every worker's resident set. The app's own
+ * `languageWorkers__node__arguments` come after it, so that a `--max-semi-space-size` there wins.
+ */
+export const WORKER_V8_DEFAULTS = ['--max-semi-space-size=4'];
+
 export interface WorkerProcessOptions {
   appDir: string;
   /** The host's log level, for the worker's own logger. */
@@ -63,7 +71,7 @@ export class WorkerProcess {
   constructor(options: WorkerProcessOptions) {
     this.child = fork(ENTRY, [options.appDir], {
       // TypeScript support first, as the host's own bin does: the app may be TypeScript.
-      execArgv: [...options.nodeArguments, '--require', require.resolve('tsx/cjs')],
+      execArgv: [...WORKER_V8_DEFAULTS, ...options.nodeArguments, '--require', require.resolve('tsx/cjs')],
       env: { ...process.env, SIGNOFF_LOG_LEVEL: options.logLevel },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc', 'pipe'],
       serialization: 'advanced',
