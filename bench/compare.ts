@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { progress } from './progress';
-import { percentile, round } from './stats';
+import { median, round } from './stats';
 
 const execFileP = promisify(execFile);
 const ROOT = path.resolve(__dirname, '..');
@@ -96,10 +96,7 @@ function medianOf(lines: readonly FigureLine[], key: string): number | undefined
   const values = lines.map((l) => l[key]);
   if (values.length === 0 || !values.every((v): v is number => typeof v === 'number' && Number.isFinite(v)))
     return undefined;
-  return percentile(
-    [...values].sort((x, y) => x - y),
-    50,
-  );
+  return median(values);
 }
 
 /**

@@ -8,8 +8,8 @@ export async function timeToCompletion(
   client: DurableClient,
   orchestrator: string,
   id: string,
-  input: number,
-  expected: number,
+  input: unknown,
+  expected: unknown,
 ): Promise<number> {
   const began = performance.now();
   const output = await client.startAndWait(orchestrator, id, input);

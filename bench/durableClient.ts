@@ -36,10 +36,13 @@ export class DurableClient {
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   private readonly origin: URL;
 
-  /** `systemKey` goes with every request: the management API and /admin need it. */
+  /**
+   * `systemKey` goes with every request: the management API and /admin need it. `null` sends
+   * none, for the app's own routes called as a signed-in user or as the Bot Connector.
+   */
   constructor(
     baseUrl: string,
-    private readonly systemKey = SYSTEM_KEY,
+    private readonly systemKey: string | null = SYSTEM_KEY,
   ) {
     this.origin = new URL(baseUrl);
   }
@@ -64,7 +67,7 @@ export class DurableClient {
           path,
           agent: this.agent,
           headers: {
-            'x-functions-key': this.systemKey,
+            ...(this.systemKey === null ? {} : { 'x-functions-key': this.systemKey }),
             ...(payload
               ? { 'content-type': 'application/json', 'content-length': String(payload.length) }
               : {}),

@@ -11,7 +11,7 @@ import { InProcessInvoker, type Invoker } from '../host/runtime/invoke';
 import { loadApp } from '../host/runtime/load';
 import { WorkerPool } from '../host/runtime/workerPool';
 import { BENCH_APP } from './hostProcess';
-import { percentile } from './stats';
+import { median } from './stats';
 
 const BLOCKS = 20;
 const CALLS = 100;
@@ -70,11 +70,4 @@ function timer(invoker: Invoker, fn: RegisteredFunction, json: string) {
     }
     return ((performance.now() - began) * 1000) / calls;
   };
-}
-
-function median(values: number[]): number {
-  return percentile(
-    [...values].sort((x, y) => x - y),
-    50,
-  );
 }

@@ -3,7 +3,7 @@
  * over repeated runs (BENCH.md quotes medians of three), as one JSON line per benchmark.
  */
 import fs from 'node:fs';
-import { percentile } from './stats';
+import { median } from './stats';
 
 const runs = new Map<string, Array<Record<string, unknown>>>();
 for (const line of fs.readFileSync(0, 'utf8').split('\n')) {
@@ -16,11 +16,7 @@ for (const [bench, list] of runs) {
   const medians: Record<string, unknown> = { bench, runs: list.length };
   for (const key of Object.keys(list[0] ?? {})) {
     const values = list.map((f) => f[key]).filter((v): v is number => typeof v === 'number');
-    if (values.length === list.length)
-      medians[key] = percentile(
-        [...values].sort((a, b) => a - b),
-        50,
-      );
+    if (values.length === list.length) medians[key] = median(values);
   }
   console.log(JSON.stringify(medians));
 }

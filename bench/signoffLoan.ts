@@ -21,7 +21,6 @@
  * Entra ID through MSAL, which accepts only https authorities, and none can be reached here.
  */
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { readHostAuthSettings } from '../host/app';
@@ -30,6 +29,7 @@ import { DEV_TENANT, readDevUsers, resolveDevUser } from '../host/auth/devUsers'
 import { startAzurite } from '../host/azurite';
 import { type ConnectorCall, FakeConnector } from '../test/support/connector';
 import type { Figures } from './benchRun';
+import { DurableClient } from './durableClient';
 import { BENCH_TREE, BenchHost, processTreeCpuMs, processTreeMemory, tempDataDir } from './hostProcess';
 import { runPool } from './pool';
 import { progress } from './progress';
@@ -105,51 +105,6 @@ class CardWatch {
   }
 }
 
-/** Keep-alive JSON calls to the host (node:http: cheaper for the driver than fetch). */
-class HostCalls {
-  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-  constructor(private readonly origin: URL) {}
-
-  post(pathname: string, body: unknown, headers: Record<string, string> = {}) {
-    const payload = Buffer.from(JSON.stringify(body));
-    return new Promise<{ status: number; body: unknown }>((resolve, reject) => {
-      const req = http.request(
-        {
-          host: this.origin.hostname,
-          port: this.origin.port,
-          method: 'POST',
-          path: pathname,
-          agent: this.agent,
-          headers: {
-            'content-type': 'application/json',
-            'content-length': String(payload.length),
-            ...headers,
-          },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('error', reject);
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            let parsed: unknown = text;
-            try {
-              parsed = text ? JSON.parse(text) : undefined;
-            } catch {}
-            resolve({ status: res.statusCode ?? 0, body: parsed });
-          });
-        },
-      );
-      req.on('error', reject);
-      req.end(payload);
-    });
-  }
-
-  close(): void {
-    this.agent.destroy();
-  }
-}
-
 let seq = 0;
 function activity(serviceUrl: string, fields: Record<string, unknown>) {
   return {
@@ -184,7 +139,7 @@ interface PhaseResult {
 
 async function startLoans(
   bench: string,
-  calls: HostCalls,
+  calls: DurableClient,
   token: string,
   watch: CardWatch,
   count: number,
@@ -196,7 +151,7 @@ async function startLoans(
     Array.from({ length: count }, (_, i) => i),
     IN_FLIGHT,
     async (i) => {
-      const res = await calls.post('/api/approvals/loan', loan(offset + i), {
+      const res = await calls.request('POST', '/api/approvals/loan', loan(offset + i), {
         authorization: `Bearer ${token}`,
       });
       const id = (res.body as { id?: string } | undefined)?.id;
@@ -211,7 +166,7 @@ async function startLoans(
 
 /** Clicks Approve on each request's card, `inFlight` at a time; ms from invoke to card update. */
 async function clickAll(
-  calls: HostCalls,
+  calls: DurableClient,
   connectorUrl: string,
   watch: CardWatch,
   ids: readonly string[],
@@ -222,7 +177,8 @@ async function clickAll(
     const card = watch.posted.get(id) as string;
     const updated = watch.nextUpdate(card);
     const sent = performance.now();
-    const res = await calls.post(
+    const res = await calls.request(
+      'POST',
       '/api/messages',
       activity(connectorUrl, {
         type: 'invoke',
@@ -262,7 +218,7 @@ export async function signoffLoanBench(bench: string, n: number): Promise<Figure
     `TableEndpoint=http://127.0.0.1:${proxy.port}/`,
   );
   let host: BenchHost | undefined;
-  let calls: HostCalls | undefined;
+  let calls: DurableClient | undefined;
   try {
     host = await BenchHost.spawn(dataDir, 0, {
       app: BENCH_TREE,
@@ -272,7 +228,8 @@ export async function signoffLoanBench(bench: string, n: number): Promise<Figure
         SIGNOFF_ALLOWED_TENANTS: `${TENANT},${DEV_TENANT}`,
       },
     });
-    calls = new HostCalls(new URL(host.url));
+    // No system key: the app's routes are called as a signed-in user and as the Bot Connector.
+    calls = new DurableClient(host.url, null);
     // The requester's token, as `signoff-host token patti` mints it (host/testing.ts does the same).
     const users = readDevUsers(readHostAuthSettings(BENCH_TREE).devUsers);
     const patti = resolveDevUser(users, 'patti');
@@ -285,7 +242,8 @@ export async function signoffLoanBench(bench: string, n: number): Promise<Figure
       audience: DEFAULT_AUDIENCE,
       validForSeconds: 3600,
     });
-    const install = await calls.post(
+    const install = await calls.request(
+      'POST',
       '/api/messages',
       activity(connector.url, { type: 'conversationUpdate', membersAdded: [{ id: '28:signoff' }] }),
     );

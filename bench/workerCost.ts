@@ -17,11 +17,12 @@
  */
 import fs from 'node:fs';
 import type { Figures } from './benchRun';
+import { timeToCompletion } from './completion';
 import { DurableClient } from './durableClient';
 import { BenchHost, type HostVariant, tempDataDir } from './hostProcess';
 import { invokeCost } from './invokeCost';
 import { progress } from './progress';
-import { MIB, percentile, round } from './stats';
+import { MIB, median, round } from './stats';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
 const BURN_ROUNDS = Math.min(ROUNDS, 3);
@@ -56,7 +57,7 @@ export async function workerCostBench(bench: string, n: number): Promise<Figures
     }
     let seq = 0;
     const run = (s: Subject, name: string, input: unknown, expected: unknown) =>
-      timed(s.client, name, `${s.variant}-${name}-${seq++}`, input, expected);
+      timeToCompletion(s.client, name, `${s.variant}-${name}-${seq++}`, input, expected);
     const { inProcess, worker, twoWorkers } = subjects;
 
     progress(bench, 'warming up each host');
@@ -147,30 +148,6 @@ export async function workerCostBench(bench: string, n: number): Promise<Figures
       if (!process.env.BENCH_KEEP_DATA) fs.rmSync(s.dataDir, { recursive: true, force: true });
     }
   }
-}
-
-/** Seconds from start to completion (create-and-wait), checking the output. */
-async function timed(
-  client: DurableClient,
-  orchestrator: string,
-  id: string,
-  input: unknown,
-  expected: unknown,
-): Promise<number> {
-  const began = performance.now();
-  const output = await client.startAndWait(orchestrator, id, input);
-  const seconds = (performance.now() - began) / 1000;
-  if (output !== expected) {
-    throw new Error(`${orchestrator} ${id} returned ${JSON.stringify(output)}, expected ${expected}`);
-  }
-  return seconds;
-}
-
-function median(values: number[]): number {
-  return percentile(
-    [...values].sort((a, b) => a - b),
-    50,
-  );
 }
 
 function fmt(pair: [number, number] | undefined): string {

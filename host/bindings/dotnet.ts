@@ -100,7 +100,8 @@ function specifier(c: string, n: number, p: Record<'y' | 'M' | 'd' | 'H' | 'm' |
   }
 }
 
-const MONTHS = [
+/** The invariant culture's month names, January first (also NCRONTAB's month names). */
+export const MONTHS: readonly string[] = [
   'January',
   'February',
   'March',
@@ -114,7 +115,16 @@ const MONTHS = [
   'November',
   'December',
 ];
-const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+/** The invariant culture's day names, Sunday first (also NCRONTAB's day-of-week names). */
+export const DAYS: readonly string[] = [
+  'Sunday',
+  'Monday',
+  'Tuesday',
+  'Wednesday',
+  'Thursday',
+  'Friday',
+  'Saturday',
+];
 
 /** A GUID in a .NET `Guid.ToString` format: `D` (default), `N`, `B` or `P`; undefined for others. */
 export function formatGuid(uuid: string, format = 'D'): string | undefined {

@@ -7,6 +7,7 @@
  * the day of the week both (not either, as in Unix cron). Times are UTC.
  */
 import { HostError } from '../common/errors';
+import { DAYS, MONTHS } from './dotnet';
 
 export class CronFormatError extends HostError {
   readonly code = 'BAD_CRON';
@@ -17,7 +18,7 @@ interface FieldSpec {
   kind: string;
   min: number;
   max: number;
-  names?: string[];
+  names?: readonly string[];
 }
 
 const SECOND: FieldSpec = { kind: 'Second', min: 0, max: 59 };
@@ -28,26 +29,13 @@ const MONTH: FieldSpec = {
   kind: 'Month',
   min: 1,
   max: 12,
-  names: [
-    'January',
-    'February',
-    'March',
-    'April',
-    'May',
-    'June',
-    'July',
-    'August',
-    'September',
-    'October',
-    'November',
-    'December',
-  ],
+  names: MONTHS,
 };
 const DAY_OF_WEEK: FieldSpec = {
   kind: 'DayOfWeek',
   min: 0,
   max: 6,
-  names: ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'],
+  names: DAYS,
 };
 
 /** The values one field allows. */
