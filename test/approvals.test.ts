@@ -71,6 +71,14 @@ describe('loan bands', () => {
       stage: { title: 'Manager approval', index: 0, count: 1 },
     });
     expect(before.awaiting.map((a) => a.id)).toEqual([U.megan]);
+    // Workflow version 3: prepared in one activity, the `requested` row written with the stage's
+    // record, then the card: three activities before it waits.
+    expect(before.audit.map((a) => a.type)).toEqual(['requested']);
+    const history = await host.client.status(id, 'showHistory=true');
+    const activities = (history.body.historyEvents as Array<{ EventType: string; FunctionName?: string }>)
+      .filter((e) => e.EventType === 'TaskCompleted')
+      .map((e) => e.FunctionName);
+    expect(activities).toEqual(['approvalPrepare', 'approvalRecord', 'approvalNotify']);
     expect((await decide(id, 'megan', 'approve')).status).toBe(202);
     const after = await detail(id);
     expect(after.state).toBe('Approved');

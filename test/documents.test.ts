@@ -385,7 +385,7 @@ describe('requests started before documents (workflow version 1)', () => {
       unknown
     >;
     const { workflowVersion, ...old } = input;
-    expect(workflowVersion).toBe(2);
+    expect(workflowVersion).toBe(3);
     const id = `${template}-v1`;
     await host.client.start('approvalWorkflow', { ...old, id }, id);
     await host.idle();

@@ -87,6 +87,37 @@ export const scoreApproval = df.app.activity('approvalScore', {
   handler: (input: ValidateInput): number => riskScore(input.request),
 });
 
+export interface PrepareInput {
+  request: ApprovalRequest;
+  policyVersion: string;
+}
+
+export interface Prepared {
+  request: ApprovalRequest;
+  score: number;
+  stages: Stage[];
+  /** Why the policy wants a document before anyone is asked, or null. */
+  documentRequirement: string | null;
+}
+
+/**
+ * Workflow version 3: what versions 1 and 2 asked of four activities in turn (validate, route,
+ * score, the document rule), in one. The policy version is read once; an invalid request or an
+ * unknown policy version is a terminal failure, as it was in the activities it replaces.
+ */
+export const prepareApproval = df.app.activity('approvalPrepare', {
+  handler: terminalAsResult('approvalPrepare', async (input: PrepareInput): Promise<Prepared> => {
+    const request = parseRequest(input.request.kind, input.request.details);
+    const policy = await policyOfVersion(input.policyVersion);
+    return {
+      request,
+      score: riskScore(request),
+      stages: policy.stagesFor(request),
+      documentRequirement: policy.documentRequirement(request) ?? null,
+    };
+  }),
+});
+
 /**
  * Posts the cards of a stage, a reminder or an escalation. Approvers who were asked and cannot be
  * reached are reported to the people who run Signoff (an `approver-unreachable` alert: log line,

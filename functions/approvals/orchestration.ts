@@ -13,7 +13,10 @@
  * every stage it races two more events against its timers, `document` (one was added) and
  * `document-request` (an approver asks for another), each on a path of its own; and a decision
  * that ends its stage is written with the record or finish that follows, not by an activity of
- * its own. test/upgrade.test.ts runs version-1 instances started by the earlier Signoff to the end.
+ * its own. Version 3 (requests started since) prepares a request in one activity (validation,
+ * route, risk score and document rule, the policy read once) instead of four, and writes its
+ * `requested` audit row with the first record after it. test/upgrade.test.ts runs instances of
+ * versions 1 and 2 started by the earlier Signoffs to the end.
  *
  * The activities that need table storage (audit, index, cards) are retried with backoff when
  * they fail, for up to {@link STORAGE_RETRY_HOURS} hours: an outage holds the request, with
@@ -52,6 +55,8 @@ import type {
   FinishInput,
   NoteInput,
   NotifyInput,
+  Prepared,
+  PrepareInput,
   RecordInput,
   RouteInput,
 } from './activities';
@@ -63,7 +68,7 @@ export const APPROVAL_ORCHESTRATOR = 'approvalWorkflow';
 export const STORAGE_RETRY_HOURS = 72;
 
 /** The workflow version new requests start under (see the top of this file). */
-export const WORKFLOW_VERSION = 2;
+export const WORKFLOW_VERSION = 3;
 
 /** How long a request whose policy requires a document waits for the first one: 7 days. */
 export const DOCUMENT_WAIT_MS = 7 * 24 * 3_600_000;
@@ -94,8 +99,8 @@ export interface WorkflowInput {
   policyVersion: string;
   /** The approval SLA in milliseconds from the start, if any (fixed when the request starts). */
   slaMs?: number;
-  /** 2 for requests that take documents; absent on requests started before (version 1). */
-  workflowVersion?: 2;
+  /** 2 or 3 for requests that take documents; absent on requests started before (version 1). */
+  workflowVersion?: 2 | 3;
 }
 
 const workflowInputSchema = z
@@ -107,7 +112,7 @@ const workflowInputSchema = z
       .string()
       .regex(/^p-[0-9a-f]{16}$/, 'must be a policy version such as "p-0123456789abcdef"'),
     slaMs: z.number().positive().optional(),
-    workflowVersion: z.literal(2).optional(),
+    workflowVersion: z.union([z.literal(2), z.literal(3)]).optional(),
   })
   .strict();
 
@@ -153,7 +158,8 @@ const approvalWorkflow: OrchestrationHandler = function* (ctx: OrchestrationCont
   // Instances started through the Durable API directly get the same checks as the HTTP API.
   const raw = parseWith(workflowInputSchema, ctx.df.getInput(), 'input');
   const input: WorkflowInput = { ...raw, request: parseRequest(raw.request.kind, raw.request.details) };
-  const takesDocuments = input.workflowVersion === 2;
+  const version = input.workflowVersion ?? 1;
+  const takesDocuments = version >= 2;
   const now = () => ctx.df.currentUtcDateTime.getTime();
   const iso = () => ctx.df.currentUtcDateTime.toISOString();
   const log = (message: string, fields: Record<string, unknown>) => {
@@ -326,36 +332,55 @@ const approvalWorkflow: OrchestrationHandler = function* (ctx: OrchestrationCont
   const slaAt = input.slaMs === undefined ? undefined : now() + input.slaMs;
   let slaAlerted = false;
   const alertRetry = new df.RetryOptions(5_000, 3);
-  const request = (yield ctx.df.callActivity('approvalValidate', {
-    request: input.request,
-  })) as ApprovalRequest;
-  const stages = (yield* withStorage(
-    'approvalRoute',
-    { request, policyVersion: input.policyVersion } satisfies RouteInput,
-    'the approval policy',
-  )) as Stage[];
-  status = {
-    ...status,
-    request: request.details,
-    score: (yield ctx.df.callActivity('approvalScore', { request })) as number,
-  };
-  yield* record({
+  let request: ApprovalRequest;
+  let stages: Stage[];
+  let requirement: string | null | undefined;
+  const requested = {
     key: 'requested',
-    type: 'requested',
+    type: 'requested' as const,
     actor: input.requester.id,
-    at: iso(),
     details: { title: status.title },
-  });
+  };
+  if (version >= 3) {
+    // One activity where versions 1 and 2 had four; the `requested` row is written with the
+    // first record that follows (the first stage's, or the document rule's), not by its own.
+    const prepared = (yield* withStorage(
+      'approvalPrepare',
+      { request: input.request, policyVersion: input.policyVersion } satisfies PrepareInput,
+      'the approval policy',
+    )) as Prepared;
+    ({ request, stages } = prepared);
+    requirement = prepared.documentRequirement;
+    status = { ...status, request: request.details, score: prepared.score };
+    recordLater({ ...requested, at: iso() });
+  } else {
+    request = (yield ctx.df.callActivity('approvalValidate', {
+      request: input.request,
+    })) as ApprovalRequest;
+    stages = (yield* withStorage(
+      'approvalRoute',
+      { request, policyVersion: input.policyVersion } satisfies RouteInput,
+      'the approval policy',
+    )) as Stage[];
+    status = {
+      ...status,
+      request: request.details,
+      score: (yield ctx.df.callActivity('approvalScore', { request })) as number,
+    };
+    yield* record({ ...requested, at: iso() });
+  }
 
   let outcome: { state: ApprovalState; reason: string; actor?: string } | undefined;
 
   // Version 2: a policy rule that requires a document holds the request until one arrives.
   if (takesDocuments) {
-    const requirement = (yield* withStorage(
-      'approvalDocumentRule',
-      { request, policyVersion: input.policyVersion } satisfies DocumentRuleInput,
-      'the approval policy',
-    )) as string | null;
+    if (requirement === undefined) {
+      requirement = (yield* withStorage(
+        'approvalDocumentRule',
+        { request, policyVersion: input.policyVersion } satisfies DocumentRuleInput,
+        'the approval policy',
+      )) as string | null;
+    }
     if (requirement && (status.documents ?? []).length === 0) {
       const due = now() + DOCUMENT_WAIT_MS;
       status = {
@@ -565,7 +590,7 @@ const approvalWorkflow: OrchestrationHandler = function* (ctx: OrchestrationCont
       // A decision that ends the stage (or the request) is written by the record or finish that
       // comes next; one that leaves the stage open is written now, with the index.
       // Version 1 wrote every decision at once: its running instances replay that.
-      if (input.workflowVersion === 2 && (verdict.rejected || verdict.stageComplete)) recordLater(decided);
+      if (version >= 2 && (verdict.rejected || verdict.stageComplete)) recordLater(decided);
       else yield* record(decided);
       if (verdict.rejected) {
         outcome = { state: 'Rejected', reason: `Rejected by ${approver.name} at stage "${current.title}"` };
