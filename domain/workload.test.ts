@@ -8,6 +8,7 @@ import {
   isoWeekStart,
   isWorkloadSync,
   KEEP_DAYS,
+  MAX_REQUESTS,
   readerNow,
   type WorkloadState,
   type WorkloadSync,
@@ -193,6 +194,40 @@ describe('the workload kept from the workflow’s records', () => {
     });
     expect(Object.keys(state.requests).sort()).toEqual(['new', 'open']);
     expect(workloadFigures(state, T0 + 24 * (KEEP_DAYS + 1) * 3_600_000).open).toBe(2);
+  });
+
+  it('keeps at most MAX_REQUESTS, the oldest closed ones going first and open ones staying', () => {
+    let state: WorkloadState | undefined;
+    // Ten open requests first, then closed ones, a minute apart, past the cap.
+    for (let i = 0; i < 10; i++) {
+      state = applySync(state, {
+        requestId: `open-${i}`,
+        title: 'o',
+        at: at(0),
+        awaiting: { stage: 0 },
+        decisions: [],
+      });
+    }
+    const closed = MAX_REQUESTS + 50;
+    for (let i = 0; i < closed; i++) {
+      const when = new Date(T0 + 3_600_000 + i * 60_000).toISOString();
+      state = applySync(state, {
+        requestId: `closed-${i}`,
+        title: 'c',
+        at: when,
+        decisions: [{ stage: 0, decision: 'approve', at: when }],
+      });
+    }
+    const kept = Object.keys((state as WorkloadState).requests);
+    expect(kept.length).toBeLessThanOrEqual(MAX_REQUESTS);
+    expect(kept.length).toBeGreaterThan(MAX_REQUESTS - 200);
+    for (let i = 0; i < 10; i++) expect(kept).toContain(`open-${i}`);
+    expect(kept).toContain(`closed-${closed - 1}`);
+    expect(kept).not.toContain('closed-0');
+    // What is kept is the newest: every dropped closed request is older than every kept one.
+    const keptClosed = kept.filter((id) => id.startsWith('closed-')).map((id) => Number(id.slice(7)));
+    expect(Math.min(...keptClosed)).toBe(closed - keptClosed.length);
+    expect(workloadFigures(state as WorkloadState, T0).open).toBe(10);
   });
 
   it('checks the operation’s input', () => {

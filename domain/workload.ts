@@ -32,10 +32,18 @@ export const DAY_MS = 86_400_000;
 const WEEK_MS = 7 * DAY_MS;
 /** The window of the average time to decide. */
 export const AVERAGE_DAYS = 30;
-/** Closed requests are kept this long after their last change (longer than any window read). */
+/**
+ * Closed requests are kept this long after their last change (longer than any window read); they
+ * are dropped at the first update of each day (the workflow's clock), so one may stay a day more.
+ */
 export const KEEP_DAYS = 35;
 /** At most this many requests per approver are kept; the oldest closed ones go first. */
 export const MAX_REQUESTS = 2_000;
+/**
+ * Past {@link MAX_REQUESTS}, closed requests are dropped until this many fewer are kept, so that
+ * the sort that finds the oldest runs once per this many updates, not at every one.
+ */
+const MAX_SLACK = 100;
 
 export interface WorkloadDecision {
   stage: number;
@@ -60,6 +68,8 @@ export interface WorkloadState {
   requests: Record<string, WorkloadRequest>;
   /** The latest workflow time of any update applied. */
   lastAt: string;
+  /** The day (of `lastAt`, days since 1970 UTC) closed requests were last dropped by age. */
+  prunedDay?: number;
 }
 
 /** The operation's input: where request `requestId` stands for this approver at `at`. */
@@ -169,7 +179,7 @@ export function applySync(state: WorkloadState | undefined, sync: WorkloadSync):
     decisions,
   };
   const lastAt = time(current.lastAt) >= at ? current.lastAt : sync.at;
-  return prune({ requests: { ...current.requests, [sync.requestId]: request }, lastAt });
+  return prune({ ...current, requests: { ...current.requests, [sync.requestId]: request }, lastAt });
 }
 
 /** When a request last changed for the approver: its last update or last decision. */
@@ -177,22 +187,38 @@ function lastChange(r: WorkloadRequest): number {
   return Math.max(time(r.at), ...r.decisions.map((d) => time(d.decidedAt)));
 }
 
-/** Drops closed requests older than KEEP_DAYS before `lastAt`, and the oldest beyond MAX_REQUESTS. */
+/**
+ * Drops closed requests older than KEEP_DAYS before `lastAt` (once a day: an update costs what
+ * its request does, not what the approver's whole history does), and the oldest closed ones when
+ * there are more than MAX_REQUESTS (down to MAX_SLACK fewer).
+ */
 function prune(state: WorkloadState): WorkloadState {
-  const cutoff = time(state.lastAt) - KEEP_DAYS * DAY_MS;
-  let entries = Object.entries(state.requests).filter(([, r]) => r.awaiting || lastChange(r) >= cutoff);
-  if (entries.length > MAX_REQUESTS) {
-    const closed = entries
-      .filter(([, r]) => !r.awaiting)
-      .sort(([, a], [, b]) => lastChange(a) - lastChange(b))
-      .slice(0, entries.length - MAX_REQUESTS)
-      .map(([id]) => id);
-    const drop = new Set(closed);
-    entries = entries.filter(([id]) => !drop.has(id));
+  const day = Math.floor(time(state.lastAt) / DAY_MS);
+  const byAge = state.prunedDay === undefined || day > state.prunedDay;
+  let ids = Object.keys(state.requests);
+  if (!byAge && ids.length <= MAX_REQUESTS) return state;
+  const before = ids.length;
+  if (byAge) {
+    const cutoff = time(state.lastAt) - KEEP_DAYS * DAY_MS;
+    ids = ids.filter((id) => {
+      const r = state.requests[id] as WorkloadRequest;
+      return r.awaiting !== undefined || lastChange(r) >= cutoff;
+    });
   }
-  return entries.length === Object.keys(state.requests).length
-    ? state
-    : { ...state, requests: Object.fromEntries(entries) };
+  if (ids.length > MAX_REQUESTS) {
+    const closed = ids
+      .filter((id) => !state.requests[id]?.awaiting)
+      .map((id) => ({ id, changed: lastChange(state.requests[id] as WorkloadRequest) }))
+      .sort((a, b) => a.changed - b.changed)
+      .slice(0, ids.length - (MAX_REQUESTS - MAX_SLACK));
+    const drop = new Set(closed.map((c) => c.id));
+    ids = ids.filter((id) => !drop.has(id));
+  }
+  const prunedDay = byAge ? day : state.prunedDay;
+  if (ids.length === before) return { ...state, prunedDay };
+  const requests: Record<string, WorkloadRequest> = {};
+  for (const id of ids) requests[id] = state.requests[id] as WorkloadRequest;
+  return { ...state, requests, prunedDay };
 }
 
 /** The figures at `now` (ms; the reader's clock, see the module's definitions). */
