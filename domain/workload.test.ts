@@ -19,6 +19,11 @@ import {
 const user = (id: string) => ({ id, name: id.toUpperCase(), email: `${id}@x.example` });
 const T0 = Date.parse('2026-11-25T10:00:00.000Z'); // a Wednesday
 const at = (hours: number) => new Date(T0 + hours * 3_600_000).toISOString();
+/** Every request the state keeps, open or closed. */
+const keptIds = (state: WorkloadState) => [
+  ...Object.keys(state.requests),
+  ...Object.keys(state.closed ?? {}),
+];
 
 function status(overrides: Partial<ApprovalStatus> = {}): ApprovalStatus {
   return {
@@ -192,7 +197,7 @@ describe('the workload kept from the workflow’s records', () => {
       awaiting: { stage: 0 },
       decisions: [],
     });
-    expect(Object.keys(state.requests).sort()).toEqual(['new', 'open']);
+    expect(keptIds(state).sort()).toEqual(['new', 'open']);
     expect(workloadFigures(state, T0 + 24 * (KEEP_DAYS + 1) * 3_600_000).open).toBe(2);
   });
 
@@ -218,7 +223,7 @@ describe('the workload kept from the workflow’s records', () => {
         decisions: [{ stage: 0, decision: 'approve', at: when }],
       });
     }
-    const kept = Object.keys((state as WorkloadState).requests);
+    const kept = keptIds(state as WorkloadState);
     expect(kept.length).toBeLessThanOrEqual(MAX_REQUESTS);
     expect(kept.length).toBeGreaterThan(MAX_REQUESTS - 200);
     for (let i = 0; i < 10; i++) expect(kept).toContain(`open-${i}`);
@@ -228,6 +233,99 @@ describe('the workload kept from the workflow’s records', () => {
     const keptClosed = kept.filter((id) => id.startsWith('closed-')).map((id) => Number(id.slice(7)));
     expect(Math.min(...keptClosed)).toBe(closed - keptClosed.length);
     expect(workloadFigures(state as WorkloadState, T0).open).toBe(10);
+  });
+
+  it('reads a state written before closed requests were kept apart, and moves them at the next update', () => {
+    // Closed requests in `requests`, as the entity wrote them before: no `closed`, no `prunedDay`.
+    const old: WorkloadState = {
+      requests: {
+        open: { title: 'open', at: at(1), awaiting: { stage: 0, askedAt: at(1) }, decisions: [] },
+        done: {
+          title: 'done',
+          at: at(3),
+          decisions: [{ stage: 0, decision: 'approve', decidedAt: at(3), askedAt: at(1) }],
+        },
+        early: {
+          title: 'early',
+          at: at(2),
+          decisions: [{ stage: 1, decision: 'reject', decidedAt: at(2) }],
+        },
+      },
+      lastAt: at(3),
+    };
+    const now = T0 + 4 * 3_600_000;
+    const figures = workloadFigures(old, now);
+    expect(figures).toMatchObject({
+      open: 1,
+      decidedThisWeek: 2,
+      averagedOver: 1,
+      averageDecisionMs: 2 * 3_600_000,
+    });
+
+    const next = applySync(old, {
+      requestId: 'other',
+      title: 'other',
+      at: at(4),
+      awaiting: { stage: 0 },
+      decisions: [],
+    });
+    expect(Object.keys(next.requests).sort()).toEqual(['open', 'other']);
+    expect(Object.keys(next.closed ?? {}).sort()).toEqual(['done', 'early']);
+    expect(workloadFigures(next, now)).toEqual({ ...figures, open: 2 });
+    // Through JSON, as the entity stores it: the same figures.
+    expect(workloadFigures(JSON.parse(JSON.stringify(next)) as WorkloadState, now)).toEqual({
+      ...figures,
+      open: 2,
+    });
+    // A closed request is not reopened by an older update, and a later stage asking again reopens
+    // it with the decision it had.
+    const stale = applySync(next, {
+      requestId: 'done',
+      title: 'done',
+      at: at(2),
+      awaiting: { stage: 0 },
+      decisions: [],
+    });
+    expect(stale).toBe(next);
+    const again = applySync(next, {
+      requestId: 'done',
+      title: 'done',
+      at: at(5),
+      awaiting: { stage: 2 },
+      decisions: [],
+    });
+    expect(again.requests.done).toMatchObject({
+      awaiting: { stage: 2 },
+      decisions: [{ stage: 0, decision: 'approve' }],
+    });
+    expect(again.closed?.done).toBeUndefined();
+    expect(workloadFigures(again, now)).toMatchObject({ open: 3, decidedThisWeek: 2, averagedOver: 1 });
+  });
+
+  it('keeps a closed request in well under half the bytes it took in the open form', () => {
+    let state: WorkloadState | undefined;
+    for (let i = 0; i < 200; i++) {
+      state = applySync(state, {
+        requestId: `loan-${i.toString(36).padStart(8, '0')}`,
+        title: `Loan for Patti Fernandez: ${10_000 + i} EUR`,
+        at: at(i),
+        decisions: [{ stage: 0, decision: 'approve', at: at(i), askedAt: at(i - 1) }],
+      });
+    }
+    const compact = JSON.stringify(state).length;
+    const open = JSON.stringify(
+      Object.fromEntries(
+        Object.keys((state as WorkloadState).closed ?? {}).map((id, i) => [
+          id,
+          {
+            title: `Loan for Patti Fernandez: ${10_000 + i} EUR`,
+            at: at(i),
+            decisions: [{ stage: 0, decision: 'approve', decidedAt: at(i), askedAt: at(i - 1) }],
+          },
+        ]),
+      ),
+    ).length;
+    expect(compact).toBeLessThan(open * 0.5);
   });
 
   it('checks the operation’s input', () => {

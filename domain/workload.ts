@@ -63,9 +63,23 @@ export interface WorkloadRequest {
   decisions: WorkloadDecision[];
 }
 
-/** The entity's state. */
+/**
+ * A request that no longer waits for the approver, as few bytes as it can be (the state is read
+ * and written whole at every update, and an approver may have 2,000 of them): its last update's
+ * time, then per decision its stage, 1 for approve or 0 for reject, when it was made and when they
+ * were asked (-1: unknown), times in ms since 1970. The title is not kept: nothing reads it.
+ */
+export type ClosedRequest = number[];
+
+/**
+ * The entity's state. States written before `closed` existed hold their closed requests in
+ * `requests`, without `awaiting`; they are read as they are and moved at the next update.
+ */
 export interface WorkloadState {
+  /** The requests waiting for the approver's decision. */
   requests: Record<string, WorkloadRequest>;
+  /** The others, kept for the figures and so that an older update never reopens one. */
+  closed?: Record<string, ClosedRequest>;
   /** The latest workflow time of any update applied. */
   lastAt: string;
   /** The day (of `lastAt`, days since 1970 UTC) closed requests were last dropped by age. */
@@ -145,7 +159,9 @@ export function isWorkloadSync(value: unknown): value is WorkloadSync {
  */
 export function applySync(state: WorkloadState | undefined, sync: WorkloadSync): WorkloadState {
   const current = state ?? emptyWorkload();
-  const before = current.requests[sync.requestId];
+  const id = sync.requestId;
+  const compact = current.closed?.[id];
+  const before = current.requests[id] ?? (compact ? expand(compact) : undefined);
   const at = time(sync.at);
   if (before && at < time(before.at)) return current;
   if (!before && !sync.awaiting && sync.decisions.length === 0) return current;
@@ -179,7 +195,48 @@ export function applySync(state: WorkloadState | undefined, sync: WorkloadSync):
     decisions,
   };
   const lastAt = time(current.lastAt) >= at ? current.lastAt : sync.at;
-  return prune({ ...current, requests: { ...current.requests, [sync.requestId]: request }, lastAt });
+  // Only the map that changes is copied.
+  let requests = current.requests;
+  let closed = current.closed;
+  if (awaiting) {
+    requests = { ...requests, [id]: request };
+    if (compact) {
+      closed = { ...closed };
+      delete closed[id];
+    }
+  } else {
+    if (id in requests) {
+      requests = { ...requests };
+      delete requests[id];
+    }
+    closed = { ...closed, [id]: compactOf(request) };
+  }
+  return prune({ ...current, requests, closed, lastAt });
+}
+
+function compactOf(r: WorkloadRequest): ClosedRequest {
+  const row = [time(r.at)];
+  for (const d of r.decisions) {
+    const asked = time(d.askedAt);
+    row.push(d.stage, d.decision === 'approve' ? 1 : 0, time(d.decidedAt), Number.isNaN(asked) ? -1 : asked);
+  }
+  return row;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function expand(row: ClosedRequest): WorkloadRequest {
+  const decisions: WorkloadDecision[] = [];
+  for (let i = 1; i + 3 < row.length; i += 4) {
+    const asked = row[i + 3] as number;
+    decisions.push({
+      stage: row[i] as number,
+      decision: row[i + 1] === 1 ? 'approve' : 'reject',
+      decidedAt: iso(row[i + 2] as number),
+      ...(asked >= 0 ? { askedAt: iso(asked) } : {}),
+    });
+  }
+  return { title: '', at: iso(row[0] as number), decisions };
 }
 
 /** When a request last changed for the approver: its last update or last decision. */
@@ -187,38 +244,48 @@ function lastChange(r: WorkloadRequest): number {
   return Math.max(time(r.at), ...r.decisions.map((d) => time(d.decidedAt)));
 }
 
+function lastChangeOf(row: ClosedRequest): number {
+  let last = row[0] as number;
+  for (let i = 3; i < row.length; i += 4) last = Math.max(last, row[i] as number);
+  return last;
+}
+
 /**
  * Drops closed requests older than KEEP_DAYS before `lastAt` (once a day: an update costs what
  * its request does, not what the approver's whole history does), and the oldest closed ones when
- * there are more than MAX_REQUESTS (down to MAX_SLACK fewer).
+ * there are more than MAX_REQUESTS (down to MAX_SLACK fewer). The daily pass also moves the closed
+ * requests of a state written before `closed` existed into it.
  */
 function prune(state: WorkloadState): WorkloadState {
   const day = Math.floor(time(state.lastAt) / DAY_MS);
   const byAge = state.prunedDay === undefined || day > state.prunedDay;
-  let ids = Object.keys(state.requests);
-  if (!byAge && ids.length <= MAX_REQUESTS) return state;
-  const before = ids.length;
+  const closedCount = state.closed ? Object.keys(state.closed).length : 0;
+  if (!byAge && closedCount + Object.keys(state.requests).length <= MAX_REQUESTS) return state;
+  let requests = state.requests;
+  let closed: Record<string, ClosedRequest> = state.closed ?? {};
   if (byAge) {
     const cutoff = time(state.lastAt) - KEEP_DAYS * DAY_MS;
-    ids = ids.filter((id) => {
-      const r = state.requests[id] as WorkloadRequest;
-      return r.awaiting !== undefined || lastChange(r) >= cutoff;
-    });
+    requests = {};
+    closed = {};
+    for (const [id, r] of Object.entries(state.requests)) {
+      if (r.awaiting) requests[id] = r;
+      else if (lastChange(r) >= cutoff) closed[id] = compactOf(r);
+    }
+    for (const [id, row] of Object.entries(state.closed ?? {})) {
+      if (lastChangeOf(row) >= cutoff) closed[id] = row;
+    }
   }
-  if (ids.length > MAX_REQUESTS) {
-    const closed = ids
-      .filter((id) => !state.requests[id]?.awaiting)
-      .map((id) => ({ id, changed: lastChange(state.requests[id] as WorkloadRequest) }))
+  const ids = Object.keys(closed);
+  const total = ids.length + Object.keys(requests).length;
+  if (total > MAX_REQUESTS) {
+    const drop = ids
+      .map((id) => ({ id, changed: lastChangeOf(closed[id] as ClosedRequest) }))
       .sort((a, b) => a.changed - b.changed)
-      .slice(0, ids.length - (MAX_REQUESTS - MAX_SLACK));
-    const drop = new Set(closed.map((c) => c.id));
-    ids = ids.filter((id) => !drop.has(id));
+      .slice(0, total - (MAX_REQUESTS - MAX_SLACK));
+    closed = { ...closed };
+    for (const { id } of drop) delete closed[id];
   }
-  const prunedDay = byAge ? day : state.prunedDay;
-  if (ids.length === before) return { ...state, prunedDay };
-  const requests: Record<string, WorkloadRequest> = {};
-  for (const id of ids) requests[id] = state.requests[id] as WorkloadRequest;
-  return { ...state, requests, prunedDay };
+  return { ...state, requests, closed, prunedDay: byAge ? day : state.prunedDay };
 }
 
 /** The figures at `now` (ms; the reader's clock, see the module's definitions). */
@@ -229,12 +296,17 @@ export function workloadFigures(state: WorkloadState, now: number): WorkloadFigu
   const asked = requests.flatMap((r) => (r.awaiting ? [r.awaiting.askedAt] : [])).sort();
   let decidedThisWeek = 0;
   const durations: number[] = [];
-  for (const d of requests.flatMap((r) => r.decisions)) {
-    const decided = time(d.decidedAt);
+  const count = (decided: number, askedAt: number) => {
     if (decided >= weekStart && decided < weekStart + WEEK_MS) decidedThisWeek++;
-    const askedAt = time(d.askedAt);
     if (decided > averageFrom && decided <= now && !Number.isNaN(askedAt)) {
       durations.push(Math.max(0, decided - askedAt));
+    }
+  };
+  for (const d of requests.flatMap((r) => r.decisions)) count(time(d.decidedAt), time(d.askedAt));
+  for (const row of Object.values(state.closed ?? {})) {
+    for (let i = 1; i + 3 < row.length; i += 4) {
+      const asked = row[i + 3] as number;
+      count(row[i + 2] as number, asked >= 0 ? asked : Number.NaN);
     }
   }
   return {

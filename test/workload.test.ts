@@ -88,11 +88,14 @@ describe('the approver workload', () => {
       averagedOver: 1,
       oldestOpen: null,
     });
-    const entity = await host.system.get<{ requests: Record<string, unknown> }>(
-      `/runtime/webhooks/durabletask/entities/ApproverWorkload/${MEGAN}`,
-    );
+    const entity = await host.system.get<{
+      requests: Record<string, unknown>;
+      closed?: Record<string, unknown>;
+    }>(`/runtime/webhooks/durabletask/entities/ApproverWorkload/${MEGAN}`);
     expect(entity.status).toBe(200);
-    expect(Object.keys(entity.body.requests)).toEqual([first]);
+    // Decided: no longer waiting, kept once among the closed requests.
+    expect(Object.keys(entity.body.requests)).toEqual([]);
+    expect(Object.keys(entity.body.closed ?? {})).toEqual([first]);
   });
 
   it('counts a decision once when its recording is retried while table storage is down', async () => {
