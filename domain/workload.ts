@@ -153,9 +153,11 @@ export function isWorkloadSync(value: unknown): value is WorkloadSync {
 }
 
 /**
- * Applies `sync` to `state` (which it does not change). Idempotent, and an update older than the
- * request's last one is ignored. A request the approver has no part in yet (not awaiting them, no
- * decision of theirs) is not added.
+ * Applies `sync` to `state` in place and returns it (a new state when there is none): the entity
+ * owns the state it is given, and a copy of an approver's 2,000 requests at every update would
+ * cost more than the update. Idempotent, and an update older than the request's last one is
+ * ignored. A request the approver has no part in yet (not awaiting them, no decision of theirs)
+ * is not added.
  */
 export function applySync(state: WorkloadState | undefined, sync: WorkloadSync): WorkloadState {
   const current = state ?? emptyWorkload();
@@ -194,24 +196,17 @@ export function applySync(state: WorkloadState | undefined, sync: WorkloadSync):
     ...(awaiting ? { awaiting } : {}),
     decisions,
   };
-  const lastAt = time(current.lastAt) >= at ? current.lastAt : sync.at;
-  // Only the map that changes is copied.
-  let requests = current.requests;
-  let closed = current.closed;
+  const added = !before;
+  current.lastAt = time(current.lastAt) >= at ? current.lastAt : sync.at;
   if (awaiting) {
-    requests = { ...requests, [id]: request };
-    if (compact) {
-      closed = { ...closed };
-      delete closed[id];
-    }
+    current.requests[id] = request;
+    if (compact) delete current.closed?.[id];
   } else {
-    if (id in requests) {
-      requests = { ...requests };
-      delete requests[id];
-    }
-    closed = { ...closed, [id]: compactOf(request) };
+    delete current.requests[id];
+    current.closed ??= {};
+    current.closed[id] = compactOf(request);
   }
-  return prune({ ...current, requests, closed, lastAt });
+  return prune(current, added);
 }
 
 function compactOf(r: WorkloadRequest): ClosedRequest {
@@ -256,36 +251,36 @@ function lastChangeOf(row: ClosedRequest): number {
  * there are more than MAX_REQUESTS (down to MAX_SLACK fewer). The daily pass also moves the closed
  * requests of a state written before `closed` existed into it.
  */
-function prune(state: WorkloadState): WorkloadState {
+function prune(state: WorkloadState, added: boolean): WorkloadState {
   const day = Math.floor(time(state.lastAt) / DAY_MS);
   const byAge = state.prunedDay === undefined || day > state.prunedDay;
-  const closedCount = state.closed ? Object.keys(state.closed).length : 0;
-  if (!byAge && closedCount + Object.keys(state.requests).length <= MAX_REQUESTS) return state;
-  let requests = state.requests;
-  let closed: Record<string, ClosedRequest> = state.closed ?? {};
+  // Only a new request can take the count past the cap.
+  const count = () => Object.keys(state.requests).length + Object.keys(state.closed ?? {}).length;
+  if (!byAge && !(added && count() > MAX_REQUESTS)) return state;
   if (byAge) {
     const cutoff = time(state.lastAt) - KEEP_DAYS * DAY_MS;
-    requests = {};
-    closed = {};
+    const closed = state.closed ?? {};
     for (const [id, r] of Object.entries(state.requests)) {
-      if (r.awaiting) requests[id] = r;
-      else if (lastChange(r) >= cutoff) closed[id] = compactOf(r);
+      if (r.awaiting) continue;
+      delete state.requests[id];
+      if (lastChange(r) >= cutoff) closed[id] = compactOf(r);
     }
-    for (const [id, row] of Object.entries(state.closed ?? {})) {
-      if (lastChangeOf(row) >= cutoff) closed[id] = row;
+    for (const [id, row] of Object.entries(closed)) {
+      if (lastChangeOf(row) < cutoff) delete closed[id];
     }
+    state.closed = closed;
+    state.prunedDay = day;
   }
-  const ids = Object.keys(closed);
-  const total = ids.length + Object.keys(requests).length;
+  const total = count();
   if (total > MAX_REQUESTS) {
-    const drop = ids
-      .map((id) => ({ id, changed: lastChangeOf(closed[id] as ClosedRequest) }))
+    const closed = state.closed ?? {};
+    const oldest = Object.entries(closed)
+      .map(([id, row]) => ({ id, changed: lastChangeOf(row) }))
       .sort((a, b) => a.changed - b.changed)
       .slice(0, total - (MAX_REQUESTS - MAX_SLACK));
-    closed = { ...closed };
-    for (const { id } of drop) delete closed[id];
+    for (const { id } of oldest) delete closed[id];
   }
-  return { ...state, requests, closed, prunedDay: byAge ? day : state.prunedDay };
+  return state;
 }
 
 /** The figures at `now` (ms; the reader's clock, see the module's definitions). */
