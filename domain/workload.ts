@@ -218,19 +218,34 @@ function compactOf(r: WorkloadRequest): ClosedRequest {
   return row;
 }
 
-const iso = (ms: number) => new Date(ms).toISOString();
-
-function expand(row: ClosedRequest): WorkloadRequest {
-  const decisions: WorkloadDecision[] = [];
+/** The decisions in a row that {@link compactOf} wrote; `askedAt` is NaN when unknown. */
+function closedDecisions(
+  row: ClosedRequest,
+): Array<{ stage: number; approve: boolean; decidedAt: number; askedAt: number }> {
+  const decisions = [];
   for (let i = 1; i + 3 < row.length; i += 4) {
     const asked = row[i + 3] as number;
     decisions.push({
       stage: row[i] as number,
-      decision: row[i + 1] === 1 ? 'approve' : 'reject',
-      decidedAt: iso(row[i + 2] as number),
-      ...(asked >= 0 ? { askedAt: iso(asked) } : {}),
+      approve: row[i + 1] === 1,
+      decidedAt: row[i + 2] as number,
+      askedAt: asked >= 0 ? asked : Number.NaN,
     });
   }
+  return decisions;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function expand(row: ClosedRequest): WorkloadRequest {
+  const decisions = closedDecisions(row).map(
+    (d): WorkloadDecision => ({
+      stage: d.stage,
+      decision: d.approve ? 'approve' : 'reject',
+      decidedAt: iso(d.decidedAt),
+      ...(Number.isNaN(d.askedAt) ? {} : { askedAt: iso(d.askedAt) }),
+    }),
+  );
   return { title: '', at: iso(row[0] as number), decisions };
 }
 
@@ -240,9 +255,7 @@ function lastChange(r: WorkloadRequest): number {
 }
 
 function lastChangeOf(row: ClosedRequest): number {
-  let last = row[0] as number;
-  for (let i = 3; i < row.length; i += 4) last = Math.max(last, row[i] as number);
-  return last;
+  return Math.max(row[0] as number, ...closedDecisions(row).map((d) => d.decidedAt));
 }
 
 /**
@@ -299,10 +312,7 @@ export function workloadFigures(state: WorkloadState, now: number): WorkloadFigu
   };
   for (const d of requests.flatMap((r) => r.decisions)) count(time(d.decidedAt), time(d.askedAt));
   for (const row of Object.values(state.closed ?? {})) {
-    for (let i = 1; i + 3 < row.length; i += 4) {
-      const asked = row[i + 3] as number;
-      count(row[i + 2] as number, asked >= 0 ? asked : Number.NaN);
-    }
+    for (const d of closedDecisions(row)) count(d.decidedAt, d.askedAt);
   }
   return {
     open: asked.length,

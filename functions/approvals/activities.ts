@@ -51,7 +51,11 @@ export interface FinishInput {
   actor?: string;
 }
 
-/** Validation again inside the workflow, so a request started by any client meets the schema. */
+/**
+ * Validation again inside the workflow, so a request started by any client meets the schema.
+ * This and the next three activities are kept for instances of workflow versions 1 and 2;
+ * version 3 asks all four of `approvalPrepare`.
+ */
 export const validateApproval = df.app.activity('approvalValidate', {
   handler: (input: ValidateInput): ApprovalRequest => parseRequest(input.request.kind, input.request.details),
 });
@@ -253,7 +257,10 @@ export interface DocumentRuleInput {
   policyVersion: string;
 }
 
-/** What the policy the request started under asks of its documents: why one is needed, if it is. */
+/**
+ * What the policy the request started under asks of its documents: why one is needed, if it is
+ * (workflow version 2; version 3 reads it in `approvalPrepare`).
+ */
 export const documentRule = df.app.activity('approvalDocumentRule', {
   handler: terminalAsResult(
     'approvalDocumentRule',

@@ -334,6 +334,7 @@ const approvalWorkflow: OrchestrationHandler = function* (ctx: OrchestrationCont
   const alertRetry = new df.RetryOptions(5_000, 3);
   let request: ApprovalRequest;
   let stages: Stage[];
+  /** The policy's document rule: read by the preparing activity (3), or below (2); undefined until read. */
   let requirement: string | null | undefined;
   const requested = {
     key: 'requested',
@@ -372,7 +373,7 @@ const approvalWorkflow: OrchestrationHandler = function* (ctx: OrchestrationCont
 
   let outcome: { state: ApprovalState; reason: string; actor?: string } | undefined;
 
-  // Version 2: a policy rule that requires a document holds the request until one arrives.
+  // Versions 2 and 3: a policy rule that requires a document holds the request until one arrives.
   if (takesDocuments) {
     if (requirement === undefined) {
       requirement = (yield* withStorage(
